@@ -1,0 +1,173 @@
+// Package broker implements hub.Broker on NATS JetStream: one stream stores
+// every room's events (subject sb.room.<room>), JetStream republishes each
+// stored event to sb.live.<room> for the nodes with members in that room, and
+// presence travels on sb.pres.<room>. Only this package imports nats.go.
+//
+// Offsets are per room, start at 1 and have no gaps: each append names the
+// stream sequence of the room's previous event (JetStream's
+// Nats-Expected-Last-Subject-Sequence), so two nodes appending to one room
+// at once cannot both take the same offset; the loser re-reads and retries.
+package broker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/switchboard-rt/switchboard/server/hub"
+)
+
+// Subjects and headers of the stored and live events.
+const (
+	roomSubject     = "sb.room."
+	liveSubject     = "sb.live."
+	presenceSubject = "sb.pres."
+	hdrEpoch        = "Sb-Epoch"
+	hdrOffset       = "Sb-Offset"
+)
+
+// Options configure a Broker. The zero value of each field means its default.
+type Options struct {
+	// Stream is the JetStream stream name. Default "SWITCHBOARD_ROOMS".
+	Stream string
+	// HistorySize is how many events each room keeps. Default 1000.
+	HistorySize int64
+	// HistoryAge is how long events are kept. Default 7 days.
+	HistoryAge time.Duration
+	// DuplicateWindow is how long a message id is remembered for
+	// deduplication. Default 2 minutes.
+	DuplicateWindow time.Duration
+	// Replicas is the stream's replica count (1 on one node; 3 on a cluster
+	// for durability across node failures). Default 1.
+	Replicas int
+	// Timeout bounds each JetStream request. Default 5 s.
+	Timeout time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.Stream == "" {
+		o.Stream = "SWITCHBOARD_ROOMS"
+	}
+	if o.HistorySize <= 0 {
+		o.HistorySize = 1000
+	}
+	if o.HistoryAge <= 0 {
+		o.HistoryAge = 7 * 24 * time.Hour
+	}
+	if o.DuplicateWindow <= 0 {
+		o.DuplicateWindow = 2 * time.Minute
+	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Broker is the NATS JetStream hub.Broker. Safe for concurrent use.
+type Broker struct {
+	opts   Options
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	log    *slog.Logger
+
+	mu    sync.Mutex
+	rooms map[string]*roomHead // append state per room, created on first use
+}
+
+// roomHead is what this node knows of a room's last stored event. Its lock
+// serialises this node's appends to the room.
+type roomHead struct {
+	mu     sync.Mutex
+	known  bool
+	epoch  string
+	offset uint64
+	seq    uint64 // stream sequence of the room's last event
+}
+
+var _ hub.Broker = (*Broker)(nil)
+
+// New returns a Broker on nc, creating or updating the stream.
+func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
+	opts.setDefaults()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("broker: jetstream: %w", err)
+	}
+	cfg := jetstream.StreamConfig{
+		Name:              opts.Stream,
+		Description:       "Switchboard room events",
+		Subjects:          []string{roomSubject + "*"},
+		Storage:           jetstream.FileStorage,
+		Retention:         jetstream.LimitsPolicy,
+		MaxMsgsPerSubject: opts.HistorySize,
+		MaxAge:            opts.HistoryAge,
+		Duplicates:        opts.DuplicateWindow,
+		Replicas:          opts.Replicas,
+		Discard:           jetstream.DiscardOld,
+		AllowDirect:       false, // reads go to the leader: read-after-write
+		RePublish: &jetstream.RePublish{
+			Source:      roomSubject + "*",
+			Destination: liveSubject + "{{wildcard(1)}}",
+		},
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	stream, err := js.CreateOrUpdateStream(cctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+	}
+	return &Broker{
+		opts:   opts,
+		nc:     nc,
+		js:     js,
+		stream: stream,
+		log:    opts.Logger,
+		rooms:  make(map[string]*roomHead),
+	}, nil
+}
+
+// Ready reports whether JetStream answers: the connection is up and the
+// stream can be read.
+func (b *Broker) Ready(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := b.stream.Info(ctx); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return nil
+}
+
+func (b *Broker) head(room string) *roomHead {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.rooms[room]
+	if h == nil {
+		h = &roomHead{}
+		b.rooms[room] = h
+	}
+	return h
+}
+
+func newEpoch() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

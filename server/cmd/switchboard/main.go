@@ -1,0 +1,50 @@
+// Command switchboard runs a Switchboard node (`switchboard serve`, the
+// default) and its tools. Every flag can also be set from the environment:
+// --some-flag is SWITCHBOARD_SOME_FLAG; a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches to a subcommand; with none, or with a flag first, it serves.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "precompress":
+		return precompress(args, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+const usage = `usage: switchboard [command] [flags]
+
+commands:
+  serve         run a server (the default); see "switchboard serve -h"
+  precompress   write FILE.br and FILE.gz next to FILE (used by make build)
+  help          show this text
+`

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// serveFlags are the settings of `switchboard serve`.
+type serveFlags struct {
+	addr, webDir, logLevel, logFormat, sync string
+	shutdownTimeout                         time.Duration
+	origins                                 listFlag
+	cfg                                     server.Config
+}
+
+func newServeFlags() (*flag.FlagSet, *serveFlags) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c := &f.cfg
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "HTTP listen address")
+	fs.StringVar(&c.DataDir, "data", "./data", "folder for JetStream data and the session key")
+	fs.StringVar(&f.webDir, "web-dir", "", "folder with app.wasm and static files (default: web/ beside the binary)")
+	fs.StringVar(&c.NATSURL, "nats-url", "", "external NATS cluster URL(s), comma-separated (default: embedded NATS server)")
+	fs.StringVar(&c.NATSListen, "nats-listen", "", "let other processes reach the embedded NATS server at host:port (default: in-process only)")
+	fs.StringVar(&f.sync, "sync", "interval", "JetStream disk sync for the embedded server: interval (fsync every second) or always (fsync before every ack)")
+	fs.StringVar(&c.Node, "node", "", "name of this node (default: random)")
+	fs.IntVar(&c.Replicas, "replicas", 1, "replicas of the room stream (3 on a NATS cluster)")
+	fs.Int64Var(&c.HistorySize, "history-size", 1000, "events kept per room")
+	fs.DurationVar(&c.HistoryAge, "history-age", 7*24*time.Hour, "how long room events are kept")
+	fs.DurationVar(&c.DuplicateWindow, "dedup-window", 2*time.Minute, "how long message ids are remembered to drop retried sends")
+	fs.IntVar(&c.HistoryOnJoin, "history-on-join", 100, "recent messages sent when joining a room")
+	fs.IntVar(&c.MaxRoomsPerConn, "max-rooms-per-conn", 32, "rooms one connection may be in")
+	fs.IntVar(&c.MailboxSize, "mailbox-size", 512, "frames queued per connection before it is closed as slow (4000)")
+	fs.DurationVar(&c.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each connection")
+	fs.DurationVar(&c.PongTimeout, "pong-timeout", 10*time.Second, "how long a pong may take before the connection is closed (4001)")
+	fs.Int64Var(&c.MaxFrameBytes, "max-frame-bytes", protocol.MaxFrameBytes, "largest frame a client may send (larger: close 1009)")
+	fs.Var(&f.origins, "allowed-origins", "extra browser origin host patterns allowed to connect, comma-separated (the server's own host is always allowed)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a stop waits for connections to close")
+	return fs, f
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs, f := newServeFlags()
+	if err := parse(fs, args, getenv, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, err := newLogger(f.logLevel, f.logFormat, stderr)
+	if err != nil {
+		return err
+	}
+	cfg := f.cfg
+	cfg.Logger = log
+	cfg.OriginPatterns = f.origins
+	switch f.sync {
+	case "interval":
+	case "always":
+		cfg.SyncAlways = true
+	default:
+		return fmt.Errorf("--sync must be interval or always, not %q", f.sync)
+	}
+	cfg.WebDir = f.webDir
+	if cfg.WebDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find the web folder: %w (set --web-dir)", err)
+		}
+		cfg.WebDir = filepath.Join(filepath.Dir(exe), "web")
+	}
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	node, err := server.New(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           node.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Switchboard is serving at http://%s/\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "web", cfg.WebDir, "nats", natsMode(cfg))
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+	}
+	log.Info("stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Shutdown(sctx) }()
+	node.Shutdown(sctx, protocol.CloseGoingAway)
+	<-httpDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func natsMode(c server.Config) string {
+	if c.NATSURL != "" {
+		return "external"
+	}
+	return "embedded"
+}
+
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+}

@@ -1,0 +1,110 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// conn is one protocol connection. Its handler goroutine (serve) owns it and
+// runs the reader; serve starts the writer and the heartbeat and waits for
+// both. closeWith, from any goroutine, asks them all to stop.
+type conn struct {
+	g      *Gateway
+	ws     *websocket.Conn
+	id     string
+	remote string
+
+	ctx    context.Context // cancelled when the connection is closing
+	cancel context.CancelFunc
+
+	mailbox chan []byte // frames for the writer; bounded
+
+	// user is set once by hello, by the reader, before the hub ever sees
+	// the conn; greeted tells other goroutines that it happened.
+	user    protocol.User
+	greeted atomic.Bool
+
+	closeOnce   sync.Once
+	closeCode   protocol.CloseCode
+	closeReason string
+}
+
+func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
+	ctx, cancel := context.WithCancel(g.base)
+	ws.SetReadLimit(g.opts.MaxFrameBytes)
+	return &conn{
+		g: g, ws: ws, remote: remote,
+		id:      g.opts.Node + "-" + randomID(),
+		ctx:     ctx,
+		cancel:  cancel,
+		mailbox: make(chan []byte, g.opts.MailboxSize),
+	}
+}
+
+// ID implements hub.Conn.
+func (c *conn) ID() string { return c.id }
+
+// User implements hub.Conn.
+func (c *conn) User() protocol.User { return c.user }
+
+// Deliver implements hub.Conn: it queues frame without blocking, and closes
+// the connection as a slow consumer when the mailbox is full.
+func (c *conn) Deliver(frame []byte) bool {
+	select {
+	case c.mailbox <- frame:
+		return true
+	default:
+		c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
+		return false
+	}
+}
+
+// send encodes ev and delivers it.
+func (c *conn) send(ev *protocol.Event) {
+	frame, err := ev.Encode()
+	if err != nil {
+		c.g.log.Error("encode event", "conn", c.id, "err", err)
+		return
+	}
+	c.Deliver(frame)
+}
+
+// closeWith records why the connection ends (the first reason wins) and
+// stops its goroutines; the writer sends the close frame.
+func (c *conn) closeWith(code protocol.CloseCode, reason string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeReason = code, reason
+		c.cancel()
+	})
+}
+
+// serve runs the connection: writer and heartbeat in their own goroutines,
+// the reader in this one. It returns when all three have stopped.
+func (c *conn) serve() {
+	start := time.Now()
+	var wg sync.WaitGroup
+	wg.Go(c.writeLoop)
+	wg.Go(c.heartbeat)
+	c.readLoop()
+	c.closeWith(protocol.CloseNormal, "")
+	if c.user.ID != "" {
+		c.g.hub.Disconnect(c)
+	}
+	wg.Wait()
+	c.ws.CloseNow()
+	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
+		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(start).Round(time.Millisecond))
+}
+
+func randomID() string {
+	var b [9]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

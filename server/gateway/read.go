@@ -1,0 +1,156 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/server/identity"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// hubTimeout bounds one command's work in the hub (store round trips).
+const hubTimeout = 10 * time.Second
+
+// readLoop reads frames for the connection's whole life, so pings, pongs and
+// closes are always seen. The first frame must be hello.
+func (c *conn) readLoop() {
+	helloTimer := time.AfterFunc(c.g.opts.HelloTimeout, func() {
+		if !c.greeted.Load() {
+			c.closeWith(protocol.CloseHelloTimeout, "no hello")
+		}
+	})
+	defer helloTimer.Stop()
+	bad := 0
+	for {
+		typ, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if typ != websocket.MessageText {
+			c.reject("", protocol.Errorf(protocol.CodeBadRequest, "binary frames are not part of %s", protocol.Subprotocol))
+			if bad++; bad >= c.g.opts.MaxBadFrames {
+				c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+				return
+			}
+			continue
+		}
+		cmd, derr := protocol.DecodeCommand(data)
+		if errors.Is(derr, protocol.ErrInvalidUTF8) {
+			c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
+			return
+		}
+		var perr *protocol.Error
+		if errors.As(derr, &perr) {
+			c.reject(cmd.ID, perr)
+			if bad++; bad >= c.g.opts.MaxBadFrames {
+				c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+				return
+			}
+			continue
+		}
+		if !c.handle(cmd) {
+			return
+		}
+	}
+}
+
+// readFailed records why reading stopped.
+func (c *conn) readFailed(err error) {
+	switch {
+	case websocket.CloseStatus(err) != -1:
+		// The peer closed; answer with the same code.
+		c.closeWith(protocol.CloseCode(websocket.CloseStatus(err)), "")
+	case strings.Contains(err.Error(), "read limited at"):
+		// coder/websocket has written a 1009 close frame; close properly so
+		// the client sees 1009, not a reset.
+		c.closeWith(protocol.CloseTooBig, "frame too big")
+	case c.ctx.Err() != nil:
+		// Closing for a reason already recorded.
+	default:
+		c.closeWith(protocol.CloseGoingAway, "connection lost")
+	}
+}
+
+// handle runs one valid command. It returns false when the connection must end.
+func (c *conn) handle(cmd protocol.Command) bool {
+	if cmd.Type == protocol.CmdHello {
+		if c.user.ID != "" {
+			c.reject(cmd.ID, protocol.Errorf(protocol.CodeNotHello, "hello was already sent"))
+			return true
+		}
+		c.hello(cmd)
+		return true
+	}
+	if c.user.ID == "" {
+		c.reject(cmd.ID, protocol.Errorf(protocol.CodeNotHello, "send hello first"))
+		c.closeWith(protocol.CloseProtocolViolation, "hello required")
+		return false
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, hubTimeout)
+	defer cancel()
+	var (
+		ans  protocol.Event
+		perr *protocol.Error
+	)
+	switch cmd.Type {
+	case protocol.CmdJoin:
+		perr = c.g.hub.Join(ctx, c, cmd) // the hub queues joined itself
+		if perr == nil {
+			return true
+		}
+	case protocol.CmdLeave:
+		if !c.g.hub.Leave(c, cmd.Room) {
+			perr = protocol.Errorf(protocol.CodeNotJoined, "you are not in room %q", cmd.Room)
+		}
+		ans = protocol.Event{Type: protocol.EvLeft, Ref: cmd.ID, Room: cmd.Room}
+	case protocol.CmdSend:
+		ans, perr = c.g.hub.Send(ctx, c, cmd)
+	case protocol.CmdHistory:
+		ans, perr = c.g.hub.History(ctx, c, cmd)
+	case protocol.CmdPing:
+		ans = protocol.Event{Type: protocol.EvPong, Ref: cmd.ID}
+	}
+	if perr != nil {
+		c.reject(cmd.ID, perr)
+		return true
+	}
+	c.send(&ans)
+	return true
+}
+
+// hello sets who the connection is: the person named in the session token
+// if it is valid and for the same nickname, else a new person.
+func (c *conn) hello(cmd protocol.Command) {
+	name, perr := protocol.NormalizeName(cmd.Name)
+	if perr != nil {
+		c.reject(cmd.ID, perr)
+		return
+	}
+	id := ""
+	if cmd.Session != "" {
+		if claims, err := c.g.sessions.Verify(cmd.Session); err == nil && protocol.NameKey(claims.Name) == protocol.NameKey(name) {
+			id = claims.UserID
+		}
+	}
+	if id == "" {
+		id = identity.NewUserID()
+	}
+	c.user = protocol.User{ID: id, Name: name}
+	c.greeted.Store(true)
+	u := c.user
+	c.send(&protocol.Event{
+		Type: protocol.EvWelcome, Ref: cmd.ID, User: &u,
+		Session: c.g.sessions.Sign(identity.Claims{UserID: id, Name: name}),
+		Boot:    c.g.opts.Boot,
+	})
+	c.g.log.Info("connection opened", "conn", c.id, "remote", c.remote, "user", id)
+}
+
+// reject answers command ref with a typed error.
+func (c *conn) reject(ref string, perr *protocol.Error) {
+	c.send(&protocol.Event{Type: protocol.EvError, Ref: ref, Error: perr})
+}

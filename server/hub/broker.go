@@ -1,0 +1,72 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// Broker stores room events and carries them and presence to every node.
+// The NATS JetStream implementation lives in package broker.
+type Broker interface {
+	// Append stores ev (a message) in room. msgID makes it idempotent: the
+	// same msgID within the broker's duplicate window returns the first
+	// stored event with duplicate true. The returned event carries its Room,
+	// Epoch and Offset. Append returns only after the event is stored.
+	Append(ctx context.Context, room, msgID string, ev protocol.Event) (stored protocol.Event, duplicate bool, err error)
+	// Position returns the room's epoch and the first and last stored
+	// offsets (zero when the room has no history).
+	Position(ctx context.Context, room string) (Position, error)
+	// Read returns up to limit stored events of room with offsets from
+	// from on, oldest first.
+	Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error)
+	// Subscribe delivers every event stored in room from now on, from any
+	// node, to onEvent, and every presence announcement to onPresence. Calls
+	// of each callback are sequential. The subscription is active when
+	// Subscribe returns.
+	Subscribe(room string, onEvent func(protocol.Event), onPresence func(Presence)) (Subscription, error)
+	// Announce sends p to every node with members in room, this one included.
+	Announce(room string, p Presence) error
+}
+
+// Subscription is an active Broker subscription.
+type Subscription interface {
+	Unsubscribe() error
+}
+
+// Position is where a room's stored history stands.
+type Position struct {
+	Epoch       string
+	First, Last uint64
+}
+
+// PresenceOp is the kind of a presence announcement between nodes.
+type PresenceOp string
+
+// Presence announcements.
+const (
+	// PresenceJoin: Conn (User) joined the room on Node.
+	PresenceJoin PresenceOp = "join"
+	// PresenceLeave: Conn left the room on Node.
+	PresenceLeave PresenceOp = "leave"
+	// PresenceState: Members is the full list of Node's connections in the
+	// room. Sent periodically and in answer to PresenceSync.
+	PresenceState PresenceOp = "state"
+	// PresenceSync asks every other node to send its PresenceState now.
+	PresenceSync PresenceOp = "sync"
+)
+
+// Presence is one announcement between nodes about who is in a room.
+type Presence struct {
+	Node    string         `json:"node"`
+	Op      PresenceOp     `json:"op"`
+	Conn    string         `json:"conn,omitempty"`
+	User    protocol.User  `json:"user"`
+	Members []PresenceConn `json:"members,omitempty"`
+}
+
+// PresenceConn is one connection in a PresenceState.
+type PresenceConn struct {
+	Conn string        `json:"conn"`
+	User protocol.User `json:"user"`
+}

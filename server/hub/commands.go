@@ -1,0 +1,277 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// Join adds c to the room cmd.Room and queues the joined event for it, with
+// the room's members and either the events after the client's position
+// (cmd.Epoch, cmd.Offset) or the room's recent history. Live events that
+// arrive meanwhile are queued after joined, so the client sees every event
+// exactly once and in order.
+func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.Error {
+	r, perr := h.enter(ctx, c, cmd.Room)
+	if perr != nil {
+		return perr
+	}
+	pos, err := h.broker.Position(ctx, r.name)
+	var (
+		events    []protocol.Event
+		recovered bool
+	)
+	if err == nil {
+		events, recovered, err = h.catchUp(ctx, r.name, pos, cmd)
+	}
+	if err != nil {
+		h.Leave(c, r.name)
+		return h.unavailable("join", r.name, err)
+	}
+	joined := protocol.Event{
+		Type: protocol.EvJoined, Ref: cmd.ID, Room: r.name,
+		Epoch: pos.Epoch, Offset: pos.Last, Recovered: recovered, Events: events,
+	}
+	if !recovered && len(events) > 0 {
+		joined.More = events[0].Offset > pos.First
+	}
+
+	r.mu.Lock()
+	m := r.local[c.ID()]
+	if m == nil || r.closed || m.overflow {
+		// Gone meanwhile, or the room moved faster than the join buffer
+		// holds: the client must join again and resume.
+		r.mu.Unlock()
+		h.Leave(c, r.name)
+		return protocol.Errorf(protocol.CodeUnavailable, "the room changed too fast while joining; join again")
+	}
+	joined.Members = r.membersLocked()
+	joined.Count = len(r.people)
+	frame, err := joined.Encode()
+	if err != nil {
+		r.mu.Unlock()
+		h.Leave(c, r.name)
+		return protocol.Errorf(protocol.CodeInternal, "could not encode the room")
+	}
+	c.Deliver(frame)
+	for _, b := range m.buf {
+		if b.epoch != pos.Epoch || b.offset > pos.Last {
+			c.Deliver(b.frame)
+		}
+	}
+	m.pending, m.buf = false, nil
+	r.mu.Unlock()
+	return nil
+}
+
+// catchUp reads what a joining client needs: the events after its position
+// if it gave one that is still in the room's history (recovered), otherwise
+// the most recent HistoryOnJoin events.
+func (h *Hub) catchUp(ctx context.Context, room string, pos Position, cmd protocol.Command) ([]protocol.Event, bool, error) {
+	if cmd.Epoch != "" && cmd.Epoch == pos.Epoch && cmd.Offset <= pos.Last &&
+		(pos.First == 0 || cmd.Offset+1 >= pos.First) {
+		if cmd.Offset == pos.Last {
+			return nil, true, nil
+		}
+		events, err := h.broker.Read(ctx, room, cmd.Offset+1, int(pos.Last-cmd.Offset))
+		return events, err == nil, err
+	}
+	if pos.Last == 0 {
+		// An empty room: nothing missed, whatever the client had.
+		return nil, cmd.Epoch == "" || cmd.Epoch == pos.Epoch, nil
+	}
+	from := pos.First
+	if n := uint64(h.opts.HistoryOnJoin); pos.Last-from+1 > n {
+		from = pos.Last - n + 1
+	}
+	events, err := h.broker.Read(ctx, room, from, int(pos.Last-from+1))
+	return events, false, err
+}
+
+// enter registers c in the room (creating the room on this node if needed)
+// as a pending member and announces it.
+func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.Error) {
+	for {
+		h.mu.Lock()
+		joinedRooms := h.conns[c.ID()]
+		if joinedRooms[name] {
+			h.mu.Unlock()
+			// Joining again re-syncs the room: leave, then join afresh.
+			h.Leave(c, name)
+			continue
+		}
+		if len(joinedRooms) >= h.opts.MaxRoomsPerConn {
+			h.mu.Unlock()
+			return nil, protocol.Errorf(protocol.CodeTooManyRooms, "a connection may be in at most %d rooms", h.opts.MaxRoomsPerConn)
+		}
+		r := h.rooms[name]
+		creator := r == nil
+		if creator {
+			r = newRoom(h, name)
+			h.rooms[name] = r
+		}
+		if joinedRooms == nil {
+			joinedRooms = make(map[string]bool)
+			h.conns[c.ID()] = joinedRooms
+		}
+		joinedRooms[name] = true
+		h.mu.Unlock()
+
+		if creator {
+			r.init(ctx)
+		}
+		<-r.ready
+		if r.initEr != nil {
+			h.mu.Lock()
+			if h.rooms[name] == r {
+				delete(h.rooms, name)
+			}
+			delete(h.conns[c.ID()], name)
+			h.mu.Unlock()
+			return nil, h.unavailable("subscribe", name, r.initEr)
+		}
+		r.mu.Lock()
+		if r.closed {
+			// The room closed between lookup and entry (its last member
+			// left); start over with a fresh one.
+			r.mu.Unlock()
+			h.mu.Lock()
+			delete(h.conns[c.ID()], name)
+			h.mu.Unlock()
+			continue
+		}
+		u := c.User()
+		r.local[c.ID()] = &member{conn: c, pending: true}
+		r.localNodeLocked().conns[c.ID()] = u
+		joined := r.addPersonLocked(u, nil)
+		r.notifyLocked(joined, nil)
+		r.mu.Unlock()
+		if err := h.broker.Announce(name, Presence{Node: h.opts.Node, Op: PresenceJoin, Conn: c.ID(), User: u}); err != nil {
+			r.logRateLimited("presence announce failed", err)
+		}
+		return r, nil
+	}
+}
+
+// Leave removes c from room. It reports whether c was in it.
+func (h *Hub) Leave(c Conn, name string) bool {
+	h.mu.Lock()
+	if !h.conns[c.ID()][name] {
+		h.mu.Unlock()
+		return false
+	}
+	delete(h.conns[c.ID()], name)
+	if len(h.conns[c.ID()]) == 0 {
+		delete(h.conns, c.ID())
+	}
+	r := h.rooms[name]
+	h.mu.Unlock()
+	if r == nil {
+		return true
+	}
+
+	r.mu.Lock()
+	_, present := r.local[c.ID()]
+	delete(r.local, c.ID())
+	var left []protocol.User
+	if u, ok := r.localNodeLocked().conns[c.ID()]; ok {
+		delete(r.localNodeLocked().conns, c.ID())
+		left = r.removePersonLocked(u, nil)
+	}
+	r.notifyLocked(nil, left)
+	empty := len(r.local) == 0
+	r.mu.Unlock()
+	if present {
+		if err := h.broker.Announce(name, Presence{Node: h.opts.Node, Op: PresenceLeave, Conn: c.ID(), User: c.User()}); err != nil {
+			r.logRateLimited("presence announce failed", err)
+		}
+	}
+	if empty {
+		h.mu.Lock()
+		// Re-check under the hub lock: a join may have arrived meanwhile.
+		r.mu.Lock()
+		stillEmpty := len(r.local) == 0
+		if stillEmpty && h.rooms[name] == r {
+			delete(h.rooms, name)
+		}
+		r.mu.Unlock()
+		h.mu.Unlock()
+		if stillEmpty {
+			r.close()
+		}
+	}
+	return true
+}
+
+// Disconnect removes c from every room it is in.
+func (h *Hub) Disconnect(c Conn) {
+	h.mu.Lock()
+	names := make([]string, 0, len(h.conns[c.ID()]))
+	for name := range h.conns[c.ID()] {
+		names = append(names, name)
+	}
+	h.mu.Unlock()
+	for _, name := range names {
+		h.Leave(c, name)
+	}
+}
+
+// Send stores a message from c in cmd.Room and returns the ack. The message
+// reaches the room's members (c included) through the broker.
+func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	if !h.isIn(c, cmd.Room) {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room)
+	}
+	u := c.User()
+	ev := protocol.Event{
+		Type: protocol.EvMessage, ID: cmd.ID, User: &u, Text: cmd.Text,
+		Time: h.opts.Now().UnixMilli(),
+	}
+	// The dedup key is scoped to the user, so nobody can suppress another
+	// person's message by reusing its id.
+	stored, _, err := h.broker.Append(ctx, cmd.Room, u.ID+":"+cmd.ID, ev)
+	if err != nil {
+		return protocol.Event{}, h.unavailable("append", cmd.Room, err)
+	}
+	return protocol.Event{
+		Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room, ID: cmd.ID,
+		Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time,
+	}, nil
+}
+
+// History returns up to cmd.Limit stored events of cmd.Room before
+// cmd.Offset (before the end when zero), oldest first.
+func (h *Hub) History(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	if !h.isIn(c, cmd.Room) {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before reading its history", cmd.Room)
+	}
+	pos, err := h.broker.Position(ctx, cmd.Room)
+	if err != nil {
+		return protocol.Event{}, h.unavailable("position", cmd.Room, err)
+	}
+	ans := protocol.Event{Type: protocol.EvHistory, Ref: cmd.ID, Room: cmd.Room, Epoch: pos.Epoch, Offset: pos.Last}
+	before := cmd.Offset
+	if before == 0 || before > pos.Last+1 || (cmd.Epoch != "" && cmd.Epoch != pos.Epoch) {
+		before = pos.Last + 1
+	}
+	if pos.Last == 0 || before <= pos.First {
+		return ans, nil
+	}
+	from := pos.First
+	if n := uint64(cmd.Limit); before-from > n {
+		from = before - n
+	}
+	events, err := h.broker.Read(ctx, cmd.Room, from, int(before-from))
+	if err != nil {
+		return protocol.Event{}, h.unavailable("read", cmd.Room, err)
+	}
+	ans.Events = events
+	ans.More = from > pos.First
+	return ans, nil
+}
+
+func (h *Hub) isIn(c Conn, room string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[c.ID()][room]
+}

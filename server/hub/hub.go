@@ -1,0 +1,161 @@
+// Package hub keeps Switchboard's rooms: who is in each room on this node and
+// across the cluster (presence), and the fan-out of stored room events to the
+// local connections in a room. It imports no infrastructure: events come from
+// and go to a Broker, and connections are reached through the Conn interface.
+//
+// Every room event travels one path (DESIGN.md rule 1): Send stores it through
+// the Broker, and the Broker's subscription hands it back to every node's hub,
+// this one included, which encodes it once and queues the same bytes for each
+// local member.
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// Conn is a client connection as the hub sees it. Implementations must be
+// safe for concurrent use.
+type Conn interface {
+	// ID is unique among all connections of all nodes.
+	ID() string
+	// User is the person behind the connection.
+	User() protocol.User
+	// Deliver queues frame for the connection without blocking. It returns
+	// false when the connection's queue is full; the connection is then
+	// closed by its owner and the hub drops it when it leaves.
+	Deliver(frame []byte) bool
+}
+
+// Options configure a Hub. The zero value of each field means its default.
+type Options struct {
+	// Node names this server among the cluster's nodes. Required.
+	Node string
+	// HistoryOnJoin is how many recent events a join without a resume
+	// position receives. Default 100.
+	HistoryOnJoin int
+	// MaxRoomsPerConn is how many rooms one connection may be in. Default 32.
+	MaxRoomsPerConn int
+	// JoinBuffer is how many live events are held for a connection while its
+	// join reads history; more makes it a slow consumer. Default 4096.
+	JoinBuffer int
+	// PresenceInterval is how often a node restates its members of each room
+	// to the others. Default 10 s.
+	PresenceInterval time.Duration
+	// PresenceTTL is how long a node's members stay listed without a
+	// restatement, so a dead node's members vanish within it. Default 30 s.
+	PresenceTTL time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.HistoryOnJoin <= 0 {
+		o.HistoryOnJoin = 100
+	}
+	if o.MaxRoomsPerConn <= 0 {
+		o.MaxRoomsPerConn = 32
+	}
+	if o.JoinBuffer <= 0 {
+		o.JoinBuffer = 4096
+	}
+	if o.PresenceInterval <= 0 {
+		o.PresenceInterval = 10 * time.Second
+	}
+	if o.PresenceTTL <= 0 {
+		o.PresenceTTL = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Hub holds the rooms of one node. Its methods are safe for concurrent use;
+// each connection's commands are expected one at a time (from its reader).
+type Hub struct {
+	opts   Options
+	broker Broker
+	log    *slog.Logger
+
+	mu    sync.Mutex
+	rooms map[string]*room           // rooms with local members, by name
+	conns map[string]map[string]bool // rooms each connection is in
+}
+
+// New returns a Hub that stores and receives events through b.
+func New(b Broker, opts Options) *Hub {
+	opts.setDefaults()
+	return &Hub{
+		opts:   opts,
+		broker: b,
+		log:    opts.Logger,
+		rooms:  make(map[string]*room),
+		conns:  make(map[string]map[string]bool),
+	}
+}
+
+// Run restates this node's presence and expires other nodes' until ctx ends.
+func (h *Hub) Run(ctx context.Context) error {
+	t := time.NewTicker(h.opts.PresenceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			for _, r := range h.roomList() {
+				r.heartbeat(h.opts.Now())
+			}
+		}
+	}
+}
+
+// Close leaves every room and unsubscribes from the broker.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	rooms := h.rooms
+	h.rooms = make(map[string]*room)
+	h.conns = make(map[string]map[string]bool)
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.close()
+	}
+}
+
+func (h *Hub) roomList() []*room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		list = append(list, r)
+	}
+	return list
+}
+
+// RoomCount returns how many rooms have members on this node.
+func (h *Hub) RoomCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.rooms)
+}
+
+var errUnavailable = &protocol.Error{Code: protocol.CodeUnavailable, Message: "the message store is unavailable; nothing was stored, try again"}
+
+// unavailable logs err and returns the typed error clients see.
+func (h *Hub) unavailable(op, room string, err error) *protocol.Error {
+	if errors.Is(err, context.Canceled) {
+		return errUnavailable
+	}
+	h.log.Warn("broker call failed", "op", op, "room", room, "err", err)
+	return errUnavailable
+}

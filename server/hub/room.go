@@ -1,0 +1,322 @@
+package hub
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// room is one room with members on this node. Its broker subscription feeds
+// deliver and presence; its lock guards everything below mu.
+type room struct {
+	name   string
+	hub    *Hub
+	ready  chan struct{} // closed once sub is set up (or failed: initErr)
+	sub    Subscription
+	initEr error
+
+	mu      sync.Mutex
+	closed  bool
+	local   map[string]*member       // this node's connections, by conn id
+	nodes   map[string]*nodeMembers  // every node's connections, this one included
+	people  map[string]int           // connections per user id, all nodes
+	names   map[string]protocol.User // user id → user, for the member list
+	epoch   string                   // position of the last event delivered
+	last    uint64
+	lastLog time.Time
+}
+
+// member is a local connection in the room. While its join reads history,
+// pending is true and live events wait in buf.
+type member struct {
+	conn     Conn
+	pending  bool
+	buf      []bufferedEvent
+	overflow bool
+}
+
+type bufferedEvent struct {
+	epoch  string
+	offset uint64
+	frame  []byte
+}
+
+// nodeMembers are the connections one node has in the room.
+type nodeMembers struct {
+	conns map[string]protocol.User
+	seen  time.Time
+}
+
+func newRoom(h *Hub, name string) *room {
+	return &room{
+		name:   name,
+		hub:    h,
+		ready:  make(chan struct{}),
+		local:  make(map[string]*member),
+		nodes:  make(map[string]*nodeMembers),
+		people: make(map[string]int),
+		names:  make(map[string]protocol.User),
+	}
+}
+
+// init subscribes to the room and learns its position. Called once, by the
+// goroutine that created the room.
+func (r *room) init(ctx context.Context) {
+	defer close(r.ready)
+	sub, err := r.hub.broker.Subscribe(r.name, r.onEvent, r.onPresence)
+	if err != nil {
+		r.initEr = err
+		return
+	}
+	pos, err := r.hub.broker.Position(ctx, r.name)
+	if err != nil {
+		sub.Unsubscribe()
+		r.initEr = err
+		return
+	}
+	r.mu.Lock()
+	r.sub = sub
+	r.epoch, r.last = pos.Epoch, pos.Last
+	r.mu.Unlock()
+	// Ask the other nodes who they have in the room.
+	if err := r.hub.broker.Announce(r.name, Presence{Node: r.hub.opts.Node, Op: PresenceSync}); err != nil {
+		r.hub.log.Warn("presence sync", "room", r.name, "err", err)
+	}
+}
+
+func (r *room) close() {
+	r.mu.Lock()
+	r.closed = true
+	sub := r.sub
+	r.sub = nil
+	r.mu.Unlock()
+	if sub != nil {
+		sub.Unsubscribe()
+	}
+}
+
+// onEvent receives a stored event from the broker. Events arrive in offset
+// order but may be missing (the live path is at-most-once) or repeated; a gap
+// is filled from the store, a repeat dropped.
+func (r *room) onEvent(ev protocol.Event) {
+	r.mu.Lock()
+	epoch, last := r.epoch, r.last
+	r.mu.Unlock()
+	events := []protocol.Event{ev}
+	if ev.Epoch == epoch && last > 0 && ev.Offset > last+1 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		missing, err := r.hub.broker.Read(ctx, r.name, last+1, int(ev.Offset-last-1))
+		cancel()
+		if err != nil {
+			r.hub.log.Warn("fill gap in live events", "room", r.name, "from", last+1, "to", ev.Offset-1, "err", err)
+		}
+		events = append(missing, ev)
+	}
+	for i := range events {
+		r.deliver(&events[i])
+	}
+}
+
+// deliver encodes ev once and queues it for every local member.
+func (r *room) deliver(ev *protocol.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || (ev.Epoch == r.epoch && ev.Offset <= r.last) {
+		return
+	}
+	r.epoch, r.last = ev.Epoch, ev.Offset
+	frame, err := ev.Encode()
+	if err != nil {
+		r.hub.log.Error("encode event", "room", r.name, "err", err)
+		return
+	}
+	for _, m := range r.local {
+		if m.pending {
+			if len(m.buf) >= r.hub.opts.JoinBuffer {
+				m.overflow = true
+				continue
+			}
+			m.buf = append(m.buf, bufferedEvent{ev.Epoch, ev.Offset, frame})
+			continue
+		}
+		m.conn.Deliver(frame)
+	}
+}
+
+// broadcastLocked queues a non-stored event for every live local member.
+func (r *room) broadcastLocked(ev *protocol.Event) {
+	frame, err := ev.Encode()
+	if err != nil {
+		r.hub.log.Error("encode event", "room", r.name, "err", err)
+		return
+	}
+	for _, m := range r.local {
+		if !m.pending {
+			m.conn.Deliver(frame)
+		}
+	}
+}
+
+// onPresence applies an announcement from another node (or answers a sync).
+func (r *room) onPresence(p Presence) {
+	self := r.hub.opts.Node
+	if p.Node == self {
+		return
+	}
+	if p.Op == PresenceSync {
+		r.announceState()
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	now := r.hub.opts.Now()
+	n := r.nodes[p.Node]
+	if n == nil {
+		n = &nodeMembers{conns: make(map[string]protocol.User)}
+		r.nodes[p.Node] = n
+	}
+	n.seen = now
+	var joined, left []protocol.User
+	switch p.Op {
+	case PresenceJoin:
+		if _, ok := n.conns[p.Conn]; !ok {
+			n.conns[p.Conn] = p.User
+			joined = r.addPersonLocked(p.User, joined)
+		}
+	case PresenceLeave:
+		if u, ok := n.conns[p.Conn]; ok {
+			delete(n.conns, p.Conn)
+			left = r.removePersonLocked(u, left)
+		}
+	case PresenceState:
+		next := make(map[string]protocol.User, len(p.Members))
+		for _, m := range p.Members {
+			next[m.Conn] = m.User
+		}
+		for c, u := range n.conns {
+			if _, ok := next[c]; !ok {
+				delete(n.conns, c)
+				left = r.removePersonLocked(u, left)
+			}
+		}
+		for c, u := range next {
+			if _, ok := n.conns[c]; !ok {
+				n.conns[c] = u
+				joined = r.addPersonLocked(u, joined)
+			}
+		}
+	}
+	r.notifyLocked(joined, left)
+}
+
+// heartbeat restates this node's members and expires silent nodes.
+func (r *room) heartbeat(now time.Time) {
+	r.announceState()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var left []protocol.User
+	for node, n := range r.nodes {
+		if node == r.hub.opts.Node || now.Sub(n.seen) < r.hub.opts.PresenceTTL {
+			continue
+		}
+		for _, u := range n.conns {
+			left = r.removePersonLocked(u, left)
+		}
+		delete(r.nodes, node)
+		r.hub.log.Info("presence expired", "room", r.name, "node", node)
+	}
+	r.notifyLocked(nil, left)
+}
+
+func (r *room) announceState() {
+	r.mu.Lock()
+	p := Presence{Node: r.hub.opts.Node, Op: PresenceState, Members: make([]PresenceConn, 0, len(r.local))}
+	for id, m := range r.local {
+		p.Members = append(p.Members, PresenceConn{Conn: id, User: m.conn.User()})
+	}
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return
+	}
+	if err := r.hub.broker.Announce(r.name, p); err != nil {
+		r.logRateLimited("presence announce failed", err)
+	}
+}
+
+func (r *room) logRateLimited(msg string, err error) {
+	r.mu.Lock()
+	now := r.hub.opts.Now()
+	skip := now.Sub(r.lastLog) < time.Minute
+	if !skip {
+		r.lastLog = now
+	}
+	r.mu.Unlock()
+	if !skip {
+		r.hub.log.Warn(msg, "room", r.name, "err", err)
+	}
+}
+
+// addPersonLocked counts one more connection of u; a person's first
+// connection is appended to joined.
+func (r *room) addPersonLocked(u protocol.User, joined []protocol.User) []protocol.User {
+	r.people[u.ID]++
+	if r.people[u.ID] == 1 {
+		r.names[u.ID] = u
+		joined = append(joined, u)
+	}
+	return joined
+}
+
+// removePersonLocked counts one connection of u less; a person's last
+// connection is appended to left.
+func (r *room) removePersonLocked(u protocol.User, left []protocol.User) []protocol.User {
+	r.people[u.ID]--
+	if r.people[u.ID] <= 0 {
+		delete(r.people, u.ID)
+		delete(r.names, u.ID)
+		left = append(left, u)
+	}
+	return left
+}
+
+// notifyLocked tells local members who came and went.
+func (r *room) notifyLocked(joined, left []protocol.User) {
+	if len(joined) == 0 && len(left) == 0 {
+		return
+	}
+	r.broadcastLocked(&protocol.Event{
+		Type: protocol.EvPresence, Room: r.name,
+		Joined: joined, Left: left, Count: len(r.people),
+	})
+}
+
+// membersLocked lists the people in the room, one entry per user, by name.
+func (r *room) membersLocked() []protocol.User {
+	list := make([]protocol.User, 0, len(r.names))
+	for _, u := range r.names {
+		list = append(list, u)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Name != list[j].Name {
+			return list[i].Name < list[j].Name
+		}
+		return list[i].ID < list[j].ID
+	})
+	return list
+}
+
+func (r *room) localNodeLocked() *nodeMembers {
+	n := r.nodes[r.hub.opts.Node]
+	if n == nil {
+		n = &nodeMembers{conns: make(map[string]protocol.User)}
+		r.nodes[r.hub.opts.Node] = n
+	}
+	return n
+}

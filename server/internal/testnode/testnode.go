@@ -1,0 +1,131 @@
+// Package testnode starts Switchboard nodes and clients for tests: real
+// nodes with real NATS (embedded, or a cluster), served by httptest, and the
+// shared client over real sockets.
+package testnode
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/shared/client"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// Node is a started node and its test HTTP server.
+type Node struct {
+	*server.Node
+	HTTP *httptest.Server
+	// WS is the ws:// URL of the node's protocol endpoint.
+	WS string
+}
+
+// Start starts a node with cfg (DataDir defaults to a temp dir) and stops it
+// when the test ends.
+func Start(t testing.TB, cfg server.Config) *Node {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = Logger(t)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := server.New(ctx, cfg)
+	if err != nil {
+		t.Fatalf("start node: %v", err)
+	}
+	hs := httptest.NewServer(n.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		n.Shutdown(ctx, protocol.CloseGoingAway)
+		hs.Close()
+	})
+	return &Node{Node: n, HTTP: hs, WS: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"}
+}
+
+// Logger logs to the test's output when SWITCHBOARD_TEST_LOG is set, and
+// nowhere otherwise.
+func Logger(t testing.TB) *slog.Logger {
+	if os.Getenv("SWITCHBOARD_TEST_LOG") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Dial connects a client named name to url and closes it when the test ends.
+func Dial(t testing.TB, url, name string) *client.Conn {
+	t.Helper()
+	return DialOpts(t, url, client.Options{Name: name})
+}
+
+// DialOpts is Dial with options.
+func DialOpts(t testing.TB, url string, opts client.Options) *client.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, url, opts)
+	if err != nil {
+		t.Fatalf("dial %s as %q: %v", url, opts.Name, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Ctx is a context for one test step.
+func Ctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// WaitEvent reads c's events until one satisfies match, failing the test
+// after timeout. Events read before it are returned too, in order.
+func WaitEvent(t testing.TB, c *client.Conn, timeout time.Duration, what string, match func(protocol.Event) bool) (protocol.Event, []protocol.Event) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	var seen []protocol.Event
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatalf("waiting for %s: connection ended: %v (seen %d events)", what, c.Err(), len(seen))
+			}
+			seen = append(seen, ev)
+			if match(ev) {
+				return ev, seen
+			}
+		case <-deadline.C:
+			t.Fatalf("waiting for %s: none within %v (seen %d events: %+v)", what, timeout, len(seen), seen)
+		}
+	}
+}
+
+// NoEvent fails the test if c receives an event satisfying match before
+// probe returns: probe must cause an event c does receive (for example a
+// message in another room c is in), so the check has a definite end.
+func NoEvent(t testing.TB, c *client.Conn, what string, match func(protocol.Event) bool, until func(protocol.Event) bool) {
+	t.Helper()
+	_, seen := WaitEvent(t, c, 10*time.Second, "the probe event", until)
+	for _, ev := range seen {
+		if match(ev) {
+			t.Fatalf("got %s: %+v", what, ev)
+		}
+	}
+}

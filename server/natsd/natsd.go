@@ -1,0 +1,109 @@
+// Package natsd runs the NATS server that Switchboard embeds by default: one
+// in-process nats-server with JetStream on local disk, reachable only through
+// an in-process connection unless a listen address is given.
+package natsd
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// Options configure the embedded server. The zero value of each field means
+// its default.
+type Options struct {
+	// StoreDir is where JetStream keeps its files. Required.
+	StoreDir string
+	// Listen is a host:port to accept NATS clients on (other Switchboard
+	// nodes, tools). Empty (the default) means no listener: only this process
+	// connects, in-process.
+	Listen string
+	// SyncAlways makes JetStream fsync every write before acknowledging it.
+	// Default false: fsync every SyncInterval.
+	SyncAlways bool
+	// SyncInterval is how often JetStream fsyncs when SyncAlways is false.
+	// Default 1 s (nats-server's own default is 2 minutes).
+	SyncInterval time.Duration
+	// ServerName names this server in a cluster. Default "switchboard".
+	ServerName string
+	// Logger receives the server's notices and errors. Default: discarded.
+	Logger *slog.Logger
+	// ReadyTimeout bounds the wait for the server to start. Default 10 s.
+	ReadyTimeout time.Duration
+}
+
+// Server is a running embedded NATS server.
+type Server struct {
+	ns *server.Server
+}
+
+// Start starts the server and waits until it accepts connections.
+func Start(o Options) (*Server, error) {
+	if o.StoreDir == "" {
+		return nil, errors.New("natsd: StoreDir is required")
+	}
+	if o.SyncInterval == 0 {
+		o.SyncInterval = time.Second
+	}
+	if o.ServerName == "" {
+		o.ServerName = "switchboard"
+	}
+	if o.ReadyTimeout == 0 {
+		o.ReadyTimeout = 10 * time.Second
+	}
+	opts := &server.Options{
+		ServerName:   o.ServerName,
+		JetStream:    true,
+		StoreDir:     o.StoreDir,
+		SyncAlways:   o.SyncAlways,
+		SyncInterval: o.SyncInterval,
+		DontListen:   o.Listen == "",
+		NoSigs:       true,
+		MaxPayload:   8 << 20,
+	}
+	if o.Listen != "" {
+		host, port, err := splitHostPort(o.Listen)
+		if err != nil {
+			return nil, err
+		}
+		opts.Host, opts.Port = host, port
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("natsd: configure: %w", err)
+	}
+	if o.Logger != nil {
+		ns.SetLoggerV2(&logAdapter{l: o.Logger}, false, false, false)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(o.ReadyTimeout) {
+		ns.Shutdown()
+		return nil, errors.New("natsd: server did not become ready")
+	}
+	return &Server{ns: ns}, nil
+}
+
+// Connect opens a client connection to the embedded server, in-process.
+func (s *Server) Connect(opts ...nats.Option) (*nats.Conn, error) {
+	opts = append([]nats.Option{nats.InProcessServer(s.ns), nats.Name("switchboard")}, opts...)
+	return nats.Connect("", opts...)
+}
+
+// ClientURL is the URL other processes use to reach the server, or "" when
+// it does not listen.
+func (s *Server) ClientURL() string {
+	if s.ns.Addr() == nil {
+		return ""
+	}
+	return s.ns.ClientURL()
+}
+
+// Shutdown stops the server and waits until it has stopped.
+func (s *Server) Shutdown() {
+	s.ns.Shutdown()
+	s.ns.WaitForShutdown()
+}

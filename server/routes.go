@@ -1,0 +1,57 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/server/web"
+)
+
+// NewServer returns the node's HTTP surface: every route is listed here.
+// w may be nil (no web app).
+func NewServer(ws http.Handler, w *web.Web, ready func(context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", ws)
+	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /readyz", handleReadyz(ready))
+	if w != nil {
+		mux.Handle("GET /web/", w.Static())
+		mux.Handle("/", w.Pages()) // "/", "/r/{room}" and go-app's own files
+	}
+	return securityHeaders(mux)
+}
+
+// handleHealthz answers while the process runs.
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+}
+
+// handleReadyz answers 200 when NATS and JetStream answer, 503 otherwise.
+func handleReadyz(ready func(context.Context) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("not ready: " + err.Error() + "\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,118 @@
+// Package web serves the browser app: go-app's pages (prerendered on the
+// server from the same routes the wasm app registers) and the static files
+// under /web/, with app.wasm precompressed (brotli and gzip) and chosen by
+// Accept-Encoding.
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/switchboard-rt/switchboard/wasmclient/ui"
+)
+
+// Options configure the web app. The zero value of each field means its default.
+type Options struct {
+	// Dir holds app.wasm and the static files served under /web/. Required.
+	Dir string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Web is the browser app's HTTP surface.
+type Web struct {
+	dir     string
+	version string
+	log     *slog.Logger
+	wasm    *precompressed
+	pages   http.Handler
+	static  http.Handler
+}
+
+// New prepares the app in opts.Dir: it hashes app.wasm into the build
+// Version (equal on every node that serves the same build, new on every
+// build) and makes sure its compressed copies exist.
+func New(opts Options) (*Web, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("web: Dir is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	wasmPath := filepath.Join(opts.Dir, "app.wasm")
+	wasm, err := loadPrecompressed(wasmPath, opts.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w (build it with `make build`)", err)
+	}
+	version, err := buildVersion(opts.Dir, wasm.hash)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	ui.Routes()
+	h := ui.Handler()
+	h.Version = version
+	h.WasmContentLength = strconv.FormatInt(wasm.size, 10)
+	return &Web{
+		dir:     opts.Dir,
+		version: version,
+		log:     opts.Logger,
+		wasm:    wasm,
+		pages:   h,
+		static:  http.StripPrefix("/web/", http.FileServer(http.Dir(opts.Dir))),
+	}, nil
+}
+
+// Version is the build id the pages and the service worker carry.
+func (w *Web) Version() string { return w.version }
+
+// Pages serves go-app's pages and files (everything but /web/).
+func (w *Web) Pages() http.Handler { return w.pages }
+
+// Static serves /web/: app.wasm precompressed, the rest from Dir.
+func (w *Web) Static() http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/web/app.wasm" {
+			w.wasm.ServeHTTP(rw, r)
+			return
+		}
+		rw.Header().Set("Cache-Control", "no-cache")
+		rw.Header().Set("X-Content-Type-Options", "nosniff")
+		w.static.ServeHTTP(rw, r)
+	})
+}
+
+// buildVersion hashes app.wasm's hash with every other static file, so a
+// CSS-only change is a new version too.
+func buildVersion(dir, wasmHash string) (string, error) {
+	h := sha256.New()
+	h.Write([]byte(wasmHash))
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch filepath.Ext(path) {
+		case ".wasm", ".gz", ".br":
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		h.Write([]byte(rel))
+		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}

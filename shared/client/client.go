@@ -1,0 +1,290 @@
+// Package client is the one Switchboard WebSocket client. The browser app, the
+// command-line client, the tests and the load generator all use it; it builds
+// natively and for GOOS=js GOARCH=wasm (where the browser's WebSocket does the
+// networking, through github.com/coder/websocket).
+//
+// A Conn is one WebSocket connection after the hello/welcome exchange. It runs
+// one reader goroutine for its whole life; answers to commands go to the
+// goroutine waiting in Do, every other event goes to the Events channel.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// Options configure Dial. The zero value of every field means its default.
+type Options struct {
+	// Name is the nickname sent in hello. Required.
+	Name string
+	// Session is the token from an earlier welcome; it keeps the same user id.
+	Session string
+	// Header is added to the handshake request (native builds only; browsers
+	// set their own headers, Origin included).
+	Header map[string][]string
+	// EventBuffer is the capacity of the Events channel. Default 1024. A full
+	// channel stops the reader, and a server disconnects a client that stops
+	// reading for long, so consume Events promptly.
+	EventBuffer int
+	// ReadLimit is the largest event frame accepted, in bytes. Default 16 MiB
+	// (a joined event carries a page of history).
+	ReadLimit int64
+}
+
+// Conn is an open Switchboard connection. Its methods are safe for concurrent use.
+type Conn struct {
+	ws      *websocket.Conn
+	welcome protocol.Event
+	events  chan protocol.Event
+	idBase  string
+	nextID  atomic.Uint64
+
+	// cancel stops the reader; done is closed when it has stopped.
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	pending map[string]chan protocol.Event // answers awaited by Do, by command id
+	err     error                          // why the connection ended
+}
+
+// Dial connects to a Switchboard server at url (ws://, wss://, or in the
+// browser a path such as "/ws"), sends hello and waits for welcome.
+func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
+	if opts.EventBuffer <= 0 {
+		opts.EventBuffer = 1024
+	}
+	if opts.ReadLimit <= 0 {
+		opts.ReadLimit = 16 << 20
+	}
+	ws, _, err := websocket.Dial(ctx, url, dialOptions(opts))
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", url, err)
+	}
+	ws.SetReadLimit(opts.ReadLimit)
+	c := &Conn{
+		ws:      ws,
+		events:  make(chan protocol.Event, opts.EventBuffer),
+		idBase:  randomID(),
+		done:    make(chan struct{}),
+		pending: make(map[string]chan protocol.Event),
+	}
+	hello := protocol.Command{Type: protocol.CmdHello, ID: c.NewID(), Name: opts.Name, Session: opts.Session}
+	if verr := hello.Validate(); verr != nil {
+		ws.Close(websocket.StatusNormalClosure, "")
+		return nil, verr
+	}
+	if err := c.write(ctx, &hello); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	ev, err := c.readEvent(ctx)
+	if err != nil {
+		ws.CloseNow()
+		return nil, fmt.Errorf("wait for welcome: %w", err)
+	}
+	switch ev.Type {
+	case protocol.EvWelcome:
+	case protocol.EvError:
+		ws.Close(websocket.StatusNormalClosure, "")
+		if ev.Error != nil {
+			return nil, ev.Error
+		}
+		return nil, errors.New("hello refused")
+	default:
+		ws.CloseNow()
+		return nil, fmt.Errorf("expected welcome, got %q", ev.Type)
+	}
+	c.welcome = ev
+	rctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	go c.readLoop(rctx)
+	return c, nil
+}
+
+// Welcome returns the server's welcome: the user it assigned, the session
+// token to present next time, and its build id.
+func (c *Conn) Welcome() protocol.Event { return c.welcome }
+
+// Events delivers every event that is not the answer to a command sent with
+// Do: room messages, presence, and errors the server sends unprompted. It is
+// closed when the connection ends.
+func (c *Conn) Events() <-chan protocol.Event { return c.events }
+
+// Done is closed when the connection has ended; Err then says why.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns why the connection ended, or nil while it is open.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// NewID returns a command id unique to this connection's client.
+func (c *Conn) NewID() string {
+	return fmt.Sprintf("%s-%d", c.idBase, c.nextID.Add(1))
+}
+
+// Do sends cmd and waits for the event that answers it. An empty cmd.ID gets
+// a fresh id. An error event is returned as a *protocol.Error.
+func (c *Conn) Do(ctx context.Context, cmd protocol.Command) (protocol.Event, error) {
+	if cmd.ID == "" {
+		cmd.ID = c.NewID()
+	}
+	if err := cmd.Validate(); err != nil {
+		return protocol.Event{}, err
+	}
+	ch := make(chan protocol.Event, 1)
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return protocol.Event{}, err
+	}
+	c.pending[cmd.ID] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, cmd.ID)
+		c.mu.Unlock()
+	}()
+	if err := c.write(ctx, &cmd); err != nil {
+		return protocol.Event{}, err
+	}
+	select {
+	case ev := <-ch:
+		if ev.Type == protocol.EvError {
+			if ev.Error == nil {
+				return ev, errors.New("command failed")
+			}
+			return ev, ev.Error
+		}
+		return ev, nil
+	case <-c.done:
+		return protocol.Event{}, c.Err()
+	case <-ctx.Done():
+		return protocol.Event{}, ctx.Err()
+	}
+}
+
+// Join enters room and returns the joined event (members, history).
+func (c *Conn) Join(ctx context.Context, room string) (protocol.Event, error) {
+	return c.Do(ctx, protocol.Command{Type: protocol.CmdJoin, Room: room})
+}
+
+// Leave leaves room.
+func (c *Conn) Leave(ctx context.Context, room string) error {
+	_, err := c.Do(ctx, protocol.Command{Type: protocol.CmdLeave, Room: room})
+	return err
+}
+
+// Send posts text to room and returns the ack with the stored offset.
+func (c *Conn) Send(ctx context.Context, room, text string) (protocol.Event, error) {
+	return c.Do(ctx, protocol.Command{Type: protocol.CmdSend, Room: room, Text: text})
+}
+
+// Ping sends a protocol ping and waits for the pong.
+func (c *Conn) Ping(ctx context.Context) error {
+	_, err := c.Do(ctx, protocol.Command{Type: protocol.CmdPing})
+	return err
+}
+
+// Close ends the connection with a normal closure and waits for the reader.
+func (c *Conn) Close() error {
+	c.fail(errClosed)
+	c.ws.Close(websocket.StatusNormalClosure, "")
+	c.cancel()
+	<-c.done
+	return nil
+}
+
+var errClosed = errors.New("connection closed by client")
+
+// CloseCode returns the WebSocket close code in err, or -1 if err holds none.
+func CloseCode(err error) protocol.CloseCode {
+	return protocol.CloseCode(websocket.CloseStatus(err))
+}
+
+func (c *Conn) readLoop(ctx context.Context) {
+	defer close(c.done)
+	defer close(c.events)
+	defer c.cancel()
+	for {
+		ev, err := c.readEvent(ctx)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if ev.Ref != "" && c.answer(ev) {
+			continue
+		}
+		select {
+		case c.events <- ev:
+		case <-ctx.Done():
+			c.fail(ctx.Err())
+			return
+		}
+	}
+}
+
+// answer hands ev to the Do call waiting for it, if any.
+func (c *Conn) answer(ev protocol.Event) bool {
+	c.mu.Lock()
+	ch, ok := c.pending[ev.Ref]
+	c.mu.Unlock()
+	if ok {
+		ch <- ev // buffered, one answer per command
+	}
+	return ok
+}
+
+func (c *Conn) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+}
+
+func (c *Conn) readEvent(ctx context.Context) (protocol.Event, error) {
+	typ, data, err := c.ws.Read(ctx)
+	if err != nil {
+		return protocol.Event{}, err
+	}
+	if typ != websocket.MessageText {
+		return protocol.Event{}, errors.New("server sent a binary frame")
+	}
+	return protocol.DecodeEvent(data)
+}
+
+// writeTimeout bounds one write, so a stalled network surfaces as an error.
+const writeTimeout = 10 * time.Second
+
+func (c *Conn) write(ctx context.Context, cmd *protocol.Command) error {
+	data, err := cmd.Encode()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, data); err != nil {
+		return fmt.Errorf("send %s: %w", cmd.Type, err)
+	}
+	return nil
+}
+
+func randomID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,127 @@
+package protocol
+
+// CommandType names a client-to-server frame.
+type CommandType string
+
+// The commands of protocol v1.
+const (
+	// CmdHello must be the first frame: it names the person (Name) and may
+	// present the session token (Session) a previous welcome handed out.
+	CmdHello CommandType = "hello"
+	// CmdJoin enters Room. With Epoch and Offset set it asks to resume after
+	// that position; otherwise the server sends the room's recent history.
+	CmdJoin CommandType = "join"
+	// CmdLeave leaves Room.
+	CmdLeave CommandType = "leave"
+	// CmdSend posts Text to Room. ID makes the send idempotent: a retry with the
+	// same ID is stored once and acknowledged with the same offset.
+	CmdSend CommandType = "send"
+	// CmdHistory asks for up to Limit stored events of Room before Offset.
+	CmdHistory CommandType = "history"
+	// CmdPing asks for a pong. Browsers cannot send WebSocket pings, so the
+	// client's liveness check is this protocol-level ping.
+	CmdPing CommandType = "ping"
+)
+
+// Command is a frame a client sends. One struct serves every command type;
+// Validate checks that exactly the fields the type needs are present and well
+// formed. Decode rejects fields this struct does not have.
+type Command struct {
+	Type CommandType `json:"type"`
+	// ID is chosen by the client and echoed as Ref in the answer. Required.
+	ID string `json:"id"`
+	// Room is the room the command is about (join, leave, send, history).
+	Room string `json:"room,omitempty"`
+	// Name is the nickname (hello).
+	Name string `json:"name,omitempty"`
+	// Session is the signed session token from an earlier welcome (hello).
+	Session string `json:"session,omitempty"`
+	// Text is the message text (send).
+	Text string `json:"text,omitempty"`
+	// Epoch and Offset are a room position: the last event the client has
+	// (join, to resume) or the first event it does not want (history).
+	Epoch  string `json:"epoch,omitempty"`
+	Offset uint64 `json:"offset,omitempty"`
+	// Limit is the page size of a history request (1..MaxHistoryPage).
+	Limit int `json:"limit,omitempty"`
+}
+
+// EventType names a server-to-client frame.
+type EventType string
+
+// The events of protocol v1.
+const (
+	// EvWelcome answers hello: who the server says you are (User), the session
+	// token to present next time (Session), and the server's build (Boot).
+	EvWelcome EventType = "welcome"
+	// EvJoined answers join: the room's epoch and latest offset, its members,
+	// and either the missed events (Recovered true) or recent history (Events).
+	EvJoined EventType = "joined"
+	// EvLeft answers leave.
+	EvLeft EventType = "left"
+	// EvMessage is a stored room message with its Epoch and Offset.
+	EvMessage EventType = "message"
+	// EvPresence says who came (Joined) and went (Left) and how many are in
+	// the room now (Count).
+	EvPresence EventType = "presence"
+	// EvAck confirms a send was stored at Offset.
+	EvAck EventType = "ack"
+	// EvHistory answers a history request with Events, oldest first; More is
+	// true while older events exist.
+	EvHistory EventType = "history"
+	// EvPong answers ping.
+	EvPong EventType = "pong"
+	// EvError reports that the command Ref failed, with a typed Error.
+	EvError EventType = "error"
+)
+
+// User is a person as others see them.
+type User struct {
+	// ID is stable for a person across reconnects and tabs.
+	ID string `json:"id"`
+	// Name is the nickname, already normalised.
+	Name string `json:"name"`
+}
+
+// Event is a frame the server sends. Every event about a room names it, and
+// every stored event carries its Epoch and Offset (its position in the room).
+type Event struct {
+	Type EventType `json:"type"`
+	// Ref is the ID of the command this event answers, if any.
+	Ref  string `json:"ref,omitempty"`
+	Room string `json:"room,omitempty"`
+	// Epoch identifies one continuous history of a room; it changes if that
+	// history is lost. Offset is the event's position in it, starting at 1,
+	// with no gaps. On joined, Offset is the latest stored offset.
+	Epoch  string `json:"epoch,omitempty"`
+	Offset uint64 `json:"offset,omitempty"`
+	// ID is the sender's id for the message (message, ack).
+	ID string `json:"id,omitempty"`
+	// User is the sender (message) or yourself (welcome).
+	User *User `json:"user,omitempty"`
+	// Text is the message text.
+	Text string `json:"text,omitempty"`
+	// Time is when the server stored the event, in Unix milliseconds.
+	Time int64 `json:"ts,omitempty"`
+	// Recovered is true on joined when every missed event since the client's
+	// position follows; false means the client must drop what it has and use
+	// Events as the room's recent history.
+	Recovered bool `json:"recovered,omitempty"`
+	// Members lists who is in the room (joined), one entry per person.
+	Members []User `json:"members,omitempty"`
+	// Joined and Left list the people who came and went (presence).
+	Joined []User `json:"joined,omitempty"`
+	Left   []User `json:"left,omitempty"`
+	// Count is the number of people in the room (joined, presence).
+	Count int `json:"count,omitempty"`
+	// Events holds stored events (joined, history), oldest first.
+	Events []Event `json:"events,omitempty"`
+	// More is true when older history exists (joined, history).
+	More bool `json:"more,omitempty"`
+	// Session is the signed session token to present in the next hello (welcome).
+	Session string `json:"session,omitempty"`
+	// Boot identifies the server build; a client seeing a new one may reload (welcome).
+	Boot string `json:"boot,omitempty"`
+	// Error describes what went wrong (error).
+	Error *Error `json:"error,omitempty"`
+}
