@@ -1,0 +1,92 @@
+# Switchboard: `make run` serves, `make test` tests everything (browser tests
+# included). Both work on a fresh Debian machine with only Go installed: the
+# targets install what they need (Chromium and Node.js through apt-get) and
+# say so.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+GO      ?= go
+BIN     := bin
+WEB     := $(BIN)/web
+MODULES := shared wasmclient server
+WASMENV := GOOS=js GOARCH=wasm
+# Go's own runner for js/wasm tests, under Node.js.
+WASMRUN := PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH"
+FUZZTIME ?= 10s
+APT_GET := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
+
+.PHONY: run build wasm server web test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help
+
+help:
+	@echo "make run    build and serve at http://127.0.0.1:8080 (settings: SWITCHBOARD_* env vars)"
+	@echo "make test   vet, format check, unit, fuzz, server and browser tests"
+	@echo "make build  build bin/switchboard and bin/web (app.wasm + static files)"
+	@echo "make vet | fmt | clean"
+
+## run: build, then serve with settings from the environment (SWITCHBOARD_ADDR=...).
+run: build
+	@echo ">> starting switchboard (Ctrl-C stops it)"
+	$(BIN)/switchboard serve
+
+build: server web
+
+server:
+	@echo ">> building $(BIN)/switchboard"
+	$(GO) build -trimpath -o $(BIN)/switchboard ./server/cmd/switchboard
+
+wasm:
+	@echo ">> building $(WEB)/app.wasm"
+	@mkdir -p $(WEB)
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o $(WEB)/app.wasm ./wasmclient
+
+web: wasm server
+	@echo ">> copying static files and precompressing app.wasm (brotli, gzip)"
+	cp -R wasmclient/web/. $(WEB)/
+	@if [ ! -f $(WEB)/app.wasm.br ] || [ $(WEB)/app.wasm -nt $(WEB)/app.wasm.br ]; then \
+		$(BIN)/switchboard precompress $(WEB)/app.wasm; fi
+
+## test: everything CI runs.
+test: deps-test vet fmt-check test-shared fuzz test-wasmclient test-server
+	@echo ">> all tests passed"
+
+deps-test:
+	@if ! command -v chromium >/dev/null && ! [ -x /usr/bin/chromium ]; then \
+		echo ">> installing Chromium with apt-get (browser tests need it)"; \
+		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium; fi
+	@if ! command -v node >/dev/null; then \
+		echo ">> installing Node.js with apt-get (js/wasm tests run under it)"; \
+		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq nodejs; fi
+
+test-shared:
+	@echo ">> shared: native tests"
+	cd shared && $(GO) test -race -count=1 ./...
+	@echo ">> shared: js/wasm tests under Node.js"
+	cd shared && $(WASMRUN) $(WASMENV) $(GO) test -count=1 ./...
+
+fuzz:
+	@echo ">> fuzzing the frame decoder for $(FUZZTIME)"
+	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCommand -fuzztime=$(FUZZTIME) ./protocol
+
+test-wasmclient:
+	@echo ">> wasmclient: component tests"
+	cd wasmclient && $(GO) test -count=1 ./...
+
+test-server:
+	@echo ">> server: in-process and browser tests (real NATS, real sockets, real Chromium)"
+	cd server && $(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	@echo ">> go vet (native and js/wasm)"
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	@for m in shared wasmclient; do (cd $$m && $(WASMENV) $(GO) vet ./...); done
+
+fmt:
+	gofmt -w $(MODULES)
+
+fmt-check:
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,134 @@
+package protocol
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDecodeCommand(t *testing.T) {
+	long := strings.Repeat("x", MaxTextRunes+1)
+	tests := []struct {
+		name  string
+		frame string
+		code  ErrorCode // "" means valid
+		id    string    // the id the error must carry
+	}{
+		{"hello", `{"type":"hello","id":"1","name":"ann"}`, "", ""},
+		{"hello with session", `{"type":"hello","id":"1","name":"ann","session":"abc.def"}`, "", ""},
+		{"join", `{"type":"join","id":"a-1","room":"lobby"}`, "", ""},
+		{"join resume", `{"type":"join","id":"a-1","room":"lobby","epoch":"e1","offset":7}`, "", ""},
+		{"send", `{"type":"send","id":"x:1","room":"lobby","text":"hi"}`, "", ""},
+		{"send multiline", `{"type":"send","id":"x","room":"r","text":"a\nb\tc"}`, "", ""},
+		{"history", `{"type":"history","id":"h","room":"r","offset":10,"limit":50}`, "", ""},
+		{"ping", `{"type":"ping","id":"p"}`, "", ""},
+		{"leave", `{"type":"leave","id":"l","room":"r"}`, "", ""},
+
+		{"not json", `hello`, CodeBadRequest, ""},
+		{"array", `[1,2]`, CodeBadRequest, ""},
+		{"two values", `{"type":"ping","id":"p"}{"type":"ping","id":"q"}`, CodeBadRequest, "p"},
+		{"unknown field", `{"type":"ping","id":"p","admin":true}`, CodeBadRequest, "p"},
+		{"wrong field type", `{"type":"ping","id":5}`, CodeBadRequest, ""},
+		{"no type", `{"id":"p"}`, CodeBadRequest, "p"},
+		{"unknown type", `{"type":"explode","id":"p"}`, CodeUnknownType, "p"},
+		{"missing id", `{"type":"ping"}`, CodeInvalidID, ""},
+		{"bad id chars", `{"type":"ping","id":"<script>"}`, CodeInvalidID, ""},
+		{"id too long", `{"type":"ping","id":"` + strings.Repeat("a", MaxIDLen+1) + `"}`, CodeInvalidID, ""},
+		{"field not used by type", `{"type":"ping","id":"p","room":"r"}`, CodeBadRequest, "p"},
+		{"text on join", `{"type":"join","id":"j","room":"r","text":"x"}`, CodeBadRequest, "j"},
+		{"room missing", `{"type":"join","id":"j"}`, CodeInvalidRoom, "j"},
+		{"room bad chars", `{"type":"join","id":"j","room":"a b"}`, CodeInvalidRoom, "j"},
+		{"room slash", `{"type":"join","id":"j","room":"a/b"}`, CodeInvalidRoom, "j"},
+		{"room nats wildcard", `{"type":"join","id":"j","room":"a.>"}`, CodeInvalidRoom, "j"},
+		{"room too long", `{"type":"join","id":"j","room":"` + strings.Repeat("r", MaxRoomLen+1) + `"}`, CodeInvalidRoom, "j"},
+		{"resume needs both", `{"type":"join","id":"j","room":"r","offset":3}`, CodeBadRequest, "j"},
+		{"empty text", `{"type":"send","id":"s","room":"r","text":"   "}`, CodeInvalidText, "s"},
+		{"text too long", `{"type":"send","id":"s","room":"r","text":"` + long + `"}`, CodeInvalidText, "s"},
+		{"text control char", `{"type":"send","id":"s","room":"r","text":"a\u0007b"}`, CodeInvalidText, "s"},
+		{"empty name", `{"type":"hello","id":"h","name":"  "}`, CodeInvalidName, "h"},
+		{"name too long", `{"type":"hello","id":"h","name":"` + strings.Repeat("n", MaxNameRunes+1) + `"}`, CodeInvalidName, "h"},
+		{"name newline", `{"type":"hello","id":"h","name":"a\nb"}`, CodeInvalidName, "h"},
+		{"name bidi override", `{"type":"hello","id":"h","name":"a\u202eb"}`, CodeInvalidName, "h"},
+		{"history limit zero", `{"type":"history","id":"h","room":"r"}`, CodeBadRequest, "h"},
+		{"history limit big", `{"type":"history","id":"h","room":"r","limit":100000}`, CodeBadRequest, "h"},
+		{"frame too big", `{"type":"send","id":"s","room":"r","text":"` + strings.Repeat("é", MaxFrameBytes/2) + `"}`, CodeBadRequest, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, err := DecodeCommand([]byte(tt.frame))
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("DecodeCommand(%s) = %v, want valid", tt.frame, err)
+				}
+				return
+			}
+			var perr *Error
+			if !errors.As(err, &perr) {
+				t.Fatalf("DecodeCommand(%.80s) error = %v, want code %s", tt.frame, err, tt.code)
+			}
+			if perr.Code != tt.code {
+				t.Fatalf("DecodeCommand(%.80s) code = %s (%s), want %s", tt.frame, perr.Code, perr.Message, tt.code)
+			}
+			if cmd.ID != tt.id {
+				t.Fatalf("error names command %q, want %q", cmd.ID, tt.id)
+			}
+		})
+	}
+}
+
+func TestDecodeCommandInvalidUTF8(t *testing.T) {
+	_, err := DecodeCommand([]byte("{\"type\":\"send\",\"id\":\"s\",\"room\":\"r\",\"text\":\"\xff\"}"))
+	if !errors.Is(err, ErrInvalidUTF8) {
+		t.Fatalf("error = %v, want ErrInvalidUTF8", err)
+	}
+}
+
+func TestNormalizeName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"  ann ", "ann"},
+		{"e\u0301lise", "\u00e9lise"}, // NFD → NFC
+		{"Zoë", "Zoë"},
+		{"名前", "名前"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeName(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("NormalizeName(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	if NameKey("Ann") != NameKey("aNN") {
+		t.Error("NameKey must ignore case")
+	}
+	a, _ := NormalizeName("E\u0301lise")
+	b, _ := NormalizeName("\u00e9lise")
+	if NameKey(a) != NameKey(b) {
+		t.Error("NameKey must equate canonically equal names in any case")
+	}
+}
+
+func TestCloseCodeReconnect(t *testing.T) {
+	for code, want := range map[CloseCode]bool{
+		CloseNormal: false, CloseGoingAway: true, CloseRestart: true, CloseTryAgainLater: true,
+		CloseSlowConsumer: true, CloseHeartbeatTimeout: true, CloseInvalidData: false,
+		CloseTooBig: false, CloseProtocolViolation: false, CloseUnauthorized: false, 1006: true,
+	} {
+		if got := code.Reconnect(); got != want {
+			t.Errorf("CloseCode(%d).Reconnect() = %v, want %v", code, got, want)
+		}
+	}
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	ev := Event{Type: EvMessage, Room: "r", Epoch: "e", Offset: 9, ID: "m", User: &User{ID: "u", Name: "ann"}, Text: "<b>hi</b>", Time: 1}
+	data, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeEvent(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Text != ev.Text || back.Offset != 9 || back.User.Name != "ann" {
+		t.Fatalf("round trip = %+v", back)
+	}
+}
