@@ -56,9 +56,10 @@ type Config struct {
 	// HistoryOnJoin, MaxRoomsPerConn: see hub.Options.
 	HistoryOnJoin   int
 	MaxRoomsPerConn int
-	// PresenceInterval, PresenceTTL: see hub.Options.
+	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options.
 	PresenceInterval time.Duration
 	PresenceTTL      time.Duration
+	EditWindow       time.Duration
 	// MailboxSize, PingInterval, PongTimeout, MaxFrameBytes, OriginPatterns:
 	// see gateway.Options.
 	MailboxSize    int
@@ -140,7 +141,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.hub = hub.New(n.broker, hub.Options{
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
-		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL, Logger: n.log,
+		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
+		EditWindow: cfg.EditWindow, Logger: n.log,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
@@ -225,6 +227,9 @@ func (n *Node) close() {
 		}
 		if n.nats != nil {
 			n.nats.Shutdown()
+		}
+		if n.web != nil {
+			n.web.Close()
 		}
 	})
 }

@@ -26,11 +26,13 @@ import (
 
 // Subjects and headers of the stored and live events.
 const (
-	roomSubject     = "sb.room."
-	liveSubject     = "sb.live."
-	presenceSubject = "sb.pres."
-	hdrEpoch        = "Sb-Epoch"
-	hdrOffset       = "Sb-Offset"
+	roomSubject      = "sb.room."
+	liveSubject      = "sb.live."
+	presenceSubject  = "sb.pres."
+	relaySubject     = "sb.eph."
+	directorySubject = "sb.dir"
+	hdrEpoch         = "Sb-Epoch"
+	hdrOffset        = "Sb-Offset"
 )
 
 // Options configure a Broker. The zero value of each field means its default.

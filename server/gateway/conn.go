@@ -94,9 +94,7 @@ func (c *conn) serve() {
 	wg.Go(c.heartbeat)
 	c.readLoop()
 	c.closeWith(protocol.CloseNormal, "")
-	if c.user.ID != "" {
-		c.g.hub.Disconnect(c)
-	}
+	c.g.hub.Disconnect(c)
 	wg.Wait()
 	c.ws.CloseNow()
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,

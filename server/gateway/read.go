@@ -77,18 +77,21 @@ func (c *conn) readFailed(err error) {
 
 // handle runs one valid command. It returns false when the connection must end.
 func (c *conn) handle(cmd protocol.Command) bool {
-	if cmd.Type == protocol.CmdHello {
-		if c.user.ID != "" {
+	switch {
+	case cmd.Type == protocol.CmdHello:
+		if c.user.Name != "" {
 			c.reject(cmd.ID, protocol.Errorf(protocol.CodeNotHello, "hello was already sent"))
 			return true
 		}
 		c.hello(cmd)
 		return true
-	}
-	if c.user.ID == "" {
+	case !c.greeted.Load():
 		c.reject(cmd.ID, protocol.Errorf(protocol.CodeNotHello, "send hello first"))
 		c.closeWith(protocol.CloseProtocolViolation, "hello required")
 		return false
+	case c.user.Name == "" && cmd.Type != protocol.CmdRooms && cmd.Type != protocol.CmdPing:
+		c.reject(cmd.ID, protocol.Errorf(protocol.CodeNameRequired, "choose a nickname first (hello with a name)"))
+		return true
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, hubTimeout)
 	defer cancel()
@@ -98,9 +101,16 @@ func (c *conn) handle(cmd protocol.Command) bool {
 	)
 	switch cmd.Type {
 	case protocol.CmdJoin:
-		perr = c.g.hub.Join(ctx, c, cmd) // the hub queues joined itself
-		if perr == nil {
+		// The hub queues joined itself, in order with the room's events.
+		if perr = c.g.hub.Join(ctx, c, cmd); perr == nil {
 			return true
+		}
+	case protocol.CmdRooms:
+		c.g.hub.WatchRooms(c, cmd.ID) // answered by the hub, then kept up to date
+		return true
+	case protocol.CmdTyping:
+		if perr = c.g.hub.Typing(c, cmd); perr == nil {
+			return true // a hint: no answer
 		}
 	case protocol.CmdLeave:
 		if !c.g.hub.Leave(c, cmd.Room) {
@@ -109,6 +119,10 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		ans = protocol.Event{Type: protocol.EvLeft, Ref: cmd.ID, Room: cmd.Room}
 	case protocol.CmdSend:
 		ans, perr = c.g.hub.Send(ctx, c, cmd)
+	case protocol.CmdEdit:
+		ans, perr = c.g.hub.Edit(ctx, c, cmd)
+	case protocol.CmdDelete:
+		ans, perr = c.g.hub.Delete(ctx, c, cmd)
 	case protocol.CmdHistory:
 		ans, perr = c.g.hub.History(ctx, c, cmd)
 	case protocol.CmdPing:
@@ -123,8 +137,14 @@ func (c *conn) handle(cmd protocol.Command) bool {
 }
 
 // hello sets who the connection is: the person named in the session token
-// if it is valid and for the same nickname, else a new person.
+// if it is valid and for the same nickname, else a new person. A hello
+// without a name makes an observer, who may say hello again with one.
 func (c *conn) hello(cmd protocol.Command) {
+	if cmd.Name == "" {
+		c.greeted.Store(true)
+		c.send(&protocol.Event{Type: protocol.EvWelcome, Ref: cmd.ID, Boot: c.g.opts.Boot})
+		return
+	}
 	name, perr := protocol.NormalizeName(cmd.Name)
 	if perr != nil {
 		c.reject(cmd.ID, perr)
@@ -147,7 +167,7 @@ func (c *conn) hello(cmd protocol.Command) {
 		Session: c.g.sessions.Sign(identity.Claims{UserID: id, Name: name}),
 		Boot:    c.g.opts.Boot,
 	})
-	c.g.log.Info("connection opened", "conn", c.id, "remote", c.remote, "user", id)
+	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", id)
 }
 
 // reject answers command ref with a typed error.

@@ -20,13 +20,34 @@ type Broker interface {
 	// Read returns up to limit stored events of room with offsets from
 	// from on, oldest first.
 	Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error)
-	// Subscribe delivers every event stored in room from now on, from any
-	// node, to onEvent, and every presence announcement to onPresence. Calls
-	// of each callback are sequential. The subscription is active when
-	// Subscribe returns.
-	Subscribe(room string, onEvent func(protocol.Event), onPresence func(Presence)) (Subscription, error)
+	// Subscribe delivers to h, from every node, the events stored in room
+	// from now on, its presence announcements and its relayed (never
+	// stored) events. Calls of each handler are sequential. The
+	// subscription is active when Subscribe returns.
+	Subscribe(room string, h RoomHandlers) (Subscription, error)
 	// Announce sends p to every node with members in room, this one included.
 	Announce(room string, p Presence) error
+	// Relay sends an event that is not stored (typing) to every node with
+	// members in room, this one included.
+	Relay(room string, ev protocol.Event) error
+	// PublishDirectory sends this node's room report to every node.
+	PublishDirectory(r DirectoryReport) error
+	// SubscribeDirectory delivers every node's room reports to fn.
+	SubscribeDirectory(fn func(DirectoryReport)) (Subscription, error)
+}
+
+// RoomHandlers receive what a room subscription delivers.
+type RoomHandlers struct {
+	Event     func(protocol.Event)
+	Presence  func(Presence)
+	Ephemeral func(protocol.Event)
+}
+
+// DirectoryReport is one node's view of the rooms it has members in: for
+// each, the number of people in it across the cluster.
+type DirectoryReport struct {
+	Node  string         `json:"node"`
+	Rooms map[string]int `json:"rooms"`
 }
 
 // Subscription is an active Broker subscription.

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -141,6 +142,19 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			continue
 		}
 		u := c.User()
+		if r.nameTakenLocked(u.Name, u.ID) {
+			perr := &protocol.Error{
+				Code:       protocol.CodeNameTaken,
+				Message:    "someone in this room already uses the nickname \"" + u.Name + "\"",
+				Suggestion: r.suggestLocked(u.Name, u.ID),
+			}
+			r.mu.Unlock()
+			h.mu.Lock()
+			delete(h.conns[c.ID()], name)
+			h.mu.Unlock()
+			h.closeIfEmpty(r)
+			return nil, perr
+		}
 		r.local[c.ID()] = &member{conn: c, pending: true}
 		r.localNodeLocked().conns[c.ID()] = u
 		joined := r.addPersonLocked(u, nil)
@@ -187,24 +201,31 @@ func (h *Hub) Leave(c Conn, name string) bool {
 		}
 	}
 	if empty {
-		h.mu.Lock()
-		// Re-check under the hub lock: a join may have arrived meanwhile.
-		r.mu.Lock()
-		stillEmpty := len(r.local) == 0
-		if stillEmpty && h.rooms[name] == r {
-			delete(h.rooms, name)
-		}
-		r.mu.Unlock()
-		h.mu.Unlock()
-		if stillEmpty {
-			r.close()
-		}
+		h.closeIfEmpty(r)
 	}
 	return true
 }
 
-// Disconnect removes c from every room it is in.
+// closeIfEmpty closes r if it has no local members left.
+func (h *Hub) closeIfEmpty(r *room) {
+	h.mu.Lock()
+	// Checked under the hub lock: a join may arrive meanwhile.
+	r.mu.Lock()
+	empty := len(r.local) == 0
+	if empty && h.rooms[r.name] == r {
+		delete(h.rooms, r.name)
+	}
+	r.mu.Unlock()
+	h.mu.Unlock()
+	if empty {
+		r.close()
+	}
+}
+
+// Disconnect removes c from every room it is in and from the directory's
+// watchers.
 func (h *Hub) Disconnect(c Conn) {
+	h.unwatchRooms(c)
 	h.mu.Lock()
 	names := make([]string, 0, len(h.conns[c.ID()]))
 	for name := range h.conns[c.ID()] {
@@ -222,13 +243,54 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if !h.isIn(c, cmd.Room) {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room)
 	}
-	u := c.User()
-	ev := protocol.Event{
-		Type: protocol.EvMessage, ID: cmd.ID, User: &u, Text: cmd.Text,
-		Time: h.opts.Now().UnixMilli(),
+	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text})
+}
+
+// Edit stores a new text for c's own message cmd.Target, if it is within
+// the edit window.
+func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	target, perr := h.ownMessage(ctx, c, cmd, "edit")
+	if perr != nil {
+		return protocol.Event{}, perr
 	}
+	if age := h.opts.Now().Sub(time.UnixMilli(target.Time)); age > h.opts.EditWindow {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeEditWindow, "messages can be edited for %v after sending; this one is older", h.opts.EditWindow)
+	}
+	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvEdit, Target: cmd.Target, Text: cmd.Text})
+}
+
+// Delete stores the deletion of c's own message cmd.Target.
+func (h *Hub) Delete(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	if _, perr := h.ownMessage(ctx, c, cmd, "delete"); perr != nil {
+		return protocol.Event{}, perr
+	}
+	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvDelete, Target: cmd.Target})
+}
+
+// ownMessage reads message cmd.Target of cmd.Room and checks c wrote it.
+func (h *Hub) ownMessage(ctx context.Context, c Conn, cmd protocol.Command, verb string) (protocol.Event, *protocol.Error) {
+	if !h.isIn(c, cmd.Room) {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q first", cmd.Room)
+	}
+	events, err := h.broker.Read(ctx, cmd.Room, cmd.Target, 1)
+	if err != nil {
+		return protocol.Event{}, h.unavailable("read", cmd.Room, err)
+	}
+	if len(events) == 0 || events[0].Offset != cmd.Target || events[0].Type != protocol.EvMessage {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeNotFound, "there is no message %d in room %q to %s", cmd.Target, cmd.Room, verb)
+	}
+	if events[0].User == nil || events[0].User.ID != c.User().ID {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "you can only %s your own messages", verb)
+	}
+	return events[0], nil
+}
+
+// store appends ev as c's event answering cmd and returns the ack.
+func (h *Hub) store(ctx context.Context, c Conn, cmd protocol.Command, ev protocol.Event) (protocol.Event, *protocol.Error) {
+	u := c.User()
+	ev.ID, ev.User, ev.Time = cmd.ID, &u, h.opts.Now().UnixMilli()
 	// The dedup key is scoped to the user, so nobody can suppress another
-	// person's message by reusing its id.
+	// person's event by reusing its id.
 	stored, _, err := h.broker.Append(ctx, cmd.Room, u.ID+":"+cmd.ID, ev)
 	if err != nil {
 		return protocol.Event{}, h.unavailable("append", cmd.Room, err)
@@ -237,6 +299,32 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 		Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room, ID: cmd.ID,
 		Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time,
 	}, nil
+}
+
+// Typing relays that c is typing in cmd.Room to everyone there, at most
+// once per protocol.TypingInterval per person; extra signals are dropped
+// silently (they are hints, not requests).
+func (h *Hub) Typing(c Conn, cmd protocol.Command) *protocol.Error {
+	h.mu.Lock()
+	in := h.conns[c.ID()][cmd.Room]
+	r := h.rooms[cmd.Room]
+	h.mu.Unlock()
+	if !in || r == nil {
+		return protocol.Errorf(protocol.CodeNotJoined, "join room %q first", cmd.Room)
+	}
+	u := c.User()
+	now := h.opts.Now()
+	r.mu.Lock()
+	if now.Sub(r.typing[u.ID]) < protocol.TypingInterval {
+		r.mu.Unlock()
+		return nil
+	}
+	r.typing[u.ID] = now
+	r.mu.Unlock()
+	if err := h.broker.Relay(cmd.Room, protocol.Event{Type: protocol.EvTyping, User: &u}); err != nil {
+		r.logRateLimited("relay typing failed", err)
+	}
+	return nil
 }
 
 // History returns up to cmd.Limit stored events of cmd.Room before

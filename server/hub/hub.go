@@ -50,6 +50,12 @@ type Options struct {
 	// PresenceTTL is how long a node's members stay listed without a
 	// restatement, so a dead node's members vanish within it. Default 30 s.
 	PresenceTTL time.Duration
+	// EditWindow is how long after sending a message may be edited.
+	// Default 15 minutes.
+	EditWindow time.Duration
+	// DirectoryInterval is how often the room directory is refreshed for
+	// watchers (and this node's report sent when it changed). Default 1 s.
+	DirectoryInterval time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -72,6 +78,12 @@ func (o *Options) setDefaults() {
 	if o.PresenceTTL <= 0 {
 		o.PresenceTTL = 30 * time.Second
 	}
+	if o.EditWindow <= 0 {
+		o.EditWindow = 15 * time.Minute
+	}
+	if o.DirectoryInterval <= 0 {
+		o.DirectoryInterval = time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -90,6 +102,8 @@ type Hub struct {
 	mu    sync.Mutex
 	rooms map[string]*room           // rooms with local members, by name
 	conns map[string]map[string]bool // rooms each connection is in
+
+	dir directory
 }
 
 // New returns a Hub that stores and receives events through b.
@@ -101,21 +115,34 @@ func New(b Broker, opts Options) *Hub {
 		log:    opts.Logger,
 		rooms:  make(map[string]*room),
 		conns:  make(map[string]map[string]bool),
+		dir:    newDirectory(),
 	}
 }
 
-// Run restates this node's presence and expires other nodes' until ctx ends.
+// Run restates this node's presence, expires other nodes', and keeps the
+// room directory until ctx ends.
 func (h *Hub) Run(ctx context.Context) error {
-	t := time.NewTicker(h.opts.PresenceInterval)
-	defer t.Stop()
+	sub, err := h.broker.SubscribeDirectory(h.dir.report)
+	if err != nil {
+		return err
+	}
+	defer sub.Unsubscribe()
+	presence := time.NewTicker(h.opts.PresenceInterval)
+	defer presence.Stop()
+	dir := time.NewTicker(h.opts.DirectoryInterval)
+	defer dir.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-presence.C:
 			for _, r := range h.roomList() {
 				r.heartbeat(h.opts.Now())
 			}
+			h.publishDirectory(true)
+		case <-dir.C:
+			h.publishDirectory(false)
+			h.dir.refresh(h.opts.Now(), h.opts.PresenceTTL)
 		}
 	}
 }

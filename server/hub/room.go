@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type room struct {
 	epoch   string                   // position of the last event delivered
 	last    uint64
 	lastLog time.Time
+	typing  map[string]time.Time // last typing signal relayed, by user id
 }
 
 // member is a local connection in the room. While its join reads history,
@@ -59,6 +61,7 @@ func newRoom(h *Hub, name string) *room {
 		nodes:  make(map[string]*nodeMembers),
 		people: make(map[string]int),
 		names:  make(map[string]protocol.User),
+		typing: make(map[string]time.Time),
 	}
 }
 
@@ -66,7 +69,9 @@ func newRoom(h *Hub, name string) *room {
 // goroutine that created the room.
 func (r *room) init(ctx context.Context) {
 	defer close(r.ready)
-	sub, err := r.hub.broker.Subscribe(r.name, r.onEvent, r.onPresence)
+	sub, err := r.hub.broker.Subscribe(r.name, RoomHandlers{
+		Event: r.onEvent, Presence: r.onPresence, Ephemeral: r.onEphemeral,
+	})
 	if err != nil {
 		r.initEr = err
 		return
@@ -156,6 +161,42 @@ func (r *room) broadcastLocked(ev *protocol.Event) {
 	for _, m := range r.local {
 		if !m.pending {
 			m.conn.Deliver(frame)
+		}
+	}
+}
+
+// onEphemeral passes a relayed event (typing) to the live local members.
+func (r *room) onEphemeral(ev protocol.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed {
+		r.broadcastLocked(&ev)
+	}
+}
+
+// nameTakenLocked returns the user other than userID who uses a nickname
+// equal to name ignoring case, if any.
+func (r *room) nameTakenLocked(name, userID string) bool {
+	key := protocol.NameKey(name)
+	for id, u := range r.names {
+		if id != userID && protocol.NameKey(u.Name) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// suggestLocked proposes a free nickname like name: name2, name3, …
+func (r *room) suggestLocked(name, userID string) string {
+	for i := 2; ; i++ {
+		suffix := strconv.Itoa(i)
+		base := []rune(name)
+		if len(base)+len(suffix) > protocol.MaxNameRunes {
+			base = base[:protocol.MaxNameRunes-len(suffix)]
+		}
+		s := string(base) + suffix
+		if !r.nameTakenLocked(s, userID) {
+			return s
 		}
 	}
 }

@@ -3,29 +3,47 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/andybalholm/brotli"
 )
 
+// Brotli levels: the build spends half a minute once for the smallest file;
+// a server without a fresh build-time copy compresses quickly at start-up.
+const (
+	buildBrotliLevel   = brotli.BestCompression
+	runtimeBrotliLevel = 5
+)
+
 // precompressed is app.wasm with its brotli and gzip forms, held in memory.
+// The compressed forms may appear later (made in the background); until
+// then the best form ready is served.
 type precompressed struct {
-	raw, gz, br []byte
-	size        int64
-	hash        string
-	etag        string
+	raw  []byte
+	size int64
+	hash string
+	etag string
+	gz   atomic.Pointer[[]byte]
+	br   atomic.Pointer[[]byte]
+
+	cancel context.CancelFunc
+	done   sync.WaitGroup
 }
 
-// loadPrecompressed reads path and its .gz and .br siblings. A sibling that
-// is missing or older than path is made now and written next to it (best
-// effort), so `make build` pays for brotli once, not every start.
+// loadPrecompressed reads path and its .gz and .br siblings. Siblings that
+// are missing or older than path are made in a background goroutine (and
+// written next to path, best effort); close stops it.
 func loadPrecompressed(path string, log *slog.Logger) (*precompressed, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -34,26 +52,77 @@ func loadPrecompressed(path string, log *slog.Logger) (*precompressed, error) {
 	sum := sha256.Sum256(raw)
 	p := &precompressed{raw: raw, size: int64(len(raw)), hash: hex.EncodeToString(sum[:])}
 	p.etag = `"` + p.hash[:20] + `"`
-	p.gz, err = sibling(path, ".gz", raw, gzipBytes, log)
+	src, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	p.br, err = sibling(path, ".br", raw, brotliBytes, log)
-	if err != nil {
-		return nil, err
+	var missing []string
+	for _, ext := range []string{".gz", ".br"} {
+		if data := freshSibling(path+ext, src.ModTime()); data != nil {
+			p.slot(ext).Store(&data)
+		} else {
+			missing = append(missing, ext)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	if len(missing) > 0 {
+		log.Info("compressing app.wasm in the background (`make build` does it ahead of time)", "missing", missing)
+		p.done.Go(func() {
+			for _, ext := range missing {
+				start := time.Now()
+				data, err := compress(ctx, ext, raw, runtimeBrotliLevel)
+				if err != nil {
+					if ctx.Err() == nil {
+						log.Warn("compress app.wasm", "encoding", ext, "err", err)
+					}
+					return
+				}
+				p.slot(ext).Store(&data)
+				if err := os.WriteFile(path+ext, data, 0o644); err != nil {
+					log.Debug("could not keep compressed app.wasm", "err", err)
+				}
+				log.Info("compressed app.wasm", "encoding", ext, "bytes", len(data), "took", time.Since(start).Round(time.Millisecond))
+			}
+		})
 	}
 	return p, nil
 }
 
-// Compress writes path.gz and path.br for the file at path. `make build`
-// calls it (through `switchboard precompress`) so servers start fast.
+func (p *precompressed) slot(ext string) *atomic.Pointer[[]byte] {
+	if ext == ".gz" {
+		return &p.gz
+	}
+	return &p.br
+}
+
+// close stops background compression and waits for it.
+func (p *precompressed) close() {
+	p.cancel()
+	p.done.Wait()
+}
+
+func freshSibling(path string, than time.Time) []byte {
+	st, err := os.Stat(path)
+	if err != nil || st.ModTime().Before(than) {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+// Compress writes path.gz and path.br (brotli at its best level) for the
+// file at path. `make build` calls it through `switchboard precompress`.
 func Compress(path string) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	for ext, f := range map[string]func([]byte) ([]byte, error){".gz": gzipBytes, ".br": brotliBytes} {
-		data, err := f(raw)
+	for _, ext := range []string{".gz", ".br"} {
+		data, err := compress(context.Background(), ext, raw, buildBrotliLevel)
 		if err != nil {
 			return err
 		}
@@ -64,42 +133,29 @@ func Compress(path string) error {
 	return nil
 }
 
-func sibling(path, ext string, raw []byte, compress func([]byte) ([]byte, error), log *slog.Logger) ([]byte, error) {
-	src, _ := os.Stat(path)
-	if st, err := os.Stat(path + ext); err == nil && !st.ModTime().Before(src.ModTime()) {
-		if data, err := os.ReadFile(path + ext); err == nil {
-			return data, nil
+// compress encodes raw as gzip (".gz") or brotli (".br"), in chunks so ctx
+// can stop it.
+func compress(ctx context.Context, ext string, raw []byte, brotliLevel int) ([]byte, error) {
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	if ext == ".gz" {
+		w, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	} else {
+		w = brotli.NewWriterLevel(&buf, brotliLevel)
+	}
+	const chunk = 256 << 10
+	for off := 0; off < len(raw); off += chunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(raw[off:min(off+chunk, len(raw))]); err != nil {
+			return nil, err
 		}
 	}
-	log.Info("compressing app.wasm; `make build` does this ahead of time", "encoding", ext)
-	data, err := compress(raw)
-	if err != nil {
-		return nil, fmt.Errorf("compress %s: %w", path, err)
-	}
-	if err := os.WriteFile(path+ext, data, 0o644); err != nil {
-		log.Warn("could not keep compressed app.wasm", "err", err)
-	}
-	return data, nil
-}
-
-func gzipBytes(raw []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if _, err := w.Write(raw); err != nil {
+	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	err := w.Close()
-	return buf.Bytes(), err
-}
-
-func brotliBytes(raw []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
-	if _, err := w.Write(raw); err != nil {
-		return nil, err
-	}
-	err := w.Close()
-	return buf.Bytes(), err
+	return buf.Bytes(), nil
 }
 
 // ServeHTTP serves the best encoding the client accepts. The ETag is the
@@ -110,18 +166,17 @@ func (p *precompressed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", p.etag)
 	h.Set("Vary", "Accept-Encoding")
-	h.Set("X-Content-Type-Options", "nosniff")
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, p.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := p.raw
-	switch ae := r.Header.Get("Accept-Encoding"); {
-	case accepts(ae, "br"):
-		body = p.br
+	ae := r.Header.Get("Accept-Encoding")
+	if br := p.br.Load(); br != nil && accepts(ae, "br") {
+		body = *br
 		h.Set("Content-Encoding", "br")
-	case accepts(ae, "gzip"):
-		body = p.gz
+	} else if gz := p.gz.Load(); gz != nil && accepts(ae, "gzip") {
+		body = *gz
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -138,8 +193,11 @@ func accepts(header, enc string) bool {
 		if strings.TrimSpace(name) != enc {
 			continue
 		}
-		params = strings.ReplaceAll(params, " ", "")
-		return params != "q=0" && params != "q=0.0" && params != "q=0.00" && params != "q=0.000"
+		q := strings.TrimPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+			return false
+		}
+		return true
 	}
 	return false
 }

@@ -70,6 +70,9 @@ func New(opts Options) (*Web, error) {
 	}, nil
 }
 
+// Close stops background work (compressing app.wasm) and waits for it.
+func (w *Web) Close() { w.wasm.close() }
+
 // Version is the build id the pages and the service worker carry.
 func (w *Web) Version() string { return w.version }
 

@@ -177,6 +177,25 @@ func (c *Conn) Do(ctx context.Context, cmd protocol.Command) (protocol.Event, er
 	}
 }
 
+// Post sends cmd without waiting for an answer: for commands that have
+// none (typing), or whose answer the caller reads from Events. An empty
+// cmd.ID gets a fresh id.
+func (c *Conn) Post(ctx context.Context, cmd protocol.Command) error {
+	if cmd.ID == "" {
+		cmd.ID = c.NewID()
+	}
+	if err := cmd.Validate(); err != nil {
+		return err
+	}
+	return c.write(ctx, &cmd)
+}
+
+// Typing tells room that this person is typing. The server relays at most
+// one signal per protocol.TypingInterval.
+func (c *Conn) Typing(ctx context.Context, room string) error {
+	return c.Post(ctx, protocol.Command{Type: protocol.CmdTyping, Room: room})
+}
+
 // Join enters room and returns the joined event (members, history).
 func (c *Conn) Join(ctx context.Context, room string) (protocol.Event, error) {
 	return c.Do(ctx, protocol.Command{Type: protocol.CmdJoin, Room: room})

@@ -30,6 +30,14 @@ const (
 	CodeTooManyRooms ErrorCode = "too_many_rooms"
 	// CodeRateLimited: the connection sends faster than it may.
 	CodeRateLimited ErrorCode = "rate_limited"
+	// CodeNotFound: the message an edit or delete names does not exist.
+	CodeNotFound ErrorCode = "not_found"
+	// CodeForbidden: the person may not do that (e.g. edit someone else's message).
+	CodeForbidden ErrorCode = "forbidden"
+	// CodeEditWindow: the message is older than the edit window.
+	CodeEditWindow ErrorCode = "edit_window_passed"
+	// CodeNameRequired: joining needs a nickname (hello with a name).
+	CodeNameRequired ErrorCode = "name_required"
 	// CodeUnavailable: the message store cannot be reached; nothing was stored.
 	CodeUnavailable ErrorCode = "unavailable"
 	// CodeInternal: the server failed; details are in its log, never in the frame.

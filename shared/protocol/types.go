@@ -1,5 +1,7 @@
 package protocol
 
+import "time"
+
 // CommandType names a client-to-server frame.
 type CommandType string
 
@@ -7,6 +9,8 @@ type CommandType string
 const (
 	// CmdHello must be the first frame: it names the person (Name) and may
 	// present the session token (Session) a previous welcome handed out.
+	// Without a Name the connection only observes (rooms, ping) until it
+	// says hello again with one.
 	CmdHello CommandType = "hello"
 	// CmdJoin enters Room. With Epoch and Offset set it asks to resume after
 	// that position; otherwise the server sends the room's recent history.
@@ -18,6 +22,17 @@ const (
 	CmdSend CommandType = "send"
 	// CmdHistory asks for up to Limit stored events of Room before Offset.
 	CmdHistory CommandType = "history"
+	// CmdTyping says the person is typing in Room. Never stored; the server
+	// relays at most one per TypingInterval per person.
+	CmdTyping CommandType = "typing"
+	// CmdEdit replaces the text of the person's own message Target in Room
+	// (within the server's edit window).
+	CmdEdit CommandType = "edit"
+	// CmdDelete deletes the person's own message Target in Room.
+	CmdDelete CommandType = "delete"
+	// CmdRooms asks for the list of active rooms and their online counts,
+	// and for updates (EvRooms) while the connection stays open.
+	CmdRooms CommandType = "rooms"
 	// CmdPing asks for a pong. Browsers cannot send WebSocket pings, so the
 	// client's liveness check is this protocol-level ping.
 	CmdPing CommandType = "ping"
@@ -44,6 +59,8 @@ type Command struct {
 	Offset uint64 `json:"offset,omitempty"`
 	// Limit is the page size of a history request (1..MaxHistoryPage).
 	Limit int `json:"limit,omitempty"`
+	// Target is the offset of the message an edit or delete is about.
+	Target uint64 `json:"target,omitempty"`
 }
 
 // EventType names a server-to-client frame.
@@ -69,6 +86,16 @@ const (
 	// EvHistory answers a history request with Events, oldest first; More is
 	// true while older events exist.
 	EvHistory EventType = "history"
+	// EvEdit is a stored event: User changed the Text of message Target.
+	EvEdit EventType = "edit"
+	// EvDelete is a stored event: User deleted message Target.
+	EvDelete EventType = "delete"
+	// EvTyping says User is typing in Room (for TypingTTL, or until a
+	// message from User arrives).
+	EvTyping EventType = "typing"
+	// EvRooms lists the active rooms (Rooms), in answer to rooms and again
+	// whenever the list changes.
+	EvRooms EventType = "rooms"
 	// EvPong answers ping.
 	EvPong EventType = "pong"
 	// EvError reports that the command Ref failed, with a typed Error.
@@ -124,4 +151,24 @@ type Event struct {
 	Boot string `json:"boot,omitempty"`
 	// Error describes what went wrong (error).
 	Error *Error `json:"error,omitempty"`
+	// Target is the offset of the message an edit or delete is about.
+	Target uint64 `json:"target,omitempty"`
+	// Rooms lists active rooms, busiest first (rooms).
+	Rooms []RoomInfo `json:"rooms,omitempty"`
 }
+
+// RoomInfo is one active room in a rooms event.
+type RoomInfo struct {
+	Name string `json:"name"`
+	// Online is the number of people in the room.
+	Online int `json:"online"`
+}
+
+// Timing rules both sides follow.
+const (
+	// TypingInterval is the least time between two typing signals of one
+	// person in one room; the server drops the extra ones.
+	TypingInterval = 2 * time.Second
+	// TypingTTL is how long a typing indicator shows without a new signal.
+	TypingTTL = 5 * time.Second
+)

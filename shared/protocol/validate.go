@@ -18,8 +18,10 @@ func (c *Command) Validate() *Error {
 	var allowed fieldSet
 	switch c.Type {
 	case CmdHello:
-		if _, err := NormalizeName(c.Name); err != nil {
-			return err
+		if c.Name != "" {
+			if _, err := NormalizeName(c.Name); err != nil {
+				return err
+			}
 		}
 		if len(c.Session) > MaxSessionLen {
 			return Errorf(CodeBadRequest, "session token longer than %d bytes", MaxSessionLen)
@@ -60,7 +62,31 @@ func (c *Command) Validate() *Error {
 			return err
 		}
 		allowed = fRoom | fEpoch | fOffset | fLimit
-	case CmdPing:
+	case CmdTyping:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		allowed = fRoom
+	case CmdEdit:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if c.Target == 0 {
+			return Errorf(CodeBadRequest, "edit needs the target message's offset")
+		}
+		if err := ValidateText(c.Text); err != nil {
+			return err
+		}
+		allowed = fRoom | fTarget | fText
+	case CmdDelete:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if c.Target == 0 {
+			return Errorf(CodeBadRequest, "delete needs the target message's offset")
+		}
+		allowed = fRoom | fTarget
+	case CmdPing, CmdRooms:
 		allowed = 0
 	case "":
 		return Errorf(CodeBadRequest, "frame has no type")
@@ -73,7 +99,7 @@ func (c *Command) Validate() *Error {
 	return nil
 }
 
-type fieldSet uint8
+type fieldSet uint16
 
 const (
 	fRoom fieldSet = 1 << iota
@@ -83,6 +109,7 @@ const (
 	fEpoch
 	fOffset
 	fLimit
+	fTarget
 )
 
 func (c *Command) fields() fieldSet {
@@ -99,11 +126,12 @@ func (c *Command) fields() fieldSet {
 	set(c.Epoch != "", fEpoch)
 	set(c.Offset != 0, fOffset)
 	set(c.Limit != 0, fLimit)
+	set(c.Target != 0, fTarget)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

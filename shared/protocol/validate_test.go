@@ -132,3 +132,33 @@ func TestEventRoundTrip(t *testing.T) {
 		t.Fatalf("round trip = %+v", back)
 	}
 }
+
+func TestDecodeChatCommands(t *testing.T) {
+	valid := []string{
+		`{"type":"typing","id":"t","room":"r"}`,
+		`{"type":"edit","id":"e","room":"r","target":3,"text":"fixed"}`,
+		`{"type":"delete","id":"d","room":"r","target":3}`,
+		`{"type":"rooms","id":"l"}`,
+		`{"type":"hello","id":"h"}`,
+	}
+	for _, f := range valid {
+		if _, err := DecodeCommand([]byte(f)); err != nil {
+			t.Errorf("DecodeCommand(%s) = %v, want valid", f, err)
+		}
+	}
+	invalid := map[string]ErrorCode{
+		`{"type":"edit","id":"e","room":"r","text":"x"}`:              CodeBadRequest,
+		`{"type":"edit","id":"e","room":"r","target":1,"text":""}`:    CodeInvalidText,
+		`{"type":"delete","id":"d","room":"r"}`:                       CodeBadRequest,
+		`{"type":"delete","id":"d","room":"r","target":1,"text":"x"}`: CodeBadRequest,
+		`{"type":"typing","id":"t"}`:                                  CodeInvalidRoom,
+		`{"type":"rooms","id":"l","room":"r"}`:                        CodeBadRequest,
+	}
+	for f, code := range invalid {
+		_, err := DecodeCommand([]byte(f))
+		var perr *Error
+		if !errors.As(err, &perr) || perr.Code != code {
+			t.Errorf("DecodeCommand(%s) = %v, want %s", f, err, code)
+		}
+	}
+}

@@ -41,6 +41,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.HistoryAge, "history-age", 7*24*time.Hour, "how long room events are kept")
 	fs.DurationVar(&c.DuplicateWindow, "dedup-window", 2*time.Minute, "how long message ids are remembered to drop retried sends")
 	fs.IntVar(&c.HistoryOnJoin, "history-on-join", 100, "recent messages sent when joining a room")
+	fs.DurationVar(&c.EditWindow, "edit-window", 15*time.Minute, "how long after sending people may edit a message")
 	fs.IntVar(&c.MaxRoomsPerConn, "max-rooms-per-conn", 32, "rooms one connection may be in")
 	fs.IntVar(&c.MailboxSize, "mailbox-size", 512, "frames queued per connection before it is closed as slow (4000)")
 	fs.DurationVar(&c.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each connection")
