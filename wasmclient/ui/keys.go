@@ -1,0 +1,46 @@
+package ui
+
+// Paths, storage keys, element ids and action names, in one place. The
+// element ids are part of the page's contract with the stylesheet and with
+// browser tests; the accessible names (labels) live next to the elements.
+
+// Routes.
+const (
+	pathHome = "/"
+	// roomPattern matches a room page; the room name rules are those of
+	// protocol.ValidateRoom.
+	roomPattern = `^/r/[A-Za-z0-9_-]{1,64}$`
+	roomPrefix  = "/r/"
+	// wsPath is the server's WebSocket endpoint, relative to the page.
+	wsPath = "/ws"
+)
+
+// Local storage keys.
+const (
+	// keyIdentity holds the nickname and the session token of the welcome
+	// that came with it (an identity value).
+	keyIdentity = "switchboard/identity"
+)
+
+// Element ids.
+const (
+	idNickname      = "sb-nickname"
+	idNicknameError = "sb-nickname-error"
+	idRoom          = "sb-room"
+	idRoomError     = "sb-room-error"
+	idMessages      = "sb-messages"
+	idScroll        = "sb-scroll"
+	idComposer      = "sb-message"
+	idComposerError = "sb-message-error"
+	idCounter       = "sb-message-counter"
+	idStatus        = "sb-status"
+	idOnlineHeading = "sb-online-heading"
+)
+
+// Action names (app.NewAction / ctx.Handle).
+const (
+	// actionJoin is posted by the nickname form once it has stored the
+	// nickname; its value is a joinRequest. The home page handles it by
+	// opening the room, a room page waiting for a nickname by connecting.
+	actionJoin = "switchboard/join"
+)

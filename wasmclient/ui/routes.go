@@ -1,0 +1,39 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Routes registers the pages: "/" (home) and "/r/{room}" (a room). The wasm
+// app calls it before app.RunWhenOnBrowser, and the server calls it before
+// serving Handler, so both know the same pages (go-app answers 404 for a path
+// it has no route for). Call it once per process.
+func Routes() {
+	app.Route(pathHome, app.NewZeroComponentFactory(&home{}))
+	app.RouteWithRegexp(roomPattern, app.NewZeroComponentFactory(&roomPage{}))
+}
+
+// Handler returns the go-app handler settings of the Switchboard pages:
+// names, title, colours, the stylesheet and the local icons under /web/.
+// The server fills Version, Resources and WasmContentLength before serving
+// it, and serves the files of wasmclient/web (app.css, icon.svg,
+// icon-192.png, icon-512.png, icon-maskable-512.png) and app.wasm under /web/.
+func Handler() *app.Handler {
+	return &app.Handler{
+		Name:        "Switchboard",
+		ShortName:   "Switchboard",
+		Title:       "Switchboard",
+		Description: "Real-time chat rooms, written in Go.",
+		Lang:        "en",
+		Icon: app.Icon{
+			Default:  "/web/icon-192.png",
+			Large:    "/web/icon-512.png",
+			SVG:      "/web/icon.svg",
+			Maskable: "/web/icon-maskable-512.png",
+		},
+		ThemeColor:      "#4f46e5",
+		BackgroundColor: "#0f1117",
+		LoadingLabel:    "Loading Switchboard… {progress}%",
+		Styles:          []string{"/web/app.css"},
+	}
+}

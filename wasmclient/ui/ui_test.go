@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// tag returns the opening tags in html that match tagName and hold every
+// attribute in attrs (name="value"), whatever their order.
+func tags(html, tagName string, attrs ...string) []string {
+	var out []string
+	for _, t := range regexp.MustCompile(`<`+tagName+`\b[^>]*>`).FindAllString(html, -1) {
+		ok := true
+		for _, a := range attrs {
+			if !strings.Contains(t, a) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func mustHave(t *testing.T, html, tagName string, attrs ...string) {
+	t.Helper()
+	if len(tags(html, tagName, attrs...)) == 0 {
+		t.Errorf("no <%s> with %v in:\n%s", tagName, attrs, html)
+	}
+}
+
+func TestJoinFormContract(t *testing.T) {
+	t.Parallel()
+	e := app.NewTestEngine()
+	f := &joinForm{WithRoom: true, Room: defaultRoom, ready: true}
+	if err := e.Load(f); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+
+	// The nickname field: a real label, described by its hint.
+	if err := app.Match(app.Label().For(idNickname).Class("sb-label"), f, 0, 0, 0); err != nil {
+		t.Error(err)
+	}
+	if err := app.Match(app.Text("Nickname"), f, 0, 0, 0, 0); err != nil {
+		t.Error(err)
+	}
+	html := app.HTMLString(f)
+	mustHave(t, html, "input", `id="`+idNickname+`"`, `aria-describedby="`+idNicknameError+`"`, `aria-invalid="false"`)
+	mustHave(t, html, "label", `for="`+idRoom+`"`)
+	mustHave(t, html, "input", `id="`+idRoom+`"`, `value="lobby"`, `aria-describedby="`+idRoomError+`"`)
+	mustHave(t, html, "button", `type="submit"`)
+	if !strings.Contains(html, ">Join</button>") || !strings.Contains(html, ">Room</label>") {
+		t.Errorf("the button must be named Join and the field Room:\n%s", html)
+	}
+
+	// Errors replace the hints and mark the field invalid.
+	html = app.HTMLString(&joinForm{WithRoom: true, ready: true, nameErr: "Nickname is empty."})
+	// (go-app's server encoder writes a "true" attribute without its value.)
+	mustHave(t, html, "input", `id="`+idNickname+`"`, `aria-invalid`)
+	if len(tags(html, "input", `id="`+idNickname+`"`, `aria-invalid="false"`)) != 0 {
+		t.Errorf("nickname with an error is not aria-invalid")
+	}
+	mustHave(t, html, "p", `id="`+idNicknameError+`"`, `sb-hint-error`)
+}
+
+func TestJoinFormNotPrerendered(t *testing.T) {
+	t.Parallel()
+	// On the server the form has no fields: typing before the app runs
+	// would be lost.
+	html := app.HTMLString(&joinForm{WithRoom: true})
+	if strings.Contains(html, "<input") {
+		t.Errorf("prerendered form has fields:\n%s", html)
+	}
+}
+
+func TestValidateJoin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, room       string
+		want             joinRequest
+		nameErr, roomErr bool
+	}{
+		{"  Ada ", "lobby", joinRequest{"Ada", "lobby"}, false, false},
+		{"Ada", "#dev-ops_2", joinRequest{"Ada", "dev-ops_2"}, false, false},
+		{"", "lobby", joinRequest{"", "lobby"}, true, false},
+		{strings.Repeat("x", 33), "lobby", joinRequest{"", "lobby"}, true, false},
+		{"Ada", "no spaces", joinRequest{"Ada", "no spaces"}, false, true},
+		{"Ada", "", joinRequest{"Ada", ""}, false, true},
+		{"a\u200bb", "café", joinRequest{"", "café"}, true, true},
+	}
+	for _, tt := range tests {
+		req, nameErr, roomErr := validateJoin(tt.name, tt.room)
+		if (nameErr != "") != tt.nameErr || (roomErr != "") != tt.roomErr {
+			t.Errorf("validateJoin(%q, %q) errors = %q, %q", tt.name, tt.room, nameErr, roomErr)
+		}
+		if !tt.nameErr && !tt.roomErr && req != tt.want {
+			t.Errorf("validateJoin(%q, %q) = %+v, want %+v", tt.name, tt.room, req, tt.want)
+		}
+	}
+}
+
+// testRoom is a room page as it looks once joined.
+func testRoom() *roomPage {
+	me := protocol.User{ID: "u1", Name: "Ada"}
+	grace := protocol.User{ID: "u2", Name: "Grace"}
+	c := &roomPage{room: "lobby", mounted: true}
+	c.model.me = me
+	c.model.status = connStatus{State: stateConnected, Resumed: true}
+	hostile := msg("e1", 2, `<img src=x onerror=alert(1)> & "quotes"`)
+	hostile.User = &grace
+	hostile.Time = 1_700_000_000_000
+	first := msg("e1", 1, "hello\nworld")
+	first.User = &me
+	c.model.applyJoined(protocol.Event{Epoch: "e1", Offset: 2, Members: []protocol.User{grace, me, me}, Count: 2},
+		[]protocol.Event{first, hostile}, true)
+	c.model.addPending("p1", "on its way")
+	return c
+}
+
+func TestRoomContract(t *testing.T) {
+	t.Parallel()
+	c := testRoom()
+	e := app.NewTestEngine()
+	if err := e.Load(c); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+	html := app.HTMLString(c)
+
+	mustHave(t, html, "div", `id="`+idStatus+`"`, `role="status"`, `aria-live="polite"`)
+	if !strings.Contains(html, ">Connected</span>") {
+		t.Errorf("status does not say Connected")
+	}
+	if strings.Contains(html, "Retry now") {
+		t.Errorf("no Retry button while connected")
+	}
+	mustHave(t, html, "a", `href="/"`)
+	mustHave(t, html, "ol", `id="`+idMessages+`"`, `aria-label="Messages"`)
+	if n := len(tags(html, "li", `class="sb-msg`)); n != 3 {
+		t.Errorf("%d message items, want 2 messages and 1 pending", n)
+	}
+	mustHave(t, html, "aside", `role="region"`, `aria-label="Online"`)
+	if !strings.Contains(html, ">2 online</h2>") {
+		t.Errorf("Online heading does not say 2 online")
+	}
+	if n := len(tags(html, "li", `class="sb-member"`)); n != 2 {
+		t.Errorf("%d members listed, want one per user id (2)", n)
+	}
+	mustHave(t, html, "label", `for="`+idComposer+`"`, `class="sr-only"`)
+	if !strings.Contains(html, ">Message</label>") {
+		t.Errorf("composer label is not Message")
+	}
+	mustHave(t, html, "textarea", `id="`+idComposer+`"`)
+	if !regexp.MustCompile(`(?s)<button[^>]*type="submit"[^>]*>.{0,200}>Send</span>\s*</button>`).MatchString(html) {
+		t.Errorf("no Send button:\n%s", html)
+	}
+
+	// User text is text: escaped, never markup.
+	if strings.Contains(html, "<img src=x") {
+		t.Fatalf("message text rendered as HTML:\n%s", html)
+	}
+	if !strings.Contains(html, "&lt;img src=x onerror=alert(1)&gt; &amp; &#34;quotes&#34;") {
+		t.Errorf("message text not escaped as expected:\n%s", html)
+	}
+	// The item shows name and HH:MM local time.
+	mustHave(t, html, "time", `class="sb-msg-time"`)
+}
+
+func TestRoomMessageTextIsATextNode(t *testing.T) {
+	t.Parallel()
+	c := testRoom()
+	line := c.renderLine(c.model.lines[1])
+	// li > div.sb-msg-body (index 1) > p.sb-msg-text (index 1) > text
+	if err := app.Match(app.Text(c.model.lines[1].Text), line, 1, 1, 0); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRoomStatusText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		st      connStatus
+		offline bool
+		want    string
+	}{
+		{connStatus{}, false, "Connecting…"},
+		{connStatus{State: stateConnecting, Resumed: true}, false, "Reconnecting…"},
+		{connStatus{State: stateConnected}, false, "Connected"},
+		{connStatus{State: stateWaiting, RetryIn: 7}, false, "Reconnecting in 7 s"},
+		{connStatus{State: stateWaiting, RetryIn: 7}, true, "Offline"},
+		{connStatus{State: stateStopped}, false, "Offline"},
+	}
+	for _, tt := range tests {
+		c := &roomPage{room: "r", browserOffline: tt.offline}
+		c.model.status = tt.st
+		if _, got := c.statusText(); got != tt.want {
+			t.Errorf("status %+v offline=%v: %q, want %q", tt.st, tt.offline, got, tt.want)
+		}
+		html := app.HTMLString(c)
+		if retry := strings.Contains(html, "Retry now"); retry != (tt.want == "Offline" || strings.HasPrefix(tt.want, "Reconnecting in")) {
+			t.Errorf("status %q: Retry now button shown = %v", tt.want, retry)
+		}
+	}
+}
+
+func TestRoomCounter(t *testing.T) {
+	t.Parallel()
+	c := testRoom()
+	if strings.Contains(app.HTMLString(c), "/ 4,000") {
+		t.Error("counter shown for a short message")
+	}
+	c.draftLen = protocol.MaxTextRunes + 1
+	html := app.HTMLString(c)
+	mustHave(t, html, "span", `id="`+idCounter+`"`, `sb-counter-over`)
+	if !strings.Contains(html, "4,001 / 4,000") {
+		t.Errorf("counter text missing:\n%s", html)
+	}
+	if len(tags(html, "textarea", `aria-invalid="false"`)) != 0 {
+		t.Errorf("an over-long message does not mark the textarea invalid")
+	}
+}
+
+func TestRoomAsksForNickname(t *testing.T) {
+	t.Parallel()
+	c := &roomPage{room: "lobby", needName: true, nameErr: "Someone in this room already uses that nickname."}
+	html := app.HTMLString(c)
+	if !strings.Contains(html, "Join #lobby") {
+		t.Errorf("nickname form missing:\n%s", html)
+	}
+	form := &joinForm{Room: "lobby", Error: c.nameErr, ready: true}
+	html = app.HTMLString(form)
+	if !strings.Contains(html, "already uses that nickname") || strings.Contains(html, `id="`+idRoom+`"`) {
+		t.Errorf("the room's nickname form shows the server's error and no room field:\n%s", html)
+	}
+	if strings.Contains(html, "sb-messages") {
+		t.Errorf("no messages before a nickname")
+	}
+}
+
+func TestRoomFromPath(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"/r/lobby":                      "lobby",
+		"/r/Dev_Ops-2":                  "Dev_Ops-2",
+		"/r/":                           "",
+		"/r/a/b":                        "",
+		"/lobby":                        "",
+		"/r/" + strings.Repeat("x", 65): "",
+	} {
+		if got := roomFromPath(path); got != want {
+			t.Errorf("roomFromPath(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(roomPattern)
+	for path, want := range map[string]bool{"/r/lobby": true, "/r/a-b_C9": true, "/r/": false, "/r/a b": false, "/r/a/b": false} {
+		if re.MatchString(path) != want {
+			t.Errorf("%q matches room route = %v, want %v", path, !want, want)
+		}
+	}
+	h := Handler()
+	if h.Name != "Switchboard" || h.Lang != "en" || len(h.Styles) != 1 || h.Styles[0] != "/web/app.css" {
+		t.Errorf("handler = %+v", h)
+	}
+	for _, icon := range []string{h.Icon.Default, h.Icon.Large, h.Icon.SVG, h.Icon.Maskable} {
+		if !strings.HasPrefix(icon, "/web/") {
+			t.Errorf("icon %q is not a local file", icon)
+		}
+	}
+}
