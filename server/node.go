@@ -30,7 +30,7 @@ import (
 // Config is everything a node needs. The zero value of each field means its
 // documented default (see the README's settings table).
 type Config struct {
-	// DataDir holds JetStream's files (embedded NATS) and the session key.
+	// DataDir holds JetStream's files (embedded NATS).
 	DataDir string
 	// WebDir holds app.wasm and the static files. Empty: no web app (the
 	// protocol and health endpoints still work).
@@ -112,14 +112,6 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
-	key, err := identity.LoadOrCreateKey(filepath.Join(cfg.DataDir, "session.key"))
-	if err != nil {
-		return nil, err
-	}
-	sessions, err := identity.NewSessions(key, 0)
-	if err != nil {
-		return nil, err
-	}
 	if err := n.connectNATS(); err != nil {
 		return nil, err
 	}
@@ -128,6 +120,16 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
 		Logger: n.log,
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Every node signs and verifies sessions with the same key, so a person
+	// keeps their identity when their connection moves to another node.
+	key, err := n.broker.SessionKey(ctx, identity.NewKey())
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := identity.NewSessions(key, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +163,9 @@ func (n *Node) connectNATS() error {
 		nats.Name("switchboard " + n.cfg.Node),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
+		// No buffering while disconnected: a publish then fails at once,
+		// so a send that got an error is never stored later behind its back.
+		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				n.log.Warn("NATS disconnected", "err", err)
@@ -212,6 +217,15 @@ func (n *Node) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 	err := n.gateway.Shutdown(ctx, code)
 	n.close()
 	return err
+}
+
+// Abort stops the node as a crash would: its NATS connection drops first
+// (no presence goodbyes reach the other nodes), then every client
+// connection without a close frame. For failure tests.
+func (n *Node) Abort() {
+	n.nc.Close()
+	n.gateway.Abort()
+	n.close()
 }
 
 // close stops whatever New started, in reverse order.

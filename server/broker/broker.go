@@ -127,11 +127,23 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 			Destination: liveSubject + "{{wildcard(1)}}",
 		},
 	}
+	// A cluster that is still electing its JetStream leader refuses for a
+	// while: retry until it answers or 30 s have passed.
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	stream, err := js.CreateOrUpdateStream(cctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+	var stream jetstream.Stream
+	for {
+		rctx, rcancel := context.WithTimeout(cctx, 5*time.Second)
+		stream, err = js.CreateOrUpdateStream(rctx, cfg)
+		rcancel()
+		if err == nil {
+			break
+		}
+		select {
+		case <-cctx.Done():
+			return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
 	return &Broker{
 		opts:   opts,

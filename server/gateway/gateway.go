@@ -169,6 +169,23 @@ func (g *Gateway) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 	return ctx.Err()
 }
 
+// Abort drops every connection at once, without close frames, as a crash
+// would, and refuses new ones.
+func (g *Gateway) Abort() {
+	g.mu.Lock()
+	g.draining = true
+	conns := make([]*conn, 0, len(g.conns))
+	for c := range g.conns {
+		conns = append(conns, c)
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		c.ws.CloseNow()
+	}
+	g.cancel()
+	g.wg.Wait()
+}
+
 // Count returns the number of open connections.
 func (g *Gateway) Count() int {
 	g.mu.Lock()

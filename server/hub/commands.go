@@ -29,6 +29,9 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		h.Leave(c, r.name)
 		return h.unavailable("join", r.name, err)
 	}
+	if pos.Epoch == "" {
+		pos.Epoch = protocol.EpochNone
+	}
 	joined := protocol.Event{
 		Type: protocol.EvJoined, Ref: cmd.ID, Room: r.name,
 		Epoch: pos.Epoch, Offset: pos.Last, Recovered: recovered, Events: events,
@@ -69,6 +72,15 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 // if it gave one that is still in the room's history (recovered), otherwise
 // the most recent HistoryOnJoin events.
 func (h *Hub) catchUp(ctx context.Context, room string, pos Position, cmd protocol.Command) ([]protocol.Event, bool, error) {
+	if cmd.Epoch == protocol.EpochNone && (pos.Last == 0 || pos.First == 1) {
+		// The client joined when the room was empty, and nothing has
+		// expired since: everything stored is what it missed.
+		if pos.Last == 0 {
+			return nil, true, nil
+		}
+		events, err := h.broker.Read(ctx, room, 1, int(pos.Last))
+		return events, err == nil, err
+	}
 	if cmd.Epoch != "" && cmd.Epoch == pos.Epoch && cmd.Offset <= pos.Last &&
 		(pos.First == 0 || cmd.Offset+1 >= pos.First) {
 		if cmd.Offset == pos.Last {

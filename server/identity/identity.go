@@ -12,12 +12,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -55,40 +52,11 @@ func NewSessions(key []byte, maxAge time.Duration) (*Sessions, error) {
 	return &Sessions{key: key, maxAge: maxAge, now: time.Now}, nil
 }
 
-// LoadOrCreateKey reads the key file at path, creating it with a fresh
-// random key (mode 0600) if it does not exist.
-func LoadOrCreateKey(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err == nil {
-		key, derr := hex.DecodeString(strings.TrimSpace(string(data)))
-		if derr != nil || len(key) != KeySize {
-			return nil, fmt.Errorf("identity: key file %s is malformed", path)
-		}
-		return key, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("identity: read key: %w", err)
-	}
+// NewKey returns a fresh random signing key.
+func NewKey() []byte {
 	key := make([]byte, KeySize)
 	rand.Read(key)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("identity: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreateKey(path) // another process made it first
-	}
-	if err != nil {
-		return nil, fmt.Errorf("identity: create key: %w", err)
-	}
-	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return nil, fmt.Errorf("identity: write key: %w", werr)
-	}
-	return key, nil
+	return key
 }
 
 // NewUserID returns a fresh random user id.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -34,6 +35,11 @@ type Options struct {
 	Logger *slog.Logger
 	// ReadyTimeout bounds the wait for the server to start. Default 10 s.
 	ReadyTimeout time.Duration
+	// ClusterName, ClusterListen and Routes join this server to a NATS
+	// cluster (JetStream clustered over the routes). Empty: standalone.
+	ClusterName   string
+	ClusterListen string
+	Routes        []string
 }
 
 // Server is a running embedded NATS server.
@@ -72,6 +78,20 @@ func Start(o Options) (*Server, error) {
 		}
 		opts.Host, opts.Port = host, port
 	}
+	if o.ClusterListen != "" {
+		host, port, err := splitHostPort(o.ClusterListen)
+		if err != nil {
+			return nil, err
+		}
+		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: host, Port: port}
+		for _, r := range o.Routes {
+			u, err := url.Parse(r)
+			if err != nil {
+				return nil, fmt.Errorf("natsd: route %q: %w", r, err)
+			}
+			opts.Routes = append(opts.Routes, u)
+		}
+	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsd: configure: %w", err)
@@ -100,6 +120,16 @@ func (s *Server) ClientURL() string {
 		return ""
 	}
 	return s.ns.ClientURL()
+}
+
+// ClusterURL is the URL other cluster members route to, or "" when the
+// server is standalone.
+func (s *Server) ClusterURL() string {
+	a := s.ns.ClusterAddr()
+	if a == nil {
+		return ""
+	}
+	return "nats://" + a.String()
 }
 
 // Shutdown stops the server and waits until it has stopped.

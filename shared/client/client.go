@@ -52,9 +52,12 @@ type Conn struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	pending map[string]chan protocol.Event // answers awaited by Do, by command id
-	err     error                          // why the connection ended
+	mu         sync.Mutex
+	pending    map[string]chan protocol.Event // answers awaited by Do, by command id
+	err        error                          // why the connection ended
+	rooms      map[string]bool                // rooms a Session joined on this connection
+	joining    map[string]string              // join command id → room, until answered
+	readyRooms map[string]bool                // rooms whose joined answer has arrived
 }
 
 // Dial connects to a Switchboard server at url (ws://, wss://, or in the
@@ -300,6 +303,60 @@ func (c *Conn) write(ctx context.Context, cmd *protocol.Command) error {
 		return fmt.Errorf("send %s: %w", cmd.Type, err)
 	}
 	return nil
+}
+
+// joined and markJoined track, for a Session, the rooms joined on c.
+func (c *Conn) joined(room string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rooms[room]
+}
+
+// markJoining records a join sent by a Session on c.
+func (c *Conn) markJoining(id, room string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rooms == nil {
+		c.rooms = make(map[string]bool)
+		c.joining = make(map[string]string)
+	}
+	c.rooms[room] = true
+	c.joining[id] = room
+}
+
+// joinAnswered reports whether ref answers a join sent by markJoining.
+func (c *Conn) joinAnswered(ref string) (string, bool) {
+	if ref == "" {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	room, ok := c.joining[ref]
+	delete(c.joining, ref)
+	return room, ok
+}
+
+// markReady records that room's joined answer arrived on c.
+func (c *Conn) markReady(room string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.readyRooms == nil {
+		c.readyRooms = make(map[string]bool)
+	}
+	c.readyRooms[room] = true
+}
+
+// ready reports whether room's joined answer arrived on c.
+func (c *Conn) ready(room string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readyRooms[room]
+}
+
+// closeWith ends the connection, recording err as the reason.
+func (c *Conn) closeWith(err error) {
+	c.fail(err)
+	c.cancel()
 }
 
 func randomID() string {

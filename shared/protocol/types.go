@@ -164,6 +164,11 @@ type RoomInfo struct {
 	Online int `json:"online"`
 }
 
+// EpochNone is the epoch of a room that has no history yet. A client that
+// joined then resumes from (EpochNone, 0) and receives everything stored
+// since, as long as none of it has expired.
+const EpochNone = "none"
+
 // Timing rules both sides follow.
 const (
 	// TypingInterval is the least time between two typing signals of one

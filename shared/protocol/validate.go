@@ -31,8 +31,8 @@ func (c *Command) Validate() *Error {
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
 		}
-		if (c.Epoch == "") != (c.Offset == 0) {
-			return Errorf(CodeBadRequest, "a resume position needs both epoch and offset")
+		if c.Offset != 0 && c.Epoch == "" {
+			return Errorf(CodeBadRequest, "a resume position needs an epoch")
 		}
 		if err := validateEpoch(c.Epoch); err != nil {
 			return err

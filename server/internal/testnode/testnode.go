@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,8 @@ type Node struct {
 	HTTP *httptest.Server
 	// WS is the ws:// URL of the node's protocol endpoint.
 	WS string
+
+	httpOnce sync.Once
 }
 
 // Start starts a node with cfg (DataDir defaults to a temp dir) and stops it
@@ -43,13 +46,25 @@ func Start(t testing.TB, cfg server.Config) *Node {
 		t.Fatalf("start node: %v", err)
 	}
 	hs := httptest.NewServer(n.Handler())
+	node := &Node{Node: n, HTTP: hs, WS: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		n.Shutdown(ctx, protocol.CloseGoingAway)
-		hs.Close()
+		node.closeHTTP()
 	})
-	return &Node{Node: n, HTTP: hs, WS: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"}
+	return node
+}
+
+// Kill stops the node as a crash would (see server.Node.Abort) and stops
+// listening.
+func (n *Node) Kill() {
+	n.Abort()
+	n.closeHTTP()
+}
+
+func (n *Node) closeHTTP() {
+	n.httpOnce.Do(n.HTTP.Close)
 }
 
 // Logger logs to the test's output when SWITCHBOARD_TEST_LOG is set, and

@@ -1,0 +1,489 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+	"github.com/switchboard-rt/switchboard/shared/client"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// roomLog is what one client has of a room: offsets in the order received,
+// rebuilt from scratch when a join says it could not recover.
+type roomLog struct {
+	mu      sync.Mutex
+	offsets []uint64
+	joins   int
+	resumed int
+}
+
+func (l *roomLog) apply(ev protocol.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch ev.Type {
+	case protocol.EvJoined:
+		l.joins++
+		if ev.Recovered {
+			l.resumed++
+		} else {
+			l.offsets = l.offsets[:0]
+		}
+		for _, e := range ev.Events {
+			l.offsets = append(l.offsets, e.Offset)
+		}
+	case protocol.EvMessage:
+		l.offsets = append(l.offsets, ev.Offset)
+	}
+}
+
+func (l *roomLog) snapshot() ([]uint64, int, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.offsets), l.joins, l.resumed
+}
+
+// Three NATS servers in a cluster, three Switchboard nodes, clients spread
+// over them sending into one room; one node is killed abruptly mid-stream.
+// Its clients reconnect to the others; in the end every client holds
+// exactly the stored sequence: no gap, no duplicate.
+func TestClusterNodeKilledMidStream(t *testing.T) {
+	t.Parallel()
+	natsServers := testnode.NATSCluster(t, 3)
+	var nodes []*testnode.Node
+	for i, ns := range natsServers {
+		nodes = append(nodes, testnode.Start(t, server.Config{
+			NATSURL: ns.ClientURL(), Replicas: 3, Node: fmt.Sprintf("node%d", i),
+			PresenceInterval: 200 * time.Millisecond, PresenceTTL: time.Second,
+		}))
+	}
+	const room, perSender = "kill", 60
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	type member struct {
+		s   *client.Session
+		log *roomLog
+	}
+	var members []member
+	for i := range 6 {
+		first := i % 3
+		urls := []string{nodes[first].WS, nodes[(first+1)%3].WS, nodes[(first+2)%3].WS}
+		s := client.NewSession(client.SessionOptions{
+			URLs: urls, Name: fmt.Sprintf("p%d", i),
+			MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
+		})
+		m := member{s: s, log: &roomLog{}}
+		members = append(members, m)
+		wg.Go(func() { s.Run(ctx) })
+		wg.Go(func() {
+			for ev := range s.Events() {
+				if ev.Room == room {
+					m.log.apply(ev)
+				}
+			}
+		})
+		s.Join(room)
+	}
+	waitFor(t, 20*time.Second, "every member to join", func() bool {
+		for _, m := range members {
+			if _, joins, _ := m.log.snapshot(); joins == 0 {
+				return false
+			}
+		}
+		return true
+	})
+
+	// Three senders, one per node; the kill comes after a third of the
+	// messages are queued.
+	senders := []member{members[0], members[1], members[2]}
+	for i := range perSender {
+		for j, m := range senders {
+			if _, err := m.s.Send(protocol.Command{Type: protocol.CmdSend, Room: room, Text: fmt.Sprintf("s%d-%d", j, i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == perSender/3 {
+			nodes[0].Kill()
+		}
+	}
+	total := uint64(perSender * len(senders))
+	want := make([]uint64, total)
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		done := true
+		for _, m := range members {
+			got, _, _ := m.log.snapshot()
+			if len(got) < int(total) || len(m.s.Outbox()) > 0 {
+				done = false
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			for i, m := range members {
+				got, joins, resumed := m.log.snapshot()
+				t.Logf("member %d: %d offsets (%s), outbox %d, joins %d (recovered %d), state %v %v",
+					i, len(got), diff(got, want), len(m.s.Outbox()), joins, resumed, m.s.State().Phase, m.s.State().Err)
+			}
+			pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+			t.Fatal("not every member holds every message within 60 s")
+		}
+		<-tick.C
+	}
+	for i, m := range members {
+		got, joins, resumed := m.log.snapshot()
+		if !slices.Equal(got, want) {
+			t.Errorf("member %d holds %d offsets, want 1..%d exactly once in order; differences: %v", i, len(got), total, diff(got, want))
+		}
+		t.Logf("member %d: %d joins, %d recovered", i, joins, resumed)
+	}
+	// The stored sequence holds each sent message exactly once.
+	reader := testnode.Dial(t, nodes[1].WS, "reader")
+	joined, err := reader.Do(testnode.Ctx(t), protocol.Command{Type: protocol.CmdJoin, Room: room})
+	if err != nil {
+		t.Fatal(err)
+	}
+	history := joined.Events
+	for joined.More || (len(history) > 0 && history[0].Offset > 1) {
+		page, err := reader.Do(testnode.Ctx(t), protocol.Command{Type: protocol.CmdHistory, Room: room, Offset: history[0].Offset, Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		history = append(page.Events, history...)
+		joined.More = page.More
+	}
+	seen := map[string]int{}
+	for _, ev := range history {
+		seen[ev.Text]++
+	}
+	if len(history) != int(total) || len(seen) != int(total) {
+		t.Fatalf("stored %d events with %d distinct texts, want %d of each", len(history), len(seen), total)
+	}
+}
+
+// diff describes how got differs from want: missing and repeated offsets.
+func diff(got, want []uint64) string {
+	count := map[uint64]int{}
+	for _, o := range got {
+		count[o]++
+	}
+	var missing, repeated []uint64
+	for _, o := range want {
+		switch count[o] {
+		case 0:
+			missing = append(missing, o)
+		case 1:
+		default:
+			repeated = append(repeated, o)
+		}
+	}
+	return fmt.Sprintf("missing %v, repeated %v", missing, repeated)
+}
+
+// waitFor polls cond until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: not within %v", what, timeout)
+		}
+		<-tick.C
+	}
+}
+
+// A restarted node (embedded NATS) keeps the history, offsets and epoch.
+func TestRestartKeepsHistory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	n := testnode.Start(t, server.Config{DataDir: dir})
+	ann := testnode.Dial(t, n.WS, "ann")
+	ctx := testnode.Ctx(t)
+	if _, err := ann.Join(ctx, "keep"); err != nil {
+		t.Fatal(err)
+	}
+	var epoch string
+	for _, text := range []string{"a", "b", "c"} {
+		ack, err := ann.Send(ctx, "keep", text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		epoch = ack.Epoch
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Shutdown(sctx, protocol.CloseRestart); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ann.Done():
+	case <-time.After(wait):
+		t.Fatal("the client was not disconnected by the shutdown")
+	}
+	if code := client.CloseCode(ann.Err()); code != protocol.CloseRestart {
+		t.Fatalf("close code %d, want %d (restart)", code, protocol.CloseRestart)
+	}
+
+	n2 := testnode.Start(t, server.Config{DataDir: dir})
+	bob := testnode.Dial(t, n2.WS, "bob")
+	joined, err := bob.Join(ctx, "keep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if joined.Epoch != epoch || joined.Offset != 3 || len(joined.Events) != 3 || joined.Events[2].Text != "c" {
+		t.Fatalf("after restart: epoch %s offset %d events %d, want epoch %s offset 3 and 3 events", joined.Epoch, joined.Offset, len(joined.Events), epoch)
+	}
+	ack, err := bob.Send(ctx, "keep", "d")
+	if err != nil || ack.Offset != 4 || ack.Epoch != epoch {
+		t.Fatalf("send after restart: %+v, %v; want offset 4 in the same epoch", ack, err)
+	}
+}
+
+// A client that comes back within the history window gets what it missed
+// (recovered); one that was away longer gets recovered=false and the
+// current history.
+func TestResumeWithinAndBeyondTheWindow(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{HistorySize: 5})
+	ctx := testnode.Ctx(t)
+	sender := testnode.Dial(t, n.WS, "sender")
+	if _, err := sender.Join(ctx, "window"); err != nil {
+		t.Fatal(err)
+	}
+	var epoch string
+	send := func(from, to int) {
+		for i := from; i <= to; i++ {
+			ack, err := sender.Send(ctx, "window", fmt.Sprint("m", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			epoch = ack.Epoch
+		}
+	}
+	send(1, 2)
+	back := testnode.Dial(t, n.WS, "back")
+	rejoin := func(offset uint64) protocol.Event {
+		t.Helper()
+		back.Leave(ctx, "window")
+		ev, err := back.Do(ctx, protocol.Command{Type: protocol.CmdJoin, Room: "window", Epoch: epoch, Offset: offset})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	if _, err := back.Join(ctx, "window"); err != nil {
+		t.Fatal(err)
+	}
+	send(3, 4)
+	ev := rejoin(2)
+	if !ev.Recovered || len(ev.Events) != 2 || ev.Events[0].Offset != 3 || ev.Events[1].Offset != 4 {
+		t.Fatalf("resume from 2: recovered=%v events %+v, want recovered with 3 and 4", ev.Recovered, ev.Events)
+	}
+	send(5, 12) // the window of 5 now holds 8..12
+	ev = rejoin(4)
+	if ev.Recovered || len(ev.Events) != 5 || ev.Events[0].Offset != 8 || ev.Offset != 12 {
+		t.Fatalf("resume from 4 beyond the window: recovered=%v first %d count %d, want recovered=false with 8..12", ev.Recovered, ev.Events[0].Offset, len(ev.Events))
+	}
+	// Another epoch (history lost) is never recovered.
+	back.Leave(ctx, "window")
+	ev, err := back.Do(ctx, protocol.Command{Type: protocol.CmdJoin, Room: "window", Epoch: "otherepoch", Offset: 12})
+	if err != nil || ev.Recovered {
+		t.Fatalf("resume in another epoch: recovered=%v, %v; want recovered=false", ev.Recovered, err)
+	}
+}
+
+// The same message id sent twice is stored once and acknowledged with the
+// same offset.
+func TestDuplicateSendStoredOnce(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	ctx := testnode.Ctx(t)
+	ann := testnode.Dial(t, n.WS, "ann")
+	if _, err := ann.Join(ctx, "dup"); err != nil {
+		t.Fatal(err)
+	}
+	send := protocol.Command{Type: protocol.CmdSend, ID: "retry-1", Room: "dup", Text: "once"}
+	first, err := ann.Do(ctx, send)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The retry comes on a new connection, as after a reconnect.
+	again := testnode.DialOpts(t, n.WS, client.Options{Name: "ann", Session: ann.Welcome().Session})
+	if _, err := again.Join(ctx, "dup"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := again.Do(ctx, send)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Offset != second.Offset || first.Epoch != second.Epoch {
+		t.Fatalf("acks %d and %d, want the same offset", first.Offset, second.Offset)
+	}
+	next, err := ann.Send(ctx, "dup", "next")
+	if err != nil || next.Offset != first.Offset+1 {
+		t.Fatalf("next send at %d, want %d: the retry must not be stored", next.Offset, first.Offset+1)
+	}
+	// The same id from another person is another message.
+	bob := testnode.Dial(t, n.WS, "bob")
+	if _, err := bob.Join(ctx, "dup"); err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := bob.Do(ctx, send)
+	if err != nil || theirs.Offset != next.Offset+1 {
+		t.Fatalf("bob's send with ann's id stored at %d, %v; want %d", theirs.Offset, err, next.Offset+1)
+	}
+}
+
+// While JetStream is unreachable, sends get a clear error (never a false
+// ack) and /readyz says not ready; when it returns, everything resumes.
+func TestStoreOutage(t *testing.T) {
+	t.Parallel()
+	storeDir := t.TempDir()
+	ext := testnode.NATS(t, storeDir, "127.0.0.1:-1")
+	addr := strings.TrimPrefix(ext.ClientURL(), "nats://")
+	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL()})
+	ctx := testnode.Ctx(t)
+	ann := testnode.Dial(t, n.WS, "ann")
+	if _, err := ann.Join(ctx, "outage"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ann.Send(ctx, "outage", "before"); err != nil {
+		t.Fatal(err)
+	}
+	if code := readyz(t, n); code != http.StatusOK {
+		t.Fatalf("/readyz = %d before the outage, want 200", code)
+	}
+	ext.Shutdown()
+	_, err := ann.Send(ctx, "outage", "during")
+	wantCode(t, err, protocol.CodeUnavailable)
+	if code := readyz(t, n); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz = %d during the outage, want 503", code)
+	}
+	testnode.NATS(t, storeDir, addr) // back, same store, same address
+	waitFor(t, 30*time.Second, "/readyz to recover", func() bool { return readyz(t, n) == http.StatusOK })
+	ack, err := ann.Send(ctx, "outage", "after")
+	if err != nil || ack.Offset != 2 {
+		t.Fatalf("send after the outage: %+v, %v; want offset 2 (nothing stored during it)", ack, err)
+	}
+	testnode.WaitEvent(t, ann, wait, "the message after the outage", isMessage("outage", "after"))
+}
+
+func readyz(t *testing.T, n *testnode.Node) int {
+	t.Helper()
+	resp, err := http.Get(n.HTTP.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A client that never reads is disconnected in bounded time, while the
+// other members keep receiving everything.
+func TestSlowClientIsDisconnected(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{MailboxSize: 64})
+	ctx := testnode.Ctx(t)
+	// The slow one speaks the protocol by hand, then never reads again.
+	slow, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { slow.CloseNow() })
+	for _, f := range []string{`{"type":"hello","id":"h","name":"slow"}`, `{"type":"join","id":"j","room":"flood"}`} {
+		if err := slow.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ann := testnode.Dial(t, n.WS, "ann")
+	bob := testnode.Dial(t, n.WS, "bob")
+	for _, c := range []*client.Conn{ann, bob} {
+		if _, err := c.Join(ctx, "flood"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, wait, "three connections", func() bool { return n.Connections() == 3 })
+	go func() {
+		for range ann.Events() { // ann only sends; keep her reader free
+		}
+	}()
+
+	big := strings.Repeat("x", 3500)
+	var latencies []time.Duration
+	start := time.Now()
+	sent := 0
+	for ; n.Connections() == 3; sent++ {
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("the slow client was still connected after %d messages and %v", sent, time.Since(start))
+		}
+		t0 := time.Now()
+		text := fmt.Sprint(sent, big)
+		if _, err := ann.Send(testnode.Ctx(t), "flood", text); err != nil {
+			t.Fatal(err)
+		}
+		testnode.WaitEvent(t, bob, wait, "message "+fmt.Sprint(sent), isMessage("flood", text))
+		latencies = append(latencies, time.Since(t0))
+	}
+	slices.Sort(latencies)
+	t.Logf("slow client dropped after %d messages (%v); others' send→receive latency p50 %v p99 %v max %v",
+		sent, time.Since(start).Round(time.Millisecond), latencies[len(latencies)/2],
+		latencies[len(latencies)*99/100], latencies[len(latencies)-1])
+	// bob keeps receiving after the drop.
+	if _, err := ann.Send(testnode.Ctx(t), "flood", "after"); err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitEvent(t, bob, wait, "the message after the drop", isMessage("flood", "after"))
+}
+
+// Members of a node that dies vanish from the others' presence within
+// the presence TTL.
+func TestPresenceExpiresWhenNodeDies(t *testing.T) {
+	t.Parallel()
+	natsServers := testnode.NATSCluster(t, 3)
+	cfg := func(i int) server.Config {
+		return server.Config{
+			NATSURL: natsServers[i].ClientURL(), Replicas: 3, Node: fmt.Sprintf("pnode%d", i),
+			PresenceInterval: 200 * time.Millisecond, PresenceTTL: time.Second,
+		}
+	}
+	a := testnode.Start(t, cfg(0))
+	b := testnode.Start(t, cfg(1))
+	ctx := testnode.Ctx(t)
+	watcher := testnode.Dial(t, b.WS, "watcher")
+	if _, err := watcher.Join(ctx, "alive"); err != nil {
+		t.Fatal(err)
+	}
+	doomed := testnode.Dial(t, a.WS, "doomed")
+	if _, err := doomed.Join(ctx, "alive"); err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitEvent(t, watcher, wait, "doomed to arrive", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvPresence && len(ev.Joined) == 1 && ev.Joined[0].Name == "doomed"
+	})
+	killed := time.Now()
+	a.Kill()
+	testnode.WaitEvent(t, watcher, 10*time.Second, "doomed to vanish", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvPresence && len(ev.Left) == 1 && ev.Left[0].Name == "doomed" && ev.Count == 1
+	})
+	t.Logf("a dead node's member vanished after %v (TTL 1s)", time.Since(killed).Round(time.Millisecond))
+}

@@ -1,0 +1,557 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// State is a Session's connection state, for people to see.
+type State struct {
+	// Phase is where the session is.
+	Phase Phase
+	// RetryAt is when the next attempt starts (Reconnecting).
+	RetryAt time.Time
+	// Err is why the last connection ended or failed, if it did.
+	Err error
+	// URL is the server connected to (Connected).
+	URL string
+}
+
+// Phase is a step in a Session's life.
+type Phase int
+
+// The phases.
+const (
+	Connecting   Phase = iota // dialling
+	Connected                 // rooms joined, outbox flushed, live
+	Reconnecting              // waiting before the next attempt
+	Offline                   // stopped for good: the server refused us (see Err)
+)
+
+func (p Phase) String() string {
+	return [...]string{"connecting", "connected", "reconnecting", "offline"}[p]
+}
+
+// OutboxStore keeps unacknowledged sends across reloads (the browser uses
+// localStorage). Save is called with the whole outbox after every change.
+type OutboxStore interface {
+	Load() []protocol.Command
+	Save([]protocol.Command)
+}
+
+// SessionOptions configure a Session. The zero value of each field means
+// its default.
+type SessionOptions struct {
+	// URLs are the servers, tried in turn. Required.
+	URLs []string
+	// Name and Session are sent in every hello; Session is replaced by the
+	// token of each welcome.
+	Name, Session string
+	// Header is added to every handshake (native builds only).
+	Header map[string][]string
+	// MinBackoff and MaxBackoff bound the wait between attempts: full
+	// jitter over an exponentially growing window. Defaults 0.5 s and 20 s.
+	MinBackoff, MaxBackoff time.Duration
+	// PingInterval is how often the session pings the server; a ping
+	// without a pong within PingTimeout ends the connection, and the
+	// session reconnects. Defaults 15 s and 10 s.
+	PingInterval, PingTimeout time.Duration
+	// Outbox persists unacknowledged sends. Default: memory only.
+	Outbox OutboxStore
+	// OnState is called (from the session's goroutine) on every state change.
+	OnState func(State)
+	// OnWelcome is called after every welcome (new session token, boot id).
+	OnWelcome func(protocol.Event)
+}
+
+// Session keeps a Switchboard connection alive: it reconnects with backoff,
+// rejoins its rooms from the last position it has (so the server replays
+// exactly what was missed), drops events it already has, and sends its
+// outbox with stable ids until each send is acknowledged (stored once).
+//
+// Run owns the connection; the other methods are safe for concurrent use.
+type Session struct {
+	opts   SessionOptions
+	events chan protocol.Event
+	kick   chan struct{}
+
+	mu     sync.Mutex
+	conn   *Conn
+	rooms  map[string]*position // rooms to be in, with what we have of them
+	outbox []protocol.Command
+	state  State
+	wake   chan struct{} // signalled when there is work for the connection
+}
+
+type position struct {
+	epoch  string
+	offset uint64
+}
+
+// NewSession returns a session; call Run to connect.
+func NewSession(opts SessionOptions) *Session {
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 500 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 20 * time.Second
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = 15 * time.Second
+	}
+	if opts.PingTimeout <= 0 {
+		opts.PingTimeout = 10 * time.Second
+	}
+	s := &Session{
+		opts:   opts,
+		events: make(chan protocol.Event, 1024),
+		kick:   make(chan struct{}, 1),
+		rooms:  make(map[string]*position),
+		wake:   make(chan struct{}, 1),
+	}
+	if opts.Outbox != nil {
+		s.outbox = opts.Outbox.Load()
+	}
+	return s
+}
+
+// Events delivers room events without duplicates (each stored event once,
+// in order per room), joined events (Recovered false means: replace what
+// you have of the room with its Events), presence, typing, rooms, acks of
+// outbox sends, and errors about them. Closed when Run returns.
+func (s *Session) Events() <-chan protocol.Event { return s.events }
+
+// State returns the current connection state.
+func (s *Session) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// RetryNow skips the wait before the next attempt (the browser calls it
+// when it goes online or the tab becomes visible).
+func (s *Session) RetryNow() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Join adds room to the session; it is joined now if connected, and on
+// every reconnect, resuming from the last event received.
+func (s *Session) Join(room string) {
+	s.mu.Lock()
+	if _, ok := s.rooms[room]; !ok {
+		s.rooms[room] = &position{}
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Leave removes room from the session.
+func (s *Session) Leave(ctx context.Context, room string) {
+	s.mu.Lock()
+	delete(s.rooms, room)
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		c.Leave(ctx, room)
+	}
+}
+
+// Send queues a command that changes a room (send, edit, delete) in the
+// outbox and returns its id. It is sent when connected, and resent with the
+// same id after a reconnect until the server acknowledges it; the ack (or a
+// refusal) arrives on Events with Ref set to the id.
+func (s *Session) Send(cmd protocol.Command) (string, error) {
+	if cmd.ID == "" {
+		cmd.ID = "o" + randomID() + "-" + time.Now().Format("150405.000")
+	}
+	if err := cmd.Validate(); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.outbox = append(s.outbox, cmd)
+	s.saveOutboxLocked()
+	s.mu.Unlock()
+	s.signal()
+	return cmd.ID, nil
+}
+
+// Outbox returns the commands not yet acknowledged, oldest first.
+func (s *Session) Outbox() []protocol.Command {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]protocol.Command(nil), s.outbox...)
+}
+
+// Do runs cmd on the current connection (history pages, typing, rooms).
+// It fails at once when not connected.
+func (s *Session) Do(ctx context.Context, cmd protocol.Command) (protocol.Event, error) {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return protocol.Event{}, ErrNotConnected
+	}
+	return c.Do(ctx, cmd)
+}
+
+// Post sends cmd on the current connection without waiting for an answer.
+func (s *Session) Post(ctx context.Context, cmd protocol.Command) error {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return ErrNotConnected
+	}
+	return c.Post(ctx, cmd)
+}
+
+// RefusedError means the server refused the hello (a bad nickname, say):
+// retrying as is cannot help.
+type RefusedError struct{ Err *protocol.Error }
+
+func (e *RefusedError) Error() string { return "refused: " + e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// ErrNotConnected is returned by Do and Post between connections.
+var ErrNotConnected = errors.New("not connected")
+
+// Run connects and reconnects until ctx ends or the server refuses the
+// session for good (a close code that must not be retried), and returns why.
+func (s *Session) Run(ctx context.Context) error {
+	defer close(s.events)
+	attempt := 0
+	for i := 0; ; i++ {
+		url := s.opts.URLs[i%len(s.opts.URLs)]
+		s.setState(State{Phase: Connecting, URL: url})
+		err := s.connectOnce(ctx, url, func() { attempt = 0 })
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var refused *RefusedError
+		if code := CloseCode(err); (code != -1 && !code.Reconnect()) || errors.As(err, &refused) {
+			s.setState(State{Phase: Offline, Err: err})
+			return err
+		}
+		attempt++
+		wait := s.backoff(attempt)
+		s.setState(State{Phase: Reconnecting, RetryAt: time.Now().Add(wait), Err: err})
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-s.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// backoff is full jitter: uniform in [min, min(max, min·2^attempt)).
+func (s *Session) backoff(attempt int) time.Duration {
+	window := s.opts.MinBackoff << min(attempt, 16)
+	if window > s.opts.MaxBackoff || window <= 0 {
+		window = s.opts.MaxBackoff
+	}
+	return s.opts.MinBackoff + rand.N(window-s.opts.MinBackoff+1)
+}
+
+// connectOnce runs one connection until it ends.
+func (s *Session) connectOnce(ctx context.Context, url string, connected func()) error {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	s.mu.Lock()
+	token := s.opts.Session
+	s.mu.Unlock()
+	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Header: s.opts.Header})
+	cancel()
+	var perr *protocol.Error
+	if errors.As(err, &perr) {
+		return &RefusedError{Err: perr}
+	}
+	if err != nil {
+		return err
+	}
+	welcome := c.Welcome()
+	s.mu.Lock()
+	if welcome.Session != "" {
+		s.opts.Session = welcome.Session
+	}
+	s.mu.Unlock()
+	if s.opts.OnWelcome != nil {
+		s.opts.OnWelcome(welcome)
+	}
+
+	cctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		// In this order: stop the pump, end the connection, wait.
+		stop()
+		c.Close()
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		defer stop()
+		s.pump(cctx, c)
+	})
+	// Rejoin every room from where we are, then go live.
+	if err := s.syncRooms(cctx, c); err != nil {
+		return s.ended(c, err)
+	}
+	s.mu.Lock()
+	s.conn = c
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.conn = nil
+		s.mu.Unlock()
+	}()
+	s.setState(State{Phase: Connected, URL: url})
+	connected()
+	ping := time.NewTicker(s.opts.PingInterval)
+	defer ping.Stop()
+	for {
+		if err := s.syncRooms(cctx, c); err != nil {
+			return s.ended(c, err)
+		}
+		if err := s.flushOutbox(cctx, c); err != nil {
+			return s.ended(c, err)
+		}
+		select {
+		case <-cctx.Done():
+			return s.ended(c, cctx.Err())
+		case <-s.wake:
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(cctx, s.opts.PingTimeout)
+			err := c.Ping(pctx)
+			cancel()
+			if err != nil {
+				return s.ended(c, err)
+			}
+		}
+	}
+}
+
+// ended returns the reason a connection ended: its close error if the
+// server closed it, else err.
+func (s *Session) ended(c *Conn, err error) error {
+	select {
+	case <-c.Done():
+		if cerr := c.Err(); cerr != nil {
+			return cerr
+		}
+	default:
+	}
+	return err
+}
+
+// syncRooms asks to join every room not yet joined on c, from its
+// position. The answers (joined or error) arrive in order with the room's
+// events and are handled by pump.
+func (s *Session) syncRooms(ctx context.Context, c *Conn) error {
+	for {
+		room, pos, ok := s.nextUnjoined(c)
+		if !ok {
+			return nil
+		}
+		cmd := protocol.Command{Type: protocol.CmdJoin, ID: c.NewID(), Room: room, Epoch: pos.epoch, Offset: pos.offset}
+		c.markJoining(cmd.ID, room)
+		if err := c.Post(ctx, cmd); err != nil {
+			return err
+		}
+	}
+}
+
+// nextUnjoined picks a room c has not joined yet.
+func (s *Session) nextUnjoined(c *Conn) (string, position, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for room, pos := range s.rooms {
+		if !c.joined(room) {
+			return room, *pos, true
+		}
+	}
+	return "", position{}, false
+}
+
+// joinFailed handles a refused join: a store outage is retried on the next
+// connection; any other refusal (a name clash, say) drops the room and
+// tells the app.
+func (s *Session) joinFailed(ctx context.Context, c *Conn, room string, ev protocol.Event) bool {
+	if ev.Error != nil && ev.Error.Code == protocol.CodeUnavailable {
+		c.closeWith(errStoreUnavailable)
+		return true
+	}
+	// The room is refused for good: so are the outbox's commands for it.
+	s.mu.Lock()
+	delete(s.rooms, room)
+	var dropped []protocol.Command
+	kept := s.outbox[:0]
+	for _, cmd := range s.outbox {
+		if cmd.Room == room {
+			dropped = append(dropped, cmd)
+		} else {
+			kept = append(kept, cmd)
+		}
+	}
+	s.outbox = kept
+	s.saveOutboxLocked()
+	s.mu.Unlock()
+	ev.Room = room
+	if !s.emit(ctx, ev) {
+		return false
+	}
+	for _, cmd := range dropped {
+		if !s.emit(ctx, protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: room, Error: ev.Error}) {
+			return false
+		}
+	}
+	return true
+}
+
+var errStoreUnavailable = errors.New("the server's message store is unavailable")
+
+// applyJoined moves the room's position to the end of what joined carries.
+func (s *Session) applyJoined(ev protocol.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pos := s.rooms[ev.Room]
+	if pos == nil {
+		return
+	}
+	pos.epoch, pos.offset = ev.Epoch, ev.Offset
+	for _, e := range ev.Events {
+		if e.Epoch == pos.epoch && e.Offset > pos.offset {
+			pos.offset = e.Offset
+		}
+	}
+}
+
+// flushOutbox sends the outbox in order, each until acknowledged or refused.
+// It stops at a command whose room is not joined yet on c; the joined
+// answer wakes it again.
+func (s *Session) flushOutbox(ctx context.Context, c *Conn) error {
+	for {
+		s.mu.Lock()
+		if len(s.outbox) == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		cmd := s.outbox[0]
+		_, wanted := s.rooms[cmd.Room]
+		s.mu.Unlock()
+		if !c.ready(cmd.Room) {
+			if !wanted {
+				// Sent for a room the session is not in: join it, so
+				// nothing the person wrote is thrown away.
+				s.Join(cmd.Room)
+			}
+			return nil
+		}
+		ans, err := c.Do(ctx, cmd)
+		var perr *protocol.Error
+		switch {
+		case errors.As(err, &perr) && perr.Code == protocol.CodeUnavailable:
+			return errStoreUnavailable // keep it; retry on the next connection
+		case errors.As(err, &perr) && perr.Code == protocol.CodeNotJoined:
+			return err // keep it; the next connection joins first
+		case errors.As(err, &perr):
+			ans = protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: cmd.Room, Error: perr}
+		case err != nil:
+			return err // connection trouble: keep it for the next connection
+		}
+		s.mu.Lock()
+		if len(s.outbox) > 0 && s.outbox[0].ID == cmd.ID {
+			s.outbox = s.outbox[1:]
+			s.saveOutboxLocked()
+		}
+		s.mu.Unlock()
+		s.emit(ctx, ans)
+	}
+}
+
+// pump passes c's events on in order: answers to joins, and stored events
+// it has not seen yet.
+func (s *Session) pump(ctx context.Context, c *Conn) {
+	for {
+		var ev protocol.Event
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-c.Events():
+			if !ok {
+				return
+			}
+			ev = e
+		}
+		if room, ok := c.joinAnswered(ev.Ref); ok {
+			if ev.Type == protocol.EvError {
+				if !s.joinFailed(ctx, c, room, ev) {
+					return
+				}
+				continue
+			}
+			s.applyJoined(ev)
+			c.markReady(room)
+			s.signal() // the outbox may hold sends for this room
+		} else if ev.Offset != 0 && !s.advance(ev) {
+			continue
+		}
+		if !s.emit(ctx, ev) {
+			return
+		}
+	}
+}
+
+// advance records a stored event's position; false means a duplicate.
+func (s *Session) advance(ev protocol.Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pos := s.rooms[ev.Room]
+	if pos == nil {
+		return true
+	}
+	if ev.Epoch == pos.epoch && ev.Offset <= pos.offset {
+		return false
+	}
+	pos.epoch, pos.offset = ev.Epoch, ev.Offset
+	return true
+}
+
+func (s *Session) emit(ctx context.Context, ev protocol.Event) bool {
+	select {
+	case s.events <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Session) setState(st State) {
+	s.mu.Lock()
+	s.state = st
+	s.mu.Unlock()
+	if s.opts.OnState != nil {
+		s.opts.OnState(st)
+	}
+}
+
+func (s *Session) saveOutboxLocked() {
+	if s.opts.Outbox != nil {
+		s.opts.Outbox.Save(append([]protocol.Command(nil), s.outbox...))
+	}
+}
