@@ -82,3 +82,22 @@ func listen(ctx app.Context, target app.Value, event string, fn func(app.Context
 		f.Release()
 	}
 }
+
+// scrollFromBottom returns how far the top of the scrollable element with
+// id is from its end, so that content added above can keep what is on
+// screen in place (see setScrollFromBottom).
+func scrollFromBottom(id string) int {
+	el := app.Window().GetElementByID(id)
+	if !el.Truthy() {
+		return 0
+	}
+	return el.Get("scrollHeight").Int() - el.Get("scrollTop").Int()
+}
+
+// setScrollFromBottom scrolls the element with id so that its top is
+// fromBottom pixels from its end again.
+func setScrollFromBottom(id string, fromBottom int) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Set("scrollTop", el.Get("scrollHeight").Int()-fromBottom)
+	}
+}

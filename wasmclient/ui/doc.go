@@ -1,8 +1,11 @@
 // Package ui is the Switchboard browser interface: the go-app components of
-// the home page and the room page, the session that keeps a room's
-// WebSocket connection alive (dial, join, read, reconnect with backoff,
-// resume by offset), and the app.Handler settings the server uses to serve
-// the pages.
+// the home page (the live list of active rooms and the join form) and the
+// room page (messages, history, presence, typing, edits, the composer and
+// its outbox), what they show as plain models (roomModel, segments), and
+// the app.Handler settings the server uses to serve the pages. The
+// connection itself is shared/client's Session: reconnects with backoff,
+// resume by offset, and the outbox of unacknowledged sends, which this
+// package keeps in local storage (outboxStore).
 //
 // The package compiles natively as well as for GOOS=js GOARCH=wasm: the
 // server calls Routes and Handler to prerender the same pages the wasm app
@@ -11,8 +14,9 @@
 //
 // Concurrency: components change their fields only on go-app's UI goroutine
 // (event handlers, OnMount, OnNav, and functions passed to ctx.Dispatch). A
-// room page owns one session goroutine, started in OnMount with ctx.Async and
-// stopped by the cancel function it keeps and calls in OnDismount. The
-// session reports to the page through callbacks that the page runs inside
-// ctx.Dispatch.
+// room page owns its session's goroutines (Run, the event reader and a
+// one-second ticker), started in OnMount with ctx.Async and stopped by the
+// cancel function it keeps and calls in OnDismount; the home page owns its
+// directory watcher the same way. Events and state changes are applied
+// inside ctx.Dispatch.
 package ui

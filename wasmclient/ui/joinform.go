@@ -30,6 +30,9 @@ type joinForm struct {
 	Room string
 	// Error is a nickname error from elsewhere (the server refused it).
 	Error string
+	// Suggestion is a free nickname the server proposed: a button takes it
+	// in one click.
+	Suggestion string
 
 	nameErr string
 	roomErr string
@@ -78,6 +81,13 @@ func (f *joinForm) Render() app.UI {
 					onInput:      f.onRoomInput,
 				}.render()
 			}),
+			app.If(f.Suggestion != "" && !f.edited, func() app.UI {
+				return app.Button().
+					Type("button").
+					Class("sb-button sb-button-block sb-suggestion").
+					OnClick(f.onTakeSuggestion).
+					Text("Join as " + f.Suggestion)
+			}),
 			app.Button().
 				Type("submit").
 				Class("sb-button sb-button-primary sb-button-block").
@@ -98,6 +108,12 @@ func (f *joinForm) onRoomInput(ctx app.Context, e app.Event) {
 		ctx.PreventUpdate()
 	}
 	f.roomErr = ""
+}
+
+// onTakeSuggestion joins under the nickname the server proposed.
+func (f *joinForm) onTakeSuggestion(ctx app.Context, e app.Event) {
+	setInput(idNickname, f.Suggestion)
+	f.onSubmit(ctx, e)
 }
 
 func (f *joinForm) onSubmit(ctx app.Context, e app.Event) {

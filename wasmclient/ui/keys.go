@@ -20,6 +20,9 @@ const (
 	// keyIdentity holds the nickname and the session token of the welcome
 	// that came with it (an identity value).
 	keyIdentity = "switchboard/identity"
+	// keyOutboxPrefix + room holds the room's unacknowledged commands
+	// (see outboxStore).
+	keyOutboxPrefix = "switchboard/outbox/"
 )
 
 // Element ids.
@@ -35,6 +38,10 @@ const (
 	idCounter       = "sb-message-counter"
 	idStatus        = "sb-status"
 	idOnlineHeading = "sb-online-heading"
+	idTyping        = "sb-typing"
+	idEditing       = "sb-editing"
+	idConfirmDelete = "sb-confirm-delete"
+	idRoomsHeading  = "sb-rooms-heading"
 )
 
 // Action names (app.NewAction / ctx.Handle).

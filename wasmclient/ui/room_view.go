@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/switchboard-rt/switchboard/shared/client"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -32,6 +33,7 @@ func (c *roomPage) Render() app.UI {
 						Class("sb-main").
 						Body(
 							c.renderMessages(),
+							c.renderTyping(),
 							c.renderComposer(),
 						),
 					c.renderOnline(),
@@ -53,7 +55,7 @@ func (c *roomPage) renderNameForm() app.UI {
 							brandMark("sb-card-logo"),
 							app.H1().Class("sb-title").Text("Join #"+c.room),
 							app.P().Class("sb-lead").Text("Choose a nickname to enter the room."),
-							&joinForm{Name: c.nameHint, Room: c.room, Error: c.nameErr},
+							&joinForm{Name: c.nameHint, Room: c.room, Error: c.nameErr, Suggestion: c.suggestion},
 						),
 					app.P().
 						Class("sb-footnote").
@@ -88,6 +90,7 @@ func (c *roomPage) renderTopbar() app.UI {
 						ID(idStatus).
 						Class("sb-status sb-status-"+state).
 						Role("status").
+						Aria("label", "Connection").
 						Aria("live", "polite").
 						Body(
 							app.Span().Class("sb-dot").Aria("hidden", true),
@@ -106,15 +109,14 @@ func (c *roomPage) renderTopbar() app.UI {
 
 // statusText returns the state class and the words of the status indicator.
 func (c *roomPage) statusText() (state, text string) {
-	st := c.model.status
 	switch {
-	case st.State == stateConnected:
+	case c.phase == client.Connected:
 		return "connected", "Connected"
-	case c.browserOffline || st.State == stateStopped:
+	case c.browserOffline || c.phase == client.Offline:
 		return "offline", "Offline"
-	case st.State == stateWaiting:
-		return "waiting", "Reconnecting in " + strconv.Itoa(st.RetryIn) + " s"
-	case st.Resumed:
+	case c.phase == client.Reconnecting:
+		return "waiting", "Reconnecting in " + strconv.Itoa(max(1, ceilSeconds(time.Until(c.retryAt)))) + " s"
+	case c.connected:
 		return "connecting", "Reconnecting…"
 	}
 	return "connecting", "Connecting…"
@@ -122,14 +124,13 @@ func (c *roomPage) statusText() (state, text string) {
 
 // renderBanner explains a lost connection or offers a new build.
 func (c *roomPage) renderBanner() app.UI {
-	st := c.model.status
 	var msg string
 	switch {
-	case st.State == stateConnected || (st.State == stateConnecting && !st.Resumed && !c.browserOffline):
+	case c.phase == client.Connected || (c.phase == client.Connecting && !c.connected && !c.browserOffline):
 	case c.browserOffline:
 		msg = "This device is offline."
-	case st.Reason != "":
-		msg = st.Reason
+	default:
+		msg = endReason(c.stateErr)
 	}
 	if msg != "" && len(c.model.pending) > 0 {
 		msg += " Your messages will be sent when the connection is back."
@@ -157,10 +158,31 @@ func (c *roomPage) renderBanner() app.UI {
 
 func (c *roomPage) renderMessages() app.UI {
 	lines, pending := c.model.lines, c.model.pending
+	names := c.model.names()
+	items := make([]app.UI, 0, len(lines)+len(pending)+1)
+	for i, l := range lines {
+		if l.kind == lineNotice {
+			items = append(items, app.Li().Class("sb-notice").Text(l.text))
+			continue
+		}
+		divider := c.model.divider != 0 && l.ev.Offset == c.model.divider
+		if divider {
+			items = append(items, app.Li().
+				Class("sb-divider").
+				Body(app.Span().Class("sb-divider-label").Text("New messages")))
+		}
+		cont := i > 0 && !divider && grouped(lines[i-1], l)
+		items = append(items, c.renderLine(l, cont, names))
+	}
+	for _, p := range pending {
+		items = append(items, c.renderPending(p))
+	}
 	return app.Div().
 		ID(idScroll).
 		Class("sb-scroll").
+		On("scroll", c.onScroll).
 		Body(
+			c.renderHistoryEdge(),
 			app.If(!c.model.joined, func() app.UI {
 				return app.P().Class("sb-placeholder").Text("Loading messages…")
 			}).ElseIf(len(lines) == 0 && len(pending) == 0, func() app.UI {
@@ -176,60 +198,178 @@ func (c *roomPage) renderMessages() app.UI {
 				Class("sb-messages").
 				Role("list").
 				Aria("label", "Messages").
-				Body(
-					app.Range(lines).Slice(func(i int) app.UI {
-						return c.renderLine(lines[i])
-					}),
-					app.Range(pending).Slice(func(i int) app.UI {
-						return c.renderPending(pending[i])
-					}),
-				),
+				Body(items...),
 		)
 }
 
-// renderLine shows one message. Its text is a text node: go-app escapes it,
-// and white-space: pre-wrap keeps its line breaks.
-func (c *roomPage) renderLine(ev protocol.Event) app.UI {
+// renderHistoryEdge is the top of the list: a button that loads older
+// messages (scrolling to the top does too), or the room's beginning.
+func (c *roomPage) renderHistoryEdge() app.UI {
+	m := c.model
+	switch {
+	case !m.joined || (len(m.lines) == 0 && !m.more):
+		return nil
+	case m.more:
+		label := "Load older messages"
+		if m.older {
+			label = "Loading older messages…"
+		}
+		return app.Div().
+			Class("sb-history-edge").
+			Body(
+				app.Button().
+					Type("button").
+					Class("sb-button sb-button-small").
+					Disabled(m.older).
+					OnClick(c.onLoadOlder).
+					Text(label),
+				app.If(c.historyErr != "", func() app.UI {
+					return app.P().Class("sb-hint sb-hint-error").Text(c.historyErr)
+				}),
+			)
+	}
+	return app.P().Class("sb-history-edge sb-beginning").Text("Beginning of #" + c.room)
+}
+
+// renderLine shows one message. Every piece of its text is a text node
+// (go-app escapes it; white-space: pre-wrap keeps its line breaks): links
+// and mentions are elements around text, never markup from the sender.
+// cont continues the previous message's group: no avatar, no name.
+func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
+	ev := l.ev
 	name, uid := "Someone", ""
 	if ev.User != nil {
 		name, uid = ev.User.Name, ev.User.ID
 	}
 	mine := uid != "" && uid == c.model.me.ID
 	class := "sb-msg"
+	if cont {
+		class += " sb-msg-cont"
+	}
 	if mine {
 		class += " sb-msg-mine"
+	}
+	if !mine && !l.deleted && mentions(l.text, c.model.me.Name) {
+		class += " sb-msg-mentioned"
+	}
+	if c.editing != 0 && c.editing == ev.Offset {
+		class += " sb-msg-editing"
+	}
+	var when app.UI
+	if ev.Time > 0 {
+		t := time.UnixMilli(ev.Time)
+		when = app.Time().
+			Class("sb-msg-time").
+			DateTime(t.Format(time.RFC3339)).
+			Title(t.Format("Monday 2 January 2006, 15:04:05")).
+			Text(t.Format("15:04"))
+	}
+	var body app.UI
+	if l.deleted {
+		body = app.P().Class("sb-msg-text sb-msg-deleted").Text("This message was deleted")
+	} else {
+		segs := segments(l.text, names, c.model.me.Name)
+		parts := make([]app.UI, 0, len(segs)+1)
+		for _, s := range segs {
+			parts = append(parts, renderSegment(s))
+		}
+		if l.edited {
+			parts = append(parts, app.Span().Class("sb-edited").Text(" (edited)"))
+		}
+		body = app.P().Class("sb-msg-text").Body(parts...)
 	}
 	return app.Li().
 		Class(class).
 		Body(
-			avatar(name, uid),
+			app.If(cont, func() app.UI {
+				return app.Span().Class("sb-avatar-gap").Aria("hidden", true).Body(when)
+			}).Else(func() app.UI {
+				return avatar(name, uid)
+			}),
 			app.Div().
 				Class("sb-msg-body").
 				Body(
-					app.Div().
-						Class("sb-msg-meta").
-						Body(
-							app.Span().Class("sb-msg-author").Text(name),
-							app.If(ev.Time > 0, func() app.UI {
-								t := time.UnixMilli(ev.Time)
-								return app.Time().
-									Class("sb-msg-time").
-									DateTime(t.Format(time.RFC3339)).
-									Title(t.Format("Monday 2 January 2006, 15:04:05")).
-									Text(t.Format("15:04"))
-							}),
-						),
-					app.P().Class("sb-msg-text").Text(ev.Text),
+					app.If(!cont, func() app.UI {
+						return app.Div().
+							Class("sb-msg-meta").
+							Body(
+								app.Span().Class("sb-msg-author").Text(name),
+								when,
+							)
+					}),
+					body,
+					app.If(l.err != "", func() app.UI {
+						return app.P().Class("sb-msg-error").Role("alert").Text(l.err)
+					}),
 				),
+			app.If(mine && !l.deleted, func() app.UI {
+				return c.renderActions(ev.Offset)
+			}),
 		)
 }
 
-// renderPending shows a message on its way.
-func (c *roomPage) renderPending(p pendingSend) app.UI {
-	state := "Sending…"
-	if p.failed != "" {
-		state = "Not sent yet"
+// renderSegment shows one piece of a message's text.
+func renderSegment(s segment) app.UI {
+	switch s.kind {
+	case segLink:
+		return app.A().
+			Class("sb-link").
+			Href("%s", s.text).
+			Rel("noopener noreferrer").
+			Target("_blank").
+			Text(s.text)
+	case segMention:
+		return app.Span().Class("sb-mention").Text(s.text)
+	case segMentionMe:
+		return app.Strong().Class("sb-mention sb-mention-me").Text(s.text)
 	}
+	return app.Text(s.text)
+}
+
+// renderActions are the edit and delete buttons of one of the person's
+// messages (shown on hover and focus; always in the tab order), or the
+// inline confirmation of a delete.
+func (c *roomPage) renderActions(offset uint64) app.UI {
+	if c.confirmDelete == offset {
+		return app.Div().
+			Class("sb-msg-actions sb-msg-confirm").
+			Body(
+				app.Span().Class("sb-confirm-text").Text("Delete this message?"),
+				app.Button().
+					ID(idConfirmDelete).
+					Type("button").
+					Class("sb-button sb-button-small sb-button-danger").
+					OnClick(c.onConfirmDelete).
+					Text("Yes, delete"),
+				app.Button().
+					Type("button").
+					Class("sb-button sb-button-small").
+					OnClick(c.onCancelDelete).
+					Text("Cancel"),
+			)
+	}
+	return app.Div().
+		Class("sb-msg-actions").
+		Body(
+			app.Button().
+				Type("button").
+				Class("sb-icon-button").
+				Title("Edit").
+				Aria("label", "Edit message").
+				OnClick(c.onEdit(offset)).
+				Body(app.Span().Class("sb-icon sb-icon-edit").Aria("hidden", true)),
+			app.Button().
+				Type("button").
+				Class("sb-icon-button").
+				Title("Delete").
+				Aria("label", "Delete message").
+				OnClick(c.onDelete(offset)).
+				Body(app.Span().Class("sb-icon sb-icon-delete").Aria("hidden", true)),
+		)
+}
+
+// renderPending shows a message in the outbox.
+func (c *roomPage) renderPending(p pendingSend) app.UI {
 	name := c.model.me.Name
 	if name == "" {
 		name = c.id.Name
@@ -245,11 +385,22 @@ func (c *roomPage) renderPending(p pendingSend) app.UI {
 						Class("sb-msg-meta").
 						Body(
 							app.Span().Class("sb-msg-author").Text(name),
-							app.Span().Class("sb-msg-time").Text(state),
+							app.Span().Class("sb-msg-state").Text("Sending…"),
 						),
 					app.P().Class("sb-msg-text").Text(p.text),
 				),
 		)
+}
+
+// renderTyping says who is typing, under the list.
+func (c *roomPage) renderTyping() app.UI {
+	return app.Div().
+		ID(idTyping).
+		Class("sb-typing").
+		Role("status").
+		Aria("label", "Typing").
+		Aria("live", "polite").
+		Text(c.model.typingText())
 }
 
 func (c *roomPage) renderComposer() app.UI {
@@ -260,6 +411,10 @@ func (c *roomPage) renderComposer() app.UI {
 	errText := c.sendErr
 	if errText == "" {
 		errText = c.model.notice
+	}
+	sendLabel := "Send"
+	if c.editing != 0 {
+		sendLabel = "Save"
 	}
 	over := c.draftLen > protocol.MaxTextRunes
 	counterClass, counter := "sb-counter", ""
@@ -275,6 +430,23 @@ func (c *roomPage) renderComposer() app.UI {
 		OnSubmit(c.onSubmit).
 		Body(
 			app.Label().For(idComposer).Class("sr-only").Text("Message"),
+			// Always rendered (hidden when unused): inserting it would make
+			// go-app rebuild the textarea after it, losing its value.
+			app.Div().
+				ID(idEditing).
+				Class("sb-editing-bar").
+				Hidden(c.editing == 0).
+				Body(
+					app.Span().Class("sb-editing-label").Text("Editing message"),
+					app.Span().Class("sb-keys").Aria("hidden", true).Body(app.Kbd().Text("Esc"), app.Text(" to cancel")),
+					app.If(c.editing != 0, func() app.UI {
+						return app.Button().
+							Type("button").
+							Class("sb-link-button").
+							OnClick(c.onCancelEdit).
+							Text("Cancel edit")
+					}),
+				),
 			app.Div().
 				Class("sb-composer-box").
 				Body(
@@ -295,7 +467,7 @@ func (c *roomPage) renderComposer() app.UI {
 						Class("sb-send").
 						Body(
 							app.Span().Class("sb-send-icon").Aria("hidden", true),
-							app.Span().Class("sb-send-label").Text("Send"),
+							app.Span().Class("sb-send-label").Text(sendLabel),
 						),
 				),
 			app.Div().

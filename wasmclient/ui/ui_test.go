@@ -4,8 +4,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/switchboard-rt/switchboard/shared/client"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -110,16 +112,15 @@ func TestValidateJoin(t *testing.T) {
 func testRoom() *roomPage {
 	me := protocol.User{ID: "u1", Name: "Ada"}
 	grace := protocol.User{ID: "u2", Name: "Grace"}
-	c := &roomPage{room: "lobby", mounted: true}
+	c := &roomPage{room: "lobby", mounted: true, phase: client.Connected, connected: true}
 	c.model.me = me
-	c.model.status = connStatus{State: stateConnected, Resumed: true}
 	hostile := msg("e1", 2, `<img src=x onerror=alert(1)> & "quotes"`)
 	hostile.User = &grace
 	hostile.Time = 1_700_000_000_000
 	first := msg("e1", 1, "hello\nworld")
 	first.User = &me
-	c.model.applyJoined(protocol.Event{Epoch: "e1", Offset: 2, Members: []protocol.User{grace, me, me}, Count: 2},
-		[]protocol.Event{first, hostile}, true)
+	c.model.applyJoined(protocol.Event{Epoch: "e1", Offset: 2, Members: []protocol.User{grace, me, me}, Count: 2,
+		Events: []protocol.Event{first, hostile}})
 	c.model.addPending("p1", "on its way")
 	return c
 }
@@ -176,9 +177,10 @@ func TestRoomContract(t *testing.T) {
 func TestRoomMessageTextIsATextNode(t *testing.T) {
 	t.Parallel()
 	c := testRoom()
-	line := c.renderLine(c.model.lines[1])
+	l := c.model.lines[1]
+	li := c.renderLine(l, false, c.model.names())
 	// li > div.sb-msg-body (index 1) > p.sb-msg-text (index 1) > text
-	if err := app.Match(app.Text(c.model.lines[1].Text), line, 1, 1, 0); err != nil {
+	if err := app.Match(app.Text(l.text), li, 1, 1, 0); err != nil {
 		t.Error(err)
 	}
 }
@@ -186,22 +188,24 @@ func TestRoomMessageTextIsATextNode(t *testing.T) {
 func TestRoomStatusText(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		st      connStatus
-		offline bool
-		want    string
+		phase     client.Phase
+		connected bool
+		retryIn   time.Duration
+		offline   bool
+		want      string
 	}{
-		{connStatus{}, false, "Connecting…"},
-		{connStatus{State: stateConnecting, Resumed: true}, false, "Reconnecting…"},
-		{connStatus{State: stateConnected}, false, "Connected"},
-		{connStatus{State: stateWaiting, RetryIn: 7}, false, "Reconnecting in 7 s"},
-		{connStatus{State: stateWaiting, RetryIn: 7}, true, "Offline"},
-		{connStatus{State: stateStopped}, false, "Offline"},
+		{client.Connecting, false, 0, false, "Connecting…"},
+		{client.Connecting, true, 0, false, "Reconnecting…"},
+		{client.Connected, true, 0, false, "Connected"},
+		{client.Reconnecting, true, 6500 * time.Millisecond, false, "Reconnecting in 7 s"},
+		{client.Reconnecting, true, 6500 * time.Millisecond, true, "Offline"},
+		{client.Offline, true, 0, false, "Offline"},
 	}
 	for _, tt := range tests {
-		c := &roomPage{room: "r", browserOffline: tt.offline}
-		c.model.status = tt.st
+		c := &roomPage{room: "r", browserOffline: tt.offline, phase: tt.phase, connected: tt.connected,
+			retryAt: time.Now().Add(tt.retryIn)}
 		if _, got := c.statusText(); got != tt.want {
-			t.Errorf("status %+v offline=%v: %q, want %q", tt.st, tt.offline, got, tt.want)
+			t.Errorf("phase %v offline=%v: %q, want %q", tt.phase, tt.offline, got, tt.want)
 		}
 		html := app.HTMLString(c)
 		if retry := strings.Contains(html, "Retry now"); retry != (tt.want == "Offline" || strings.HasPrefix(tt.want, "Reconnecting in")) {

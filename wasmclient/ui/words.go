@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/switchboard-rt/switchboard/shared/client"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -50,4 +53,33 @@ func sentence(s string) string {
 		s += "."
 	}
 	return s
+}
+
+// endReason says in plain words why a connection attempt or a connection
+// ended, for the banner. It is empty when nothing useful is known.
+func endReason(err error) string {
+	var perr *protocol.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &perr):
+		return plainError(perr)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "The server did not answer in time."
+	}
+	switch client.CloseCode(err) {
+	case protocol.CloseGoingAway, protocol.CloseRestart:
+		return "The server is restarting."
+	case protocol.CloseTryAgainLater:
+		return "The server is busy."
+	case protocol.CloseSlowConsumer:
+		return "The connection was too slow to keep up."
+	case protocol.CloseHeartbeatTimeout:
+		return "The connection went quiet."
+	case protocol.CloseUnauthorized:
+		return "The server did not accept this browser's session."
+	case protocol.CloseProtocolViolation, protocol.ClosePolicy:
+		return "The server closed the connection: this app may be out of date. Reload the page."
+	}
+	return "Cannot reach the server."
 }
