@@ -241,7 +241,7 @@ func TestRestartKeepsHistory(t *testing.T) {
 		t.Fatal("the client was not disconnected by the shutdown")
 	}
 	if code := client.CloseCode(ann.Err()); code != protocol.CloseRestart {
-		t.Fatalf("close code %d, want %d (restart)", code, protocol.CloseRestart)
+		t.Fatalf("close code %d (%v), want %d (restart)", code, ann.Err(), protocol.CloseRestart)
 	}
 
 	n2 := testnode.Start(t, server.Config{DataDir: dir})

@@ -24,6 +24,13 @@ type conn struct {
 	ctx    context.Context // cancelled when the connection is closing
 	cancel context.CancelFunc
 
+	// readCtx outlives ctx: the reader keeps reading while the writer
+	// performs the closing handshake (coder/websocket drops a connection
+	// without a close frame when a Read's context ends). It ends with the
+	// gateway (Abort) or when serve is done.
+	readCtx    context.Context
+	readCancel context.CancelFunc
+
 	mailbox chan []byte // frames for the writer; bounded
 
 	// user is set once by hello, by the reader, before the hub ever sees
@@ -38,13 +45,16 @@ type conn struct {
 
 func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 	ctx, cancel := context.WithCancel(g.base)
+	readCtx, readCancel := context.WithCancel(g.base)
 	ws.SetReadLimit(g.opts.MaxFrameBytes)
 	return &conn{
 		g: g, ws: ws, remote: remote,
-		id:      g.opts.Node + "-" + randomID(),
-		ctx:     ctx,
-		cancel:  cancel,
-		mailbox: make(chan []byte, g.opts.MailboxSize),
+		id:         g.opts.Node + "-" + randomID(),
+		ctx:        ctx,
+		cancel:     cancel,
+		readCtx:    readCtx,
+		readCancel: readCancel,
+		mailbox:    make(chan []byte, g.opts.MailboxSize),
 	}
 }
 
@@ -96,6 +106,7 @@ func (c *conn) serve() {
 	c.closeWith(protocol.CloseNormal, "")
 	c.g.hub.Disconnect(c)
 	wg.Wait()
+	c.readCancel()
 	c.ws.CloseNow()
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
 		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(start).Round(time.Millisecond))

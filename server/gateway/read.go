@@ -25,7 +25,7 @@ func (c *conn) readLoop() {
 	defer helloTimer.Stop()
 	bad := 0
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		typ, data, err := c.ws.Read(c.readCtx)
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -68,7 +68,7 @@ func (c *conn) readFailed(err error) {
 		// coder/websocket has written a 1009 close frame; close properly so
 		// the client sees 1009, not a reset.
 		c.closeWith(protocol.CloseTooBig, "frame too big")
-	case c.ctx.Err() != nil:
+	case c.ctx.Err() != nil || c.readCtx.Err() != nil:
 		// Closing for a reason already recorded.
 	default:
 		c.closeWith(protocol.CloseGoingAway, "connection lost")

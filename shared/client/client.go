@@ -95,6 +95,13 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 		ws.CloseNow()
 		return nil, fmt.Errorf("wait for welcome: %w", err)
 	}
+	if ev.Type == protocol.EvBatch && len(ev.Events) > 0 {
+		// The welcome came with more: keep the rest for Events.
+		for _, more := range ev.Events[1:] {
+			c.events <- more
+		}
+		ev = ev.Events[0]
+	}
 	switch ev.Type {
 	case protocol.EvWelcome:
 	case protocol.EvError:
@@ -234,6 +241,10 @@ var errClosed = errors.New("connection closed by client")
 
 // CloseCode returns the WebSocket close code in err, or -1 if err holds none.
 func CloseCode(err error) protocol.CloseCode {
+	var ce *CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
 	return protocol.CloseCode(websocket.CloseStatus(err))
 }
 
@@ -241,23 +252,53 @@ func (c *Conn) readLoop(ctx context.Context) {
 	defer close(c.done)
 	defer close(c.events)
 	defer c.cancel()
+	var closing *protocol.Event
 	for {
 		ev, err := c.readEvent(ctx)
 		if err != nil {
+			if closing != nil && websocket.CloseStatus(err) == -1 {
+				// The library lost the close code (browsers): use the
+				// one the server announced.
+				err = &CloseError{Code: closing.Code, Reason: closing.Text, Err: err}
+			}
 			c.fail(err)
 			return
 		}
-		if ev.Ref != "" && c.answer(ev) {
-			continue
+		events := []protocol.Event{ev}
+		if ev.Type == protocol.EvBatch {
+			events = ev.Events
 		}
-		select {
-		case c.events <- ev:
-		case <-ctx.Done():
-			c.fail(ctx.Err())
-			return
+		for _, ev := range events {
+			if ev.Type == protocol.EvClosing {
+				closing = &ev
+				continue
+			}
+			if ev.Ref != "" && c.answer(ev) {
+				continue
+			}
+			select {
+			case c.events <- ev:
+			case <-ctx.Done():
+				c.fail(ctx.Err())
+				return
+			}
 		}
 	}
 }
+
+// CloseError is a connection end whose close code came in the server's
+// closing event rather than from the WebSocket library.
+type CloseError struct {
+	Code   protocol.CloseCode
+	Reason string
+	Err    error
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("closed by the server (%d %s): %v", e.Code, e.Reason, e.Err)
+}
+
+func (e *CloseError) Unwrap() error { return e.Err }
 
 // answer hands ev to the Do call waiting for it, if any.
 func (c *Conn) answer(ev protocol.Event) bool {

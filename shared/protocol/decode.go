@@ -74,5 +74,13 @@ func DecodeEvent(data []byte) (Event, error) {
 	return e, nil
 }
 
+// Batch prefix and suffix: a batch frame is these around the member
+// frames joined by commas, so the server builds it from already-encoded
+// events without encoding them again.
+var (
+	BatchPrefix = []byte(`{"type":"batch","events":[`)
+	BatchSuffix = []byte(`]}`)
+)
+
 // Encode returns the JSON encoding of c, as sent on the wire.
 func (c *Command) Encode() ([]byte, error) { return json.Marshal(c) }

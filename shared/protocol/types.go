@@ -96,6 +96,14 @@ const (
 	// EvRooms lists the active rooms (Rooms), in answer to rooms and again
 	// whenever the list changes.
 	EvRooms EventType = "rooms"
+	// EvClosing comes just before the server closes the connection, with
+	// the close code it will use (Code) and why (Text). Browsers cannot read
+	// close codes through every WebSocket library; this event carries it.
+	EvClosing EventType = "closing"
+	// EvBatch carries several events in one frame (Events, in order), when
+	// the server had more than one queued for the connection. A client
+	// handles each as if it had come alone.
+	EvBatch EventType = "batch"
 	// EvPong answers ping.
 	EvPong EventType = "pong"
 	// EvError reports that the command Ref failed, with a typed Error.
@@ -126,7 +134,7 @@ type Event struct {
 	ID string `json:"id,omitempty"`
 	// User is the sender (message) or yourself (welcome).
 	User *User `json:"user,omitempty"`
-	// Text is the message text.
+	// Text is the message text, or why the connection closes (closing).
 	Text string `json:"text,omitempty"`
 	// Time is when the server stored the event, in Unix milliseconds.
 	Time int64 `json:"ts,omitempty"`
@@ -141,7 +149,8 @@ type Event struct {
 	Left   []User `json:"left,omitempty"`
 	// Count is the number of people in the room (joined, presence).
 	Count int `json:"count,omitempty"`
-	// Events holds stored events (joined, history), oldest first.
+	// Events holds stored events (joined, history), oldest first, or the
+	// events of a batch.
 	Events []Event `json:"events,omitempty"`
 	// More is true when older history exists (joined, history).
 	More bool `json:"more,omitempty"`
@@ -155,6 +164,8 @@ type Event struct {
 	Target uint64 `json:"target,omitempty"`
 	// Rooms lists active rooms, busiest first (rooms).
 	Rooms []RoomInfo `json:"rooms,omitempty"`
+	// Code is the WebSocket close code that follows (closing).
+	Code CloseCode `json:"code,omitempty"`
 }
 
 // RoomInfo is one active room in a rooms event.

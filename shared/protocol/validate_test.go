@@ -163,3 +163,16 @@ func TestDecodeChatCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchFrameDecodes(t *testing.T) {
+	a, _ := (&Event{Type: EvMessage, Room: "r", Offset: 1, Text: "a"}).Encode()
+	b, _ := (&Event{Type: EvPong, Ref: "p"}).Encode()
+	frame := append(append(append(append(append([]byte{}, BatchPrefix...), a...), ','), b...), BatchSuffix...)
+	ev, err := DecodeEvent(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != EvBatch || len(ev.Events) != 2 || ev.Events[0].Text != "a" || ev.Events[1].Ref != "p" {
+		t.Fatalf("batch = %+v", ev)
+	}
+}

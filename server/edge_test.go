@@ -1,0 +1,68 @@
+package server_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// Invalid UTF-8 closes the sender's connection with 1007, announced first
+// in a closing event (for browsers, whose library loses close codes); it is
+// never stored or relayed, and the room goes on.
+func TestInvalidUTF8ClosesWith1007(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	ctx := testnode.Ctx(t)
+	ann := testnode.Dial(t, n.WS, "ann")
+	if _, err := ann.Join(ctx, "utf8"); err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.CloseNow() })
+	for _, f := range []string{`{"type":"hello","id":"h","name":"mallory"}`, `{"type":"join","id":"j","room":"utf8"}`,
+		"{\"type\":\"send\",\"id\":\"s\",\"room\":\"utf8\",\"text\":\"\xff\xfe\"}"} {
+		if err := raw.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var closing *protocol.Event
+	for {
+		_, data, err := raw.Read(ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != websocket.StatusInvalidFramePayloadData {
+				t.Fatalf("closed with %v (%v), want 1007", code, err)
+			}
+			break
+		}
+		var ev protocol.Event
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("frame %q: %v", data, err)
+		}
+		if ev.Type == protocol.EvClosing {
+			closing = &ev
+		}
+	}
+	if closing == nil || closing.Code != protocol.CloseInvalidData {
+		t.Fatalf("closing event = %+v, want code 1007 before the close", closing)
+	}
+	// The room goes on, and nothing of mallory's frame was stored.
+	if _, err := ann.Send(ctx, "utf8", "still here"); err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitEvent(t, ann, wait, "the next message", isMessage("utf8", "still here"))
+	bob := testnode.Dial(t, n.WS, "bob")
+	joined, err := bob.Join(ctx, "utf8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(joined.Events) != 1 || joined.Events[0].Text != "still here" {
+		t.Fatalf("stored = %+v, want only ann's message", joined.Events)
+	}
+}
