@@ -148,14 +148,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (CloseGoingAway or CloseRestart) so clients reconnect elsewhere, and waits
 // for their handlers until ctx ends.
 func (g *Gateway) Shutdown(ctx context.Context, code protocol.CloseCode) error {
-	g.mu.Lock()
-	g.draining = true
-	conns := make([]*conn, 0, len(g.conns))
-	for c := range g.conns {
-		conns = append(conns, c)
-	}
-	g.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range g.drain() {
 		c.closeWith(code, "server is shutting down")
 	}
 	done := make(chan struct{})
@@ -172,18 +165,23 @@ func (g *Gateway) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 // Abort drops every connection at once, without close frames, as a crash
 // would, and refuses new ones.
 func (g *Gateway) Abort() {
+	for _, c := range g.drain() {
+		c.ws.CloseNow()
+	}
+	g.cancel()
+	g.wg.Wait()
+}
+
+// drain refuses new connections from now on and returns the open ones.
+func (g *Gateway) drain() []*conn {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.draining = true
 	conns := make([]*conn, 0, len(g.conns))
 	for c := range g.conns {
 		conns = append(conns, c)
 	}
-	g.mu.Unlock()
-	for _, c := range conns {
-		c.ws.CloseNow()
-	}
-	g.cancel()
-	g.wg.Wait()
+	return conns
 }
 
 // Count returns the number of open connections.
