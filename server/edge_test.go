@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/server"
@@ -64,5 +65,29 @@ func TestInvalidUTF8ClosesWith1007(t *testing.T) {
 	}
 	if len(joined.Events) != 1 || joined.Events[0].Text != "still here" {
 		t.Fatalf("stored = %+v, want only ann's message", joined.Events)
+	}
+}
+
+// A peer that stops answering pings (here: never reads, so never pongs) is
+// closed by the heartbeat within PingInterval + PongTimeout.
+func TestHeartbeatDropsSilentPeer(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{PingInterval: 100 * time.Millisecond, PongTimeout: 300 * time.Millisecond})
+	ctx := testnode.Ctx(t)
+	raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.CloseNow() })
+	if err := raw.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","id":"h","name":"silent"}`)); err != nil {
+		t.Fatal(err)
+	}
+	alive := testnode.Dial(t, n.WS, "alive") // reads, so answers pings
+	waitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
+	start := time.Now()
+	waitFor(t, 5*time.Second, "the silent peer to be dropped", func() bool { return n.Connections() == 1 })
+	t.Logf("silent peer dropped after %v", time.Since(start).Round(time.Millisecond))
+	if err := alive.Ping(ctx); err != nil {
+		t.Fatalf("the live client was dropped too: %v", err)
 	}
 }

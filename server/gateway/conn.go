@@ -31,7 +31,11 @@ type conn struct {
 	readCtx    context.Context
 	readCancel context.CancelFunc
 
-	mailbox chan []byte // frames for the writer; bounded
+	mailbox *mailbox // frames for the writer; bounded
+
+	// workers counts the connection's goroutines besides the reader: the
+	// writer and its pings. serve waits for them.
+	workers sync.WaitGroup
 
 	// user is set once by hello, by the reader, before the hub ever sees
 	// the conn; greeted tells other goroutines that it happened.
@@ -54,7 +58,7 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 		cancel:     cancel,
 		readCtx:    readCtx,
 		readCancel: readCancel,
-		mailbox:    make(chan []byte, g.opts.MailboxSize),
+		mailbox:    newMailbox(g.opts.MailboxSize),
 	}
 }
 
@@ -67,13 +71,11 @@ func (c *conn) User() protocol.User { return c.user }
 // Deliver implements hub.Conn: it queues frame without blocking, and closes
 // the connection as a slow consumer when the mailbox is full.
 func (c *conn) Deliver(frame []byte) bool {
-	select {
-	case c.mailbox <- frame:
+	if c.mailbox.push(frame) {
 		return true
-	default:
-		c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
-		return false
 	}
+	c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
+	return false
 }
 
 // send encodes ev and delivers it.
@@ -95,17 +97,15 @@ func (c *conn) closeWith(code protocol.CloseCode, reason string) {
 	})
 }
 
-// serve runs the connection: writer and heartbeat in their own goroutines,
-// the reader in this one. It returns when all three have stopped.
+// serve runs the connection: the writer (which also pings) in its own
+// goroutine, the reader in this one. It returns when both have stopped.
 func (c *conn) serve() {
 	start := time.Now()
-	var wg sync.WaitGroup
-	wg.Go(c.writeLoop)
-	wg.Go(c.heartbeat)
+	c.workers.Go(c.writeLoop)
 	c.readLoop()
 	c.closeWith(protocol.CloseNormal, "")
 	c.g.hub.Disconnect(c)
-	wg.Wait()
+	c.workers.Wait()
 	c.readCancel()
 	c.ws.CloseNow()
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,

@@ -8,60 +8,83 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// maxBatchBytes bounds one batch frame: the writer stops adding queued
-// frames to a batch past this size.
+// maxBatchBytes bounds one batch frame: frames beyond it go in the next.
 const maxBatchBytes = 256 << 10
 
 // flushTimeout bounds the flush of queued frames before a graceful close,
 // and the write of the closing event.
 const flushTimeout = time.Second
 
+// writer is the state of a connection's writer goroutine.
+type writer struct {
+	c      *conn
+	frames [][]byte // reused: what take returned
+	buf    []byte   // reused: the batch being built
+}
+
 // writeLoop sends queued frames until the connection closes, then sends the
 // close frame with the recorded code. Whatever is queued when it wakes goes
-// out in one write (a batch frame), so a busy connection costs one write
-// per wake-up instead of one per event.
+// out in one write (a batch frame). It also runs the heartbeat: a ping every
+// PingInterval, in a short-lived goroutine since a ping waits for its pong.
 func (c *conn) writeLoop() {
-	var buf []byte
+	w := &writer{c: c}
+	ping := time.NewTicker(c.g.opts.PingInterval)
+	defer ping.Stop()
+	pinging := make(chan struct{}, 1) // holds a token while a ping is out
 	for {
 		select {
 		case <-c.ctx.Done():
-			c.sendClose(buf)
+			w.close()
 			return
-		case frame := <-c.mailbox:
-			var out []byte
-			out, buf = c.batch(frame, buf)
-			if err := c.write(context.Background(), out); err != nil {
+		case <-c.mailbox.notify:
+			if err := w.flush(context.Background()); err != nil {
 				c.closeWith(protocol.CloseInternal, "write failed")
 				return
+			}
+		case <-ping.C:
+			select {
+			case pinging <- struct{}{}:
+				c.workers.Go(func() {
+					defer func() { <-pinging }()
+					c.ping()
+				})
+			default: // the last ping is still out: its timeout decides
 			}
 		}
 	}
 }
 
-// batch returns first alone if nothing else is queued, else a batch frame
-// of first and whatever else is queued (up to maxBatchBytes), built in buf.
-func (c *conn) batch(first, buf []byte) (out, newBuf []byte) {
-	if len(c.mailbox) == 0 {
-		return first, buf
-	}
-	buf = append(buf[:0], protocol.BatchPrefix...)
-	buf = append(buf, first...)
-	for len(buf) < maxBatchBytes {
-		select {
-		case f := <-c.mailbox:
-			buf = append(buf, ',')
-			buf = append(buf, f...)
-			continue
-		default:
+// flush writes everything queued: one frame alone, several as batches.
+func (w *writer) flush(ctx context.Context) error {
+	w.frames = w.c.mailbox.take(w.frames)
+	frames := w.frames
+	for len(frames) > 0 {
+		if len(frames) == 1 {
+			if err := w.c.write(ctx, frames[0]); err != nil {
+				return err
+			}
+			break
 		}
-		break
+		w.buf = append(w.buf[:0], protocol.BatchPrefix...)
+		n := 0
+		for n < len(frames) && (n == 0 || len(w.buf)+len(frames[n]) < maxBatchBytes) {
+			if n > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.buf = append(w.buf, frames[n]...)
+			n++
+		}
+		w.buf = append(w.buf, protocol.BatchSuffix...)
+		if err := w.c.write(ctx, w.buf); err != nil {
+			return err
+		}
+		frames = frames[n:]
 	}
-	buf = append(buf, protocol.BatchSuffix...)
-	if cap(buf) > 4*maxBatchBytes {
-		// Do not keep a huge buffer for an idle connection.
-		return buf, nil
+	clear(w.frames)
+	if cap(w.buf) > 4*maxBatchBytes {
+		w.buf = nil // do not keep a burst's buffer on an idle connection
 	}
-	return buf, buf
+	return nil
 }
 
 func (c *conn) write(ctx context.Context, frame []byte) error {
@@ -70,10 +93,11 @@ func (c *conn) write(ctx context.Context, frame []byte) error {
 	return c.ws.Write(ctx, websocket.MessageText, frame)
 }
 
-// sendClose ends the connection: on a graceful stop it first flushes what
-// is queued; it announces the close code in a closing event (browsers lose
+// close ends the connection: on a graceful stop it first flushes what is
+// queued; it announces the close code in a closing event (browsers lose
 // close codes), then performs the closing handshake.
-func (c *conn) sendClose(buf []byte) {
+func (w *writer) close() {
+	c := w.c
 	code, reason := c.closeCode, c.closeReason
 	if code == 0 {
 		code = protocol.CloseNormal
@@ -81,13 +105,7 @@ func (c *conn) sendClose(buf []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
 	if code == protocol.CloseGoingAway || code == protocol.CloseRestart {
-		for len(c.mailbox) > 0 && ctx.Err() == nil {
-			var out []byte
-			out, buf = c.batch(<-c.mailbox, buf)
-			if c.write(ctx, out) != nil {
-				break
-			}
-		}
+		w.flush(ctx)
 	}
 	if code != protocol.CloseNormal && ctx.Err() == nil {
 		ev := protocol.Event{Type: protocol.EvClosing, Code: code, Text: reason}
@@ -100,27 +118,16 @@ func (c *conn) sendClose(buf []byte) {
 	c.ws.Close(websocket.StatusCode(code), reason)
 }
 
-// heartbeat pings the client every PingInterval and closes the connection
-// with 4001 when a pong does not come within PongTimeout.
-func (c *conn) heartbeat() {
-	t := time.NewTicker(c.g.opts.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(c.ctx, c.g.opts.PongTimeout)
-			err := c.ws.Ping(ctx)
-			timedOut := ctx.Err() == context.DeadlineExceeded
-			cancel()
-			if timedOut {
-				c.closeWith(protocol.CloseHeartbeatTimeout, "no pong")
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
+// ping sends one ping and closes the connection with 4001 when the pong
+// does not come within PongTimeout.
+func (c *conn) ping() {
+	ctx, cancel := context.WithTimeout(c.ctx, c.g.opts.PongTimeout)
+	defer cancel()
+	c.ws.Ping(ctx)
+	if ctx.Err() == context.DeadlineExceeded {
+		// The peer is gone or stuck: no point waiting for a closing
+		// handshake it will not answer.
+		c.closeWith(protocol.CloseHeartbeatTimeout, "no pong")
+		c.ws.CloseNow()
 	}
 }
