@@ -65,6 +65,8 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 		nodes = append(nodes, testnode.Start(t, server.Config{
 			NATSURL: ns.ClientURL(), Replicas: 3, Node: fmt.Sprintf("node%d", i),
 			PresenceInterval: 200 * time.Millisecond, PresenceTTL: time.Second,
+			// A low limit: the outboxes meet rate_limited and must retry.
+			MessagesPerSecond: 40, MessageBurst: 10,
 		}))
 	}
 	const room, perSender = "kill", 60
@@ -402,7 +404,7 @@ func readyz(t *testing.T, n *testnode.Node) int {
 // other members keep receiving everything.
 func TestSlowClientIsDisconnected(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{MailboxSize: 64})
+	n := testnode.Start(t, server.Config{MailboxSize: 64, MessagesPerSecond: 10000, MessageBurst: 100})
 	ctx := testnode.Ctx(t)
 	// The slow one speaks the protocol by hand, then never reads again.
 	slow, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})

@@ -60,13 +60,20 @@ type Config struct {
 	PresenceInterval time.Duration
 	PresenceTTL      time.Duration
 	EditWindow       time.Duration
-	// MailboxSize, PingInterval, PongTimeout, MaxFrameBytes, OriginPatterns:
-	// see gateway.Options.
-	MailboxSize    int
-	PingInterval   time.Duration
-	PongTimeout    time.Duration
-	MaxFrameBytes  int64
-	OriginPatterns []string
+	// Gateway settings: see gateway.Options for each (the zero value means
+	// its default there).
+	MailboxSize         int
+	PingInterval        time.Duration
+	PongTimeout         time.Duration
+	MaxFrameBytes       int64
+	AllowedOrigins      []string
+	MaxConns            int
+	MaxConnsPerIP       int
+	MaxConnsPerUser     int
+	HandshakesPerSecond float64
+	MessagesPerSecond   float64
+	MessageBurst        int
+	JoinsPerMinute      int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -149,11 +156,17 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
 	n.hubDone.Go(func() { n.hub.Run(hubCtx) })
-	n.gateway = gateway.New(n.hub, sessions, gateway.Options{
-		OriginPatterns: cfg.OriginPatterns, MaxFrameBytes: cfg.MaxFrameBytes,
+	n.gateway, err = gateway.New(n.hub, sessions, gateway.Options{
+		AllowedOrigins: cfg.AllowedOrigins, MaxFrameBytes: cfg.MaxFrameBytes,
 		MailboxSize: cfg.MailboxSize, PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout,
+		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, MaxConnsPerUser: cfg.MaxConnsPerUser,
+		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
+		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute,
 		Boot: boot, Node: cfg.Node, Logger: n.log,
 	})
+	if err != nil {
+		return nil, err
+	}
 	n.handler = NewServer(n.gateway, n.web, n.Ready)
 	return n, nil
 }

@@ -50,7 +50,7 @@ func TestNameClashOffersSuggestion(t *testing.T) {
 // "Load older messages" button loads the next, and the beginning of the
 // room shows once there is nothing older.
 func TestHistoryOnJoinAndOlderPages(t *testing.T) {
-	n := startNode(t, server.Config{HistoryOnJoin: 30})
+	n := startNode(t, server.Config{HistoryOnJoin: 30, MessagesPerSecond: 1000, MessageBurst: 200}) // the feeder sends 100 at once
 	feeder := testnode.Dial(t, n.WS, "feeder")
 	joinGo(t, feeder, "e2e-history")
 	const total = 100 // 30 on join, then pages of 50 and 20

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
+	"golang.org/x/time/rate"
 )
 
 // conn is one protocol connection. Its handler goroutine (serve) owns it and
@@ -37,6 +38,10 @@ type conn struct {
 	// writer and its pings. serve waits for them.
 	workers sync.WaitGroup
 
+	// Per-connection limits, used by the reader only.
+	messages *rate.Limiter // sends, edits, deletes
+	joins    *rate.Limiter
+
 	// user is set once by hello, by the reader, before the hub ever sees
 	// the conn; greeted tells other goroutines that it happened.
 	user    protocol.User
@@ -50,7 +55,7 @@ type conn struct {
 func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 	ctx, cancel := context.WithCancel(g.base)
 	readCtx, readCancel := context.WithCancel(g.base)
-	ws.SetReadLimit(g.opts.MaxFrameBytes)
+	ws.SetReadLimit(-1) // the reader enforces MaxFrameBytes itself (see read)
 	return &conn{
 		g: g, ws: ws, remote: remote,
 		id:         g.opts.Node + "-" + randomID(),
@@ -59,6 +64,8 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 		readCtx:    readCtx,
 		readCancel: readCancel,
 		mailbox:    newMailbox(g.opts.MailboxSize),
+		messages:   rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
+		joins:      rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
 	}
 }
 
@@ -105,6 +112,9 @@ func (c *conn) serve() {
 	c.readLoop()
 	c.closeWith(protocol.CloseNormal, "")
 	c.g.hub.Disconnect(c)
+	if c.user.ID != "" {
+		c.g.admit.forget(c.user.ID)
+	}
 	c.workers.Wait()
 	c.readCancel()
 	c.ws.CloseNow()

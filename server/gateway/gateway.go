@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,10 +22,30 @@ import (
 
 // Options configure a Gateway. The zero value of each field means its default.
 type Options struct {
-	// OriginPatterns are extra host patterns allowed to open connections
-	// from a browser (coder/websocket AcceptOptions.OriginPatterns); the
-	// server's own host is always allowed. Default: none.
-	OriginPatterns []string
+	// AllowedOrigins are the browser origins (scheme://host[:port], exact)
+	// allowed to connect besides the server's own. Default: none. Requests
+	// without an Origin header (not browsers) are allowed; "null" never.
+	AllowedOrigins []string
+	// MaxConns is how many connections the server holds; more are closed
+	// with 1013 (try again later). Default 10,000.
+	MaxConns int
+	// MaxConnsPerIP is how many connections one address may hold (1013
+	// beyond). Default 50.
+	MaxConnsPerIP int
+	// MaxConnsPerUser is how many connections one person may hold (1013
+	// beyond). Default 10.
+	MaxConnsPerUser int
+	// HandshakesPerSecond is how many handshakes one address may attempt
+	// per second (burst: twice that); more get HTTP 429. Default 10.
+	HandshakesPerSecond float64
+	// MessagesPerSecond and MessageBurst bound sends, edits and deletes per
+	// connection (a token bucket); beyond, the command gets rate_limited.
+	// Defaults 5 and 20.
+	MessagesPerSecond float64
+	MessageBurst      int
+	// JoinsPerMinute bounds joins per connection (rate_limited beyond).
+	// Default 30.
+	JoinsPerMinute int
 	// MaxFrameBytes is the largest frame a client may send; a larger one
 	// closes the connection with 1009. Default protocol.MaxFrameBytes.
 	MaxFrameBytes int64
@@ -78,6 +99,27 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 10000
+	}
+	if o.MaxConnsPerIP <= 0 {
+		o.MaxConnsPerIP = 50
+	}
+	if o.MaxConnsPerUser <= 0 {
+		o.MaxConnsPerUser = 10
+	}
+	if o.HandshakesPerSecond <= 0 {
+		o.HandshakesPerSecond = 10
+	}
+	if o.MessagesPerSecond <= 0 {
+		o.MessagesPerSecond = 5
+	}
+	if o.MessageBurst <= 0 {
+		o.MessageBurst = 20
+	}
+	if o.JoinsPerMinute <= 0 {
+		o.JoinsPerMinute = 30
+	}
 }
 
 // Gateway serves protocol connections. Create it with New; it is an
@@ -92,6 +134,9 @@ type Gateway struct {
 	base   context.Context
 	cancel context.CancelFunc
 
+	origins map[string]struct{} // AllowedOrigins, canonical
+	admit   *admission
+
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
 	draining bool
@@ -99,19 +144,41 @@ type Gateway struct {
 }
 
 // New returns a Gateway that hands commands to h and signs sessions with s.
-func New(h *hub.Hub, s *identity.Sessions, opts Options) *Gateway {
+// It fails if an allowed origin is malformed.
+func New(h *hub.Hub, s *identity.Sessions, opts Options) (*Gateway, error) {
 	opts.setDefaults()
+	origins := make(map[string]struct{}, len(opts.AllowedOrigins))
+	for _, o := range opts.AllowedOrigins {
+		canon, err := Origin(o)
+		if err != nil {
+			return nil, fmt.Errorf("allowed origin %q: %w", o, err)
+		}
+		origins[canon] = struct{}{}
+	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Gateway{
+	g := &Gateway{
 		opts: opts, hub: h, sessions: s, log: opts.Logger,
-		base: base, cancel: cancel,
+		base: base, cancel: cancel, origins: origins,
 		conns: make(map[*conn]struct{}),
 	}
+	g.admit = newAdmission(&g.opts)
+	return g, nil
 }
 
 // ServeHTTP upgrades the request to a protocol connection and serves it
 // until it ends. It refuses clients that do not offer protocol.Subprotocol.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.originAllowed(r) {
+		g.log.Info("handshake refused: origin not allowed", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	ip := remoteIP(r)
+	if !g.admit.handshake(ip, time.Now()) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "too many handshakes; slow down", http.StatusTooManyRequests)
+		return
+	}
 	if !offers(r, protocol.Subprotocol) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusBadRequest)
@@ -130,8 +197,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer g.wg.Done()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols:   []string{protocol.Subprotocol},
-		OriginPatterns: g.opts.OriginPatterns,
+		Subprotocols: []string{protocol.Subprotocol},
+		// Origins are checked above, exactly (coder/websocket's patterns
+		// match hosts only and accept http:// for an https origin).
+		InsecureSkipVerify: true,
 	})
 	if err != nil {
 		// Accept has written the HTTP error (e.g. 403 for a foreign origin).
@@ -139,6 +208,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(g, ws, r.RemoteAddr)
+	if why := g.admit.open(ip); why != "" {
+		c.closeWith(protocol.CloseTryAgainLater, why)
+		c.workers.Go(c.writeLoop)
+		c.workers.Wait()
+		c.ws.CloseNow()
+		return
+	}
+	defer g.admit.close(ip)
 	g.track(c, true)
 	defer g.track(c, false)
 	c.serve()

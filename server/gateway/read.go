@@ -3,7 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/coder/websocket"
@@ -25,7 +25,11 @@ func (c *conn) readLoop() {
 	defer helloTimer.Stop()
 	bad := 0
 	for {
-		typ, data, err := c.ws.Read(c.readCtx)
+		typ, data, err := c.read()
+		if errors.Is(err, errTooBig) {
+			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
+			return
+		}
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -58,16 +62,32 @@ func (c *conn) readLoop() {
 	}
 }
 
+var errTooBig = errors.New("frame too big")
+
+// read reads one message, at most MaxFrameBytes of it: the reader stops at
+// the limit (never buffering more, whatever length the header claims) and
+// the writer announces and sends the 1009 close itself.
+func (c *conn) read() (websocket.MessageType, []byte, error) {
+	typ, r, err := c.ws.Reader(c.readCtx)
+	if err != nil {
+		return typ, nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, c.g.opts.MaxFrameBytes+1))
+	if err != nil {
+		return typ, nil, err
+	}
+	if int64(len(data)) > c.g.opts.MaxFrameBytes {
+		return typ, nil, errTooBig
+	}
+	return typ, data, nil
+}
+
 // readFailed records why reading stopped.
 func (c *conn) readFailed(err error) {
 	switch {
 	case websocket.CloseStatus(err) != -1:
 		// The peer closed; answer with the same code.
 		c.closeWith(protocol.CloseCode(websocket.CloseStatus(err)), "")
-	case strings.Contains(err.Error(), "read limited at"):
-		// coder/websocket has written a 1009 close frame; close properly so
-		// the client sees 1009, not a reset.
-		c.closeWith(protocol.CloseTooBig, "frame too big")
 	case c.ctx.Err() != nil || c.readCtx.Err() != nil:
 		// Closing for a reason already recorded.
 	default:
@@ -91,6 +111,10 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		return false
 	case c.user.Name == "" && cmd.Type != protocol.CmdRooms && cmd.Type != protocol.CmdPing:
 		c.reject(cmd.ID, protocol.Errorf(protocol.CodeNameRequired, "choose a nickname first (hello with a name)"))
+		return true
+	}
+	if perr := c.limit(cmd); perr != nil {
+		c.reject(cmd.ID, perr)
 		return true
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, hubTimeout)
@@ -159,6 +183,11 @@ func (c *conn) hello(cmd protocol.Command) {
 	if id == "" {
 		id = identity.NewUserID()
 	}
+	if !c.g.admit.identify(id) {
+		c.reject(cmd.ID, protocol.Errorf(protocol.CodeRateLimited, "you have %d connections open already", c.g.opts.MaxConnsPerUser))
+		c.closeWith(protocol.CloseTryAgainLater, "too many connections for this person")
+		return
+	}
 	c.user = protocol.User{ID: id, Name: name}
 	c.greeted.Store(true)
 	u := c.user
@@ -168,6 +197,22 @@ func (c *conn) hello(cmd protocol.Command) {
 		Boot:    c.g.opts.Boot,
 	})
 	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", id)
+}
+
+// limit applies the per-connection rates: sends, edits and deletes share a
+// token bucket; joins have their own.
+func (c *conn) limit(cmd protocol.Command) *protocol.Error {
+	switch cmd.Type {
+	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete:
+		if !c.messages.Allow() {
+			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)
+		}
+	case protocol.CmdJoin:
+		if !c.joins.Allow() {
+			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %d joins per minute", c.g.opts.JoinsPerMinute)
+		}
+	}
+	return nil
 }
 
 // reject answers command ref with a typed error.

@@ -321,12 +321,18 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 		if err := s.syncRooms(cctx, c); err != nil {
 			return s.ended(c, err)
 		}
-		if err := s.flushOutbox(cctx, c); err != nil {
+		var retry <-chan time.Time
+		if err := s.flushOutbox(cctx, c); errors.Is(err, errSlowDown) {
+			t := time.NewTimer(rateLimitPause)
+			defer t.Stop()
+			retry = t.C
+		} else if err != nil {
 			return s.ended(c, err)
 		}
 		select {
 		case <-cctx.Done():
 			return s.ended(c, cctx.Err())
+		case <-retry:
 		case <-s.wake:
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(cctx, s.opts.PingTimeout)
@@ -418,6 +424,12 @@ func (s *Session) joinFailed(ctx context.Context, c *Conn, room string, ev proto
 
 var errStoreUnavailable = errors.New("the server's message store is unavailable")
 
+// errSlowDown means the server rate-limited a send: the outbox pauses for
+// rateLimitPause and tries again, keeping the order.
+var errSlowDown = errors.New("rate limited")
+
+const rateLimitPause = 500 * time.Millisecond
+
 // applyJoined moves the room's position to the end of what joined carries.
 func (s *Session) applyJoined(ev protocol.Event) {
 	s.mu.Lock()
@@ -462,6 +474,8 @@ func (s *Session) flushOutbox(ctx context.Context, c *Conn) error {
 			return errStoreUnavailable // keep it; retry on the next connection
 		case errors.As(err, &perr) && perr.Code == protocol.CodeNotJoined:
 			return err // keep it; the next connection joins first
+		case errors.As(err, &perr) && perr.Code == protocol.CodeRateLimited:
+			return errSlowDown // keep it; retry after a pause on this connection
 		case errors.As(err, &perr):
 			ans = protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: cmd.Room, Error: perr}
 		case err != nil:

@@ -20,6 +20,7 @@ import (
 // serveFlags are the settings of `switchboard serve`.
 type serveFlags struct {
 	addr, webDir, logLevel, logFormat, sync string
+	tlsCert, tlsKey                         string
 	shutdownTimeout                         time.Duration
 	origins                                 listFlag
 	cfg                                     server.Config
@@ -47,7 +48,16 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each connection")
 	fs.DurationVar(&c.PongTimeout, "pong-timeout", 10*time.Second, "how long a pong may take before the connection is closed (4001)")
 	fs.Int64Var(&c.MaxFrameBytes, "max-frame-bytes", protocol.MaxFrameBytes, "largest frame a client may send (larger: close 1009)")
-	fs.Var(&f.origins, "allowed-origins", "extra browser origin host patterns allowed to connect, comma-separated (the server's own host is always allowed)")
+	fs.Var(&f.origins, "allowed-origins", "browser origins (scheme://host[:port], exact) allowed to connect besides the server's own, comma-separated")
+	fs.IntVar(&c.MaxConns, "max-conns", 10000, "connections the server holds (more: close 1013)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 50, "connections one address may hold (more: close 1013)")
+	fs.IntVar(&c.MaxConnsPerUser, "max-conns-per-user", 10, "connections one person may hold (more: close 1013)")
+	fs.Float64Var(&c.HandshakesPerSecond, "handshakes-per-second", 10, "handshakes one address may attempt per second, burst twice that (more: HTTP 429)")
+	fs.Float64Var(&c.MessagesPerSecond, "messages-per-second", 5, "sends, edits and deletes per connection per second (more: rate_limited)")
+	fs.IntVar(&c.MessageBurst, "message-burst", 20, "burst above --messages-per-second")
+	fs.IntVar(&c.JoinsPerMinute, "joins-per-minute", 30, "joins per connection per minute (more: rate_limited)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a stop waits for connections to close")
@@ -68,7 +78,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	cfg := f.cfg
 	cfg.Logger = log
-	cfg.OriginPatterns = f.origins
+	cfg.AllowedOrigins = f.origins
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
 	switch f.sync {
 	case "interval":
 	case "always":
@@ -102,8 +115,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "Switchboard is serving at http://%s/\n", ln.Addr())
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+		go func() { served <- srv.ServeTLS(ln, f.tlsCert, f.tlsKey) }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	fmt.Fprintf(stdout, "Switchboard is serving at %s://%s/\n", scheme, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "web", cfg.WebDir, "nats", natsMode(cfg))
 
 	select {

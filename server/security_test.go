@@ -1,0 +1,379 @@
+package server_test
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+	"github.com/switchboard-rt/switchboard/shared/client"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// guarded is the room every bad input is aimed at, or next to.
+const guarded = "guarded"
+
+// badInput is one row: something sent that must be refused, and how.
+type badInput struct {
+	name string
+	cfg  server.Config
+	// do sends the bad input to n and checks the answer.
+	do func(t *testing.T, n *testnode.Node)
+}
+
+// Every bad input gets a clear, documented answer, and nobody else loses
+// anything: after each row, the room's other members still receive, and its
+// stored history holds exactly what it held plus the probe.
+func TestBadInputs(t *testing.T) {
+	t.Parallel()
+	for _, row := range badInputs() {
+		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
+			n := testnode.Start(t, row.cfg)
+			ctx := testnode.Ctx(t)
+			watcher := testnode.DialOpts(t, n.WS, client.Options{Name: "watcher"})
+			sender := testnode.DialOpts(t, n.WS, client.Options{Name: "sender"})
+			for _, c := range []*client.Conn{watcher, sender} {
+				if _, err := c.Join(ctx, guarded); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := sender.Send(ctx, guarded, "before"); err != nil {
+				t.Fatal(err)
+			}
+			row.do(t, n)
+			if _, err := sender.Send(ctx, guarded, "probe"); err != nil {
+				t.Fatalf("the room's sender after the bad input: %v", err)
+			}
+			testnode.WaitEvent(t, watcher, wait, "the probe", isMessage(guarded, "probe"))
+			page, err := watcher.Do(ctx, protocol.Command{Type: protocol.CmdHistory, Room: guarded, Limit: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var texts []string
+			for _, ev := range page.Events {
+				texts = append(texts, ev.Text)
+			}
+			if strings.Join(texts, "|") != "before|probe" {
+				t.Fatalf("stored history = %q, want [before probe]", texts)
+			}
+		})
+	}
+}
+
+func badInputs() []badInput {
+	strict := server.Config{AllowedOrigins: []string{"https://app.example.com"}}
+	return []badInput{
+		{"cross-site origin", server.Config{}, refusedHandshake("https://evil.example", http.StatusForbidden)},
+		{"null origin", server.Config{}, refusedHandshake("null", http.StatusForbidden)},
+		{"http origin for an https allowed origin", strict, refusedHandshake("http://app.example.com", http.StatusForbidden)},
+		{"allowed origin on another port", strict, refusedHandshake("https://app.example.com:8443", http.StatusForbidden)},
+		{"allowed host as a subdomain", strict, refusedHandshake("https://evil.app.example.com", http.StatusForbidden)},
+		{"malformed origin", server.Config{}, refusedHandshake("javascript:alert(1)", http.StatusForbidden)},
+		{"no subprotocol", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			_, resp, err := websocket.Dial(testnode.Ctx(t), n.WS, nil)
+			if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("handshake without the subprotocol: %v (%v), want 400", err, resp)
+			}
+		}},
+		{"invalid UTF-8", server.Config{}, closes([]string{hello, "{\"type\":\"send\",\"id\":\"s\",\"room\":\"guarded\",\"text\":\"\xc3\x28\"}"}, protocol.CloseInvalidData)},
+		{"1 GiB length header", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			if code := rawHugeFrame(t, n); code != int(protocol.CloseTooBig) {
+				t.Fatalf("close code %d, want 1009", code)
+			}
+		}},
+		{"frame over 16 KiB", server.Config{}, closes([]string{hello, `{"type":"ping","id":"` + strings.Repeat("x", 17<<10) + `"}`}, protocol.CloseTooBig)},
+		{"too many invalid frames", server.Config{}, closes(append([]string{hello}, repeat("{", 25)...), protocol.CloseProtocolViolation)},
+		{"command before hello", server.Config{}, closes([]string{`{"type":"join","id":"j","room":"guarded"}`}, protocol.CloseProtocolViolation)},
+		{"malformed JSON", server.Config{}, answers(`{"type":"send",`, protocol.CodeBadRequest)},
+		{"unknown field", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"x","admin":true}`, protocol.CodeBadRequest)},
+		{"unknown type", server.Config{}, answers(`{"type":"shutdown","id":"s"}`, protocol.CodeUnknownType)},
+		{"room name with a NATS wildcard", server.Config{}, answers(`{"type":"join","id":"j","room":"guarded.>"}`, protocol.CodeInvalidRoom)},
+		{"text over 4000 characters", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"`+strings.Repeat("é", 4001)+`"}`, protocol.CodeInvalidText)},
+		{"control characters in text", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"a\u001b[2Jb"}`, protocol.CodeInvalidText)},
+		{"send to a room not joined", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"sneak"}`, protocol.CodeNotJoined)},
+		{"second hello", server.Config{}, answers(`{"type":"hello","id":"h2","name":"other"}`, protocol.CodeNotHello)},
+		{"binary frame", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			ws := rawConn(t, n, hello)
+			if err := ws.Write(testnode.Ctx(t), websocket.MessageBinary, []byte{1, 2, 3}); err != nil {
+				t.Fatal(err)
+			}
+			expectError(t, ws, protocol.CodeBadRequest)
+		}},
+		{"flood above the message rate", server.Config{MessagesPerSecond: 1, MessageBurst: 3}, func(t *testing.T, n *testnode.Node) {
+			c := testnode.Dial(t, n.WS, "flooder")
+			ctx := testnode.Ctx(t)
+			if _, err := c.Join(ctx, "flood"); err != nil {
+				t.Fatal(err)
+			}
+			var limited int
+			for i := range 10 {
+				if _, err := c.Send(ctx, "flood", fmt.Sprint("m", i)); err != nil {
+					wantCode(t, err, protocol.CodeRateLimited)
+					limited++
+				}
+			}
+			if limited < 6 {
+				t.Fatalf("%d of 10 sends limited at 1/s with a burst of 3, want at least 6", limited)
+			}
+		}},
+		{"joins above the join rate", server.Config{JoinsPerMinute: 2}, func(t *testing.T, n *testnode.Node) {
+			c := testnode.Dial(t, n.WS, "hopper")
+			ctx := testnode.Ctx(t)
+			var err error
+			for i := range 3 {
+				_, err = c.Join(ctx, fmt.Sprint("hop", i))
+			}
+			wantCode(t, err, protocol.CodeRateLimited)
+		}},
+		{"more rooms than allowed", server.Config{MaxRoomsPerConn: 2}, func(t *testing.T, n *testnode.Node) {
+			c := testnode.Dial(t, n.WS, "collector")
+			ctx := testnode.Ctx(t)
+			var err error
+			for i := range 3 {
+				_, err = c.Join(ctx, fmt.Sprint("room", i))
+			}
+			wantCode(t, err, protocol.CodeTooManyRooms)
+		}},
+		{"edit someone else's message", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			c := testnode.Dial(t, n.WS, "forger")
+			ctx := testnode.Ctx(t)
+			if _, err := c.Join(ctx, guarded); err != nil {
+				t.Fatal(err)
+			}
+			_, err := c.Do(ctx, protocol.Command{Type: protocol.CmdEdit, Room: guarded, Target: 1, Text: "forged"})
+			wantCode(t, err, protocol.CodeForbidden)
+			_, err = c.Do(ctx, protocol.Command{Type: protocol.CmdDelete, Room: guarded, Target: 1})
+			wantCode(t, err, protocol.CodeForbidden)
+			c.Leave(ctx, guarded)
+		}},
+		{"forged session token", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			c := testnode.DialOpts(t, n.WS, client.Options{Name: "sender", Session: "eyJ1IjoidXNlbmRlciJ9.AAAA"})
+			_, err := c.Join(testnode.Ctx(t), guarded)
+			wantCode(t, err, protocol.CodeNameTaken) // a new person, not the sender
+		}},
+		{"connections per address", server.Config{MaxConnsPerIP: 3}, capped(1, protocol.CloseTryAgainLater)},
+		{"connections in total", server.Config{MaxConns: 3}, capped(1, protocol.CloseTryAgainLater)},
+		{"connections per person", server.Config{MaxConnsPerUser: 1}, func(t *testing.T, n *testnode.Node) {
+			first := testnode.Dial(t, n.WS, "twin")
+			ctx := testnode.Ctx(t)
+			_, err := client.Dial(ctx, n.WS, client.Options{Name: "twin", Session: first.Welcome().Session})
+			wantCode(t, err, protocol.CodeRateLimited)
+		}},
+		{"handshakes per second", server.Config{HandshakesPerSecond: 2}, func(t *testing.T, n *testnode.Node) {
+			// The burst is 4; the watcher and sender used 2 of it.
+			var refused int
+			for range 6 {
+				_, resp, err := websocket.Dial(testnode.Ctx(t), n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+				if err != nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+					refused++
+				}
+			}
+			if refused == 0 {
+				t.Fatal("no handshake refused with 429 at 2 per second")
+			}
+		}},
+	}
+}
+
+const hello = `{"type":"hello","id":"h","name":"mallory"}`
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// refusedHandshake dials with origin and expects the HTTP status.
+func refusedHandshake(origin string, status int) func(*testing.T, *testnode.Node) {
+	return func(t *testing.T, n *testnode.Node) {
+		_, resp, err := websocket.Dial(testnode.Ctx(t), n.WS, &websocket.DialOptions{
+			Subprotocols: []string{protocol.Subprotocol},
+			HTTPHeader:   http.Header{"Origin": {origin}},
+		})
+		if err == nil || resp == nil || resp.StatusCode != status {
+			t.Fatalf("handshake from origin %q: %v (response %v), want HTTP %d", origin, err, resp, status)
+		}
+	}
+}
+
+// rawConn opens a protocol connection by hand and sends frames.
+func rawConn(t *testing.T, n *testnode.Node, frames ...string) *websocket.Conn {
+	t.Helper()
+	ctx := testnode.Ctx(t)
+	ws, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadLimit(1 << 20)
+	t.Cleanup(func() { ws.CloseNow() })
+	for _, f := range frames {
+		if err := ws.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ws
+}
+
+// closes sends frames and expects the connection to close with code,
+// announced first by a closing event.
+func closes(frames []string, code protocol.CloseCode) func(*testing.T, *testnode.Node) {
+	return func(t *testing.T, n *testnode.Node) {
+		ws := rawConn(t, n, frames...)
+		announced := false
+		for {
+			_, data, err := ws.Read(testnode.Ctx(t))
+			if err != nil {
+				if got := protocol.CloseCode(websocket.CloseStatus(err)); got != code {
+					t.Fatalf("closed with %d (%v), want %d", got, err, code)
+				}
+				break
+			}
+			var ev protocol.Event
+			if json.Unmarshal(data, &ev) == nil && ev.Type == protocol.EvClosing && ev.Code == code {
+				announced = true
+			}
+		}
+		if !announced {
+			t.Fatalf("no closing event announced %d", code)
+		}
+	}
+}
+
+// answers sends a hello, then frame, and expects an error with code while
+// the connection stays open.
+func answers(frame string, code protocol.ErrorCode) func(*testing.T, *testnode.Node) {
+	return func(t *testing.T, n *testnode.Node) {
+		ws := rawConn(t, n, hello, frame)
+		expectError(t, ws, code)
+		if err := ws.Write(testnode.Ctx(t), websocket.MessageText, []byte(`{"type":"ping","id":"alive"}`)); err != nil {
+			t.Fatal(err)
+		}
+		readUntil(t, ws, func(ev protocol.Event) bool { return ev.Type == protocol.EvPong })
+	}
+}
+
+func expectError(t *testing.T, ws *websocket.Conn, code protocol.ErrorCode) {
+	t.Helper()
+	ev := readUntil(t, ws, func(ev protocol.Event) bool { return ev.Type == protocol.EvError })
+	if ev.Error == nil || ev.Error.Code != code {
+		t.Fatalf("error = %+v, want code %s", ev.Error, code)
+	}
+}
+
+func readUntil(t *testing.T, ws *websocket.Conn, match func(protocol.Event) bool) protocol.Event {
+	t.Helper()
+	for {
+		_, data, err := ws.Read(testnode.Ctx(t))
+		if err != nil {
+			t.Fatalf("connection ended: %v", err)
+		}
+		ev, err := protocol.DecodeEvent(data)
+		if err != nil {
+			t.Fatalf("bad frame %q: %v", data, err)
+		}
+		events := []protocol.Event{ev}
+		if ev.Type == protocol.EvBatch {
+			events = ev.Events
+		}
+		for _, e := range events {
+			if match(e) {
+				return e
+			}
+		}
+	}
+}
+
+// capped opens connections until one is refused, expecting code; the node
+// already holds the watcher's and the sender's, and extra more are allowed.
+func capped(extra int, code protocol.CloseCode) func(*testing.T, *testnode.Node) {
+	return func(t *testing.T, n *testnode.Node) {
+		for range extra {
+			rawConn(t, n, `{"type":"ping","id":"p"}`)
+		}
+		waitFor(t, wait, "the allowed connections", func() bool { return n.Connections() == 2+extra })
+		ws := rawConn(t, n)
+		_, _, err := ws.Read(testnode.Ctx(t))
+		for err == nil {
+			_, _, err = ws.Read(testnode.Ctx(t))
+		}
+		if got := protocol.CloseCode(websocket.CloseStatus(err)); got != code {
+			t.Fatalf("over the cap: closed with %d (%v), want %d", got, err, code)
+		}
+	}
+}
+
+// rawHugeFrame speaks WebSocket over a plain TCP connection to send a frame
+// header claiming 1 GiB, and returns the close code the server answers.
+func rawHugeFrame(t *testing.T, n *testnode.Node) int {
+	t.Helper()
+	addr := strings.TrimPrefix(n.HTTP.URL, "http://")
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	key := make([]byte, 16)
+	rand.Read(key)
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+		addr, base64.StdEncoding.EncodeToString(key), protocol.Subprotocol)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	// FIN + text, masked, 64-bit length of 1 GiB, a mask, and a few bytes.
+	header := []byte{0x81, 0x80 | 127}
+	header = binary.BigEndian.AppendUint64(header, 1<<30)
+	header = append(header, 1, 2, 3, 4)
+	header = append(header, make([]byte, 20<<10)...) // 20 KiB of the promised 1 GiB
+	if _, err := conn.Write(header); err != nil {
+		t.Fatal(err)
+	}
+	announced := false
+	for {
+		var h [2]byte
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			t.Fatalf("no close frame: %v", err)
+		}
+		size := int(h[1] & 0x7f)
+		switch size {
+		case 126:
+			var b [2]byte
+			io.ReadFull(br, b[:])
+			size = int(binary.BigEndian.Uint16(b[:]))
+		case 127:
+			var b [8]byte
+			io.ReadFull(br, b[:])
+			size = int(binary.BigEndian.Uint64(b[:]))
+		}
+		payload := make([]byte, size)
+		if _, err := io.ReadFull(br, payload); err != nil {
+			t.Fatal(err)
+		}
+		if h[0]&0x0f == 0x1 && strings.Contains(string(payload), `"closing"`) {
+			announced = true
+		}
+		if h[0]&0x0f == 0x8 && size >= 2 {
+			if !announced {
+				t.Error("the 1009 close was not announced by a closing event")
+			}
+			return int(binary.BigEndian.Uint16(payload))
+		}
+	}
+}
