@@ -74,6 +74,11 @@ type Config struct {
 	MessagesPerSecond   float64
 	MessageBurst        int
 	JoinsPerMinute      int
+	// Tokens configures the JWTs sites may vouch for their users with
+	// (identity.TokenConfig). No keys: tokens are refused.
+	Tokens identity.TokenConfig
+	// PrivateRooms are patterns of rooms only tokens naming them may enter.
+	PrivateRooms []string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -140,6 +145,10 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	tokens, err := identity.NewTokens(cfg.Tokens)
+	if err != nil {
+		return nil, err
+	}
 	boot := cfg.Node
 	if cfg.WebDir != "" {
 		n.web, err = web.New(web.Options{Dir: cfg.WebDir, Logger: n.log})
@@ -151,7 +160,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.hub = hub.New(n.broker, hub.Options{
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
-		EditWindow: cfg.EditWindow, Logger: n.log,
+		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
@@ -162,7 +171,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, MaxConnsPerUser: cfg.MaxConnsPerUser,
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
 		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute,
-		Boot: boot, Node: cfg.Node, Logger: n.log,
+		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log,
 	})
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ type badInput struct {
 // stored history holds exactly what it held plus the probe.
 func TestBadInputs(t *testing.T) {
 	t.Parallel()
-	for _, row := range badInputs() {
+	for _, row := range append(badInputs(), tokenRows()...) {
 		t.Run(row.name, func(t *testing.T) {
 			t.Parallel()
 			n := testnode.Start(t, row.cfg)

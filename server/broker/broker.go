@@ -89,6 +89,8 @@ type Broker struct {
 
 	mu    sync.Mutex
 	rooms map[string]*roomHead // append state per room, created on first use
+
+	bans jetstream.KeyValue // who is banned from which room, until when
 }
 
 // roomHead is what this node knows of a room's last stored event. Its lock
@@ -131,28 +133,44 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 	// while: retry until it answers or 30 s have passed.
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var stream jetstream.Stream
+	b := &Broker{
+		opts:  opts,
+		nc:    nc,
+		js:    js,
+		log:   opts.Logger,
+		rooms: make(map[string]*roomHead),
+	}
+	err = retry(cctx, func(ctx context.Context) (err error) {
+		b.stream, err = js.CreateOrUpdateStream(ctx, cfg)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+	}
+	if err := retry(cctx, func(ctx context.Context) (err error) {
+		b.bans, err = b.openBans(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("broker: bans bucket: %w", err)
+	}
+	return b, nil
+}
+
+// retry calls f (each call bounded to 5 s) until it succeeds or ctx ends.
+func retry(ctx context.Context, f func(context.Context) error) error {
 	for {
-		rctx, rcancel := context.WithTimeout(cctx, 5*time.Second)
-		stream, err = js.CreateOrUpdateStream(rctx, cfg)
-		rcancel()
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := f(rctx)
+		cancel()
 		if err == nil {
-			break
+			return nil
 		}
 		select {
-		case <-cctx.Done():
-			return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+		case <-ctx.Done():
+			return err
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	return &Broker{
-		opts:   opts,
-		nc:     nc,
-		js:     js,
-		stream: stream,
-		log:    opts.Logger,
-		rooms:  make(map[string]*roomHead),
-	}, nil
 }
 
 // Ready reports whether JetStream answers: the connection is up and the

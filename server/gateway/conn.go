@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 	"golang.org/x/time/rate"
 )
@@ -45,7 +46,10 @@ type conn struct {
 	// user is set once by hello, by the reader, before the hub ever sees
 	// the conn; greeted tells other goroutines that it happened.
 	user    protocol.User
+	access  hub.Access
 	greeted atomic.Bool
+	// expiry closes the connection when its token expires (reader only).
+	expiry *time.Timer
 
 	closeOnce   sync.Once
 	closeCode   protocol.CloseCode
@@ -74,6 +78,9 @@ func (c *conn) ID() string { return c.id }
 
 // User implements hub.Conn.
 func (c *conn) User() protocol.User { return c.user }
+
+// Access implements hub.Conn.
+func (c *conn) Access() hub.Access { return c.access }
 
 // Deliver implements hub.Conn: it queues frame without blocking, and closes
 // the connection as a slow consumer when the mailbox is full.
@@ -111,6 +118,9 @@ func (c *conn) serve() {
 	c.workers.Go(c.writeLoop)
 	c.readLoop()
 	c.closeWith(protocol.CloseNormal, "")
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
 	c.g.hub.Disconnect(c)
 	if c.user.ID != "" {
 		c.g.admit.forget(c.user.ID)

@@ -66,6 +66,9 @@ type Options struct {
 	// MaxBadFrames is how many invalid frames a connection may send before it
 	// is closed with 4500; each one is answered with an error. Default 20.
 	MaxBadFrames int
+	// Tokens verifies the JWTs sites vouch for their users with. Nil: none
+	// are accepted (hello with a token is refused).
+	Tokens *identity.Tokens
 	// Boot identifies this server build; it is sent in every welcome.
 	Boot string
 	// Node is this server's name, used in connection ids.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -149,6 +151,10 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		ans, perr = c.g.hub.Delete(ctx, c, cmd)
 	case protocol.CmdHistory:
 		ans, perr = c.g.hub.History(ctx, c, cmd)
+	case protocol.CmdKick, protocol.CmdBan:
+		ans, perr = c.g.hub.Kick(ctx, c, cmd)
+	case protocol.CmdRefresh:
+		ans, perr = c.refresh(cmd)
 	case protocol.CmdPing:
 		ans = protocol.Event{Type: protocol.EvPong, Ref: cmd.ID}
 	}
@@ -164,6 +170,10 @@ func (c *conn) handle(cmd protocol.Command) bool {
 // if it is valid and for the same nickname, else a new person. A hello
 // without a name makes an observer, who may say hello again with one.
 func (c *conn) hello(cmd protocol.Command) {
+	if cmd.Token != "" {
+		c.helloWithToken(cmd)
+		return
+	}
 	if cmd.Name == "" {
 		c.greeted.Store(true)
 		c.send(&protocol.Event{Type: protocol.EvWelcome, Ref: cmd.ID, Boot: c.g.opts.Boot})
@@ -183,20 +193,80 @@ func (c *conn) hello(cmd protocol.Command) {
 	if id == "" {
 		id = identity.NewUserID()
 	}
-	if !c.g.admit.identify(id) {
+	c.identify(cmd, protocol.User{ID: id, Name: name}, hub.Access{},
+		c.g.sessions.Sign(identity.Claims{UserID: id, Name: name}))
+}
+
+// identify makes the connection u's and welcomes it.
+func (c *conn) identify(cmd protocol.Command, u protocol.User, a hub.Access, session string) {
+	if !c.g.admit.identify(u.ID) {
 		c.reject(cmd.ID, protocol.Errorf(protocol.CodeRateLimited, "you have %d connections open already", c.g.opts.MaxConnsPerUser))
 		c.closeWith(protocol.CloseTryAgainLater, "too many connections for this person")
 		return
 	}
-	c.user = protocol.User{ID: id, Name: name}
+	c.user, c.access = u, a
 	c.greeted.Store(true)
-	u := c.user
-	c.send(&protocol.Event{
-		Type: protocol.EvWelcome, Ref: cmd.ID, User: &u,
-		Session: c.g.sessions.Sign(identity.Claims{UserID: id, Name: name}),
-		Boot:    c.g.opts.Boot,
+	c.send(&protocol.Event{Type: protocol.EvWelcome, Ref: cmd.ID, User: &u, Session: session, Boot: c.g.opts.Boot})
+	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", u.ID, "role", u.Role)
+}
+
+// helloWithToken identifies the connection by a site's JWT. A bad token
+// closes the connection with 4501; the token's expiry closes it with 4502
+// unless a refresh comes first.
+func (c *conn) helloWithToken(cmd protocol.Command) {
+	p, err := c.g.opts.Tokens.Verify(cmd.Token)
+	if err != nil {
+		c.g.log.Info("token refused", "conn", c.id, "remote", c.remote, "why", err.Error())
+		c.reject(cmd.ID, protocol.Errorf(protocol.CodeTokenInvalid, "the sign-in token was refused: %s", tokenProblem(err)))
+		c.closeWith(protocol.CloseUnauthorized, "token refused")
+		return
+	}
+	c.identify(cmd, protocol.User{ID: p.UserID, Name: p.Name, Role: p.Role}, hub.Access{Role: p.Role, Rooms: p.Rooms}, "")
+	if c.greeted.Load() {
+		c.expireAt(p.Expiry)
+	}
+}
+
+// refresh takes a newer token for the same person.
+func (c *conn) refresh(cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	p, err := c.g.opts.Tokens.Verify(cmd.Token)
+	if err != nil {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeTokenInvalid, "the new token was refused: %s", tokenProblem(err))
+	}
+	if p.UserID != c.user.ID {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeTokenInvalid, "the new token is for another person")
+	}
+	c.access = hub.Access{Role: p.Role, Rooms: p.Rooms}
+	c.expireAt(p.Expiry)
+	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID}, nil
+}
+
+func (c *conn) expireAt(t time.Time) {
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
+	c.expiry = time.AfterFunc(time.Until(t), func() {
+		c.closeWith(protocol.CloseTokenExpired, "token expired; sign in again")
 	})
-	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", id)
+}
+
+// tokenProblem says in words why a token failed, without echoing it.
+func tokenProblem(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "it has expired"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "a required claim (exp, aud or iss) is missing"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "it is for another audience"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "it is from another issuer"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "its signature does not verify"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "it is malformed"
+	}
+	return "it is not valid here"
 }
 
 // limit applies the per-connection rates: sends, edits and deletes share a

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -30,6 +31,10 @@ type Broker interface {
 	// Relay sends an event that is not stored (typing) to every node with
 	// members in room, this one included.
 	Relay(room string, ev protocol.Event) error
+	// Ban keeps user out of room until the given time, on every node.
+	Ban(ctx context.Context, room, user string, until time.Time) error
+	// BannedUntil returns when user's ban from room ends (zero if none).
+	BannedUntil(ctx context.Context, room, user string) (time.Time, error)
 	// PublishDirectory sends this node's room report to every node.
 	PublishDirectory(r DirectoryReport) error
 	// SubscribeDirectory delivers every node's room reports to fn.

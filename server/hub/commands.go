@@ -13,6 +13,9 @@ import (
 // arrive meanwhile are queued after joined, so the client sees every event
 // exactly once and in order.
 func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.Error {
+	if perr := h.admit(ctx, c, cmd.Room); perr != nil {
+		return perr
+	}
 	r, perr := h.enter(ctx, c, cmd.Room)
 	if perr != nil {
 		return perr
@@ -271,9 +274,11 @@ func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvEdit, Target: cmd.Target, Text: cmd.Text})
 }
 
-// Delete stores the deletion of c's own message cmd.Target.
+// Delete stores the deletion of message cmd.Target: c's own, or anyone's
+// if c moderates the room.
 func (h *Hub) Delete(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
-	if _, perr := h.ownMessage(ctx, c, cmd, "delete"); perr != nil {
+	if _, perr := h.ownMessage(ctx, c, cmd, "delete"); perr != nil &&
+		!(perr.Code == protocol.CodeForbidden && h.moderates(c.Access(), cmd.Room)) {
 		return protocol.Event{}, perr
 	}
 	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvDelete, Target: cmd.Target})

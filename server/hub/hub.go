@@ -26,10 +26,22 @@ type Conn interface {
 	ID() string
 	// User is the person behind the connection.
 	User() protocol.User
+	// Access is what the person may do: their role and the rooms they may
+	// enter.
+	Access() Access
 	// Deliver queues frame for the connection without blocking. It returns
 	// false when the connection's queue is full; the connection is then
 	// closed by its owner and the hub drops it when it leaves.
 	Deliver(frame []byte) bool
+}
+
+// Access is a person's role and the rooms they may enter.
+type Access struct {
+	// Role is protocol.RoleModerator, protocol.RoleAdmin, or empty.
+	Role string
+	// Rooms are patterns (path.Match) of the rooms the person may enter;
+	// none means every public room.
+	Rooms []string
 }
 
 // Options configure a Hub. The zero value of each field means its default.
@@ -50,6 +62,9 @@ type Options struct {
 	// PresenceTTL is how long a node's members stay listed without a
 	// restatement, so a dead node's members vanish within it. Default 30 s.
 	PresenceTTL time.Duration
+	// PrivateRooms are patterns (path.Match) of rooms only people whose
+	// token names them may join, read or appear in. Default: none.
+	PrivateRooms []string
 	// EditWindow is how long after sending a message may be edited.
 	// Default 15 minutes.
 	EditWindow time.Duration

@@ -167,6 +167,10 @@ func (r *room) broadcastLocked(ev *protocol.Event) {
 
 // onEphemeral passes a relayed event (typing) to the live local members.
 func (r *room) onEphemeral(ev protocol.Event) {
+	if ev.Type == protocol.EvKicked {
+		r.kick(ev)
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.closed {

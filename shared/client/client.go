@@ -28,6 +28,9 @@ type Options struct {
 	Name string
 	// Session is the token from an earlier welcome; it keeps the same user id.
 	Session string
+	// Token is a JWT from the site the person signed in to; it names them
+	// (Name may then be empty).
+	Token string
 	// Header is added to the handshake request (native builds only; browsers
 	// set their own headers, Origin included).
 	Header map[string][]string
@@ -81,7 +84,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 		done:    make(chan struct{}),
 		pending: make(map[string]chan protocol.Event),
 	}
-	hello := protocol.Command{Type: protocol.CmdHello, ID: c.NewID(), Name: opts.Name, Session: opts.Session}
+	hello := protocol.Command{Type: protocol.CmdHello, ID: c.NewID(), Name: opts.Name, Session: opts.Session, Token: opts.Token}
 	if verr := hello.Validate(); verr != nil {
 		ws.Close(websocket.StatusNormalClosure, "")
 		return nil, verr

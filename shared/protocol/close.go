@@ -32,6 +32,9 @@ const (
 	CloseProtocolViolation CloseCode = 4500
 	// CloseUnauthorized: the credentials were refused.
 	CloseUnauthorized CloseCode = 4501
+	// CloseTokenExpired: the connection's token expired without a refresh;
+	// get a new token, then reconnect.
+	CloseTokenExpired CloseCode = 4502
 )
 
 // Reconnect reports whether a client should reconnect by itself after the

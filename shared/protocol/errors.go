@@ -38,6 +38,10 @@ const (
 	CodeEditWindow ErrorCode = "edit_window_passed"
 	// CodeNameRequired: joining needs a nickname (hello with a name).
 	CodeNameRequired ErrorCode = "name_required"
+	// CodeTokenInvalid: the JWT is malformed, forged, expired or not for us.
+	CodeTokenInvalid ErrorCode = "token_invalid"
+	// CodeBanned: a moderator banned the person from the room for a while.
+	CodeBanned ErrorCode = "banned"
 	// CodeUnavailable: the message store cannot be reached; nothing was stored.
 	CodeUnavailable ErrorCode = "unavailable"
 	// CodeInternal: the server failed; details are in its log, never in the frame.

@@ -16,6 +16,10 @@ const (
 	MaxIDLen = 64
 	// MaxSessionLen is the longest session token a client may present.
 	MaxSessionLen = 512
+	// MaxTokenLen is the longest JWT a client may present.
+	MaxTokenLen = 4096
+	// MaxBanSeconds is the longest ban (one year).
+	MaxBanSeconds = 365 * 24 * 3600
 	// MaxHistoryPage is the largest page of history one request may ask for.
 	MaxHistoryPage = 200
 )

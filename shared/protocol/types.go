@@ -33,6 +33,15 @@ const (
 	// CmdRooms asks for the list of active rooms and their online counts,
 	// and for updates (EvRooms) while the connection stays open.
 	CmdRooms CommandType = "rooms"
+	// CmdRefresh replaces the connection's token (Token) with a newer one
+	// for the same person, before the old one expires.
+	CmdRefresh CommandType = "refresh"
+	// CmdKick removes person User from Room, with a reason (Text) shown to
+	// them. Moderators only.
+	CmdKick CommandType = "kick"
+	// CmdBan kicks person User from Room and keeps them out for Seconds.
+	// Moderators only; bans hold across nodes and restarts.
+	CmdBan CommandType = "ban"
 	// CmdPing asks for a pong. Browsers cannot send WebSocket pings, so the
 	// client's liveness check is this protocol-level ping.
 	CmdPing CommandType = "ping"
@@ -51,6 +60,12 @@ type Command struct {
 	Name string `json:"name,omitempty"`
 	// Session is the signed session token from an earlier welcome (hello).
 	Session string `json:"session,omitempty"`
+	// Token is a JWT from the site the person signed in to (hello, refresh).
+	Token string `json:"token,omitempty"`
+	// User is the id of the person a kick or ban is about.
+	User string `json:"user,omitempty"`
+	// Seconds is how long a ban lasts.
+	Seconds int `json:"seconds,omitempty"`
 	// Text is the message text (send).
 	Text string `json:"text,omitempty"`
 	// Epoch and Offset are a room position: the last event the client has
@@ -104,6 +119,9 @@ const (
 	// the server had more than one queued for the connection. A client
 	// handles each as if it had come alone.
 	EvBatch EventType = "batch"
+	// EvKicked tells a person they were removed from Room by a moderator,
+	// with the reason (Text); Time, if set, is when a ban ends (Unix ms).
+	EvKicked EventType = "kicked"
 	// EvPong answers ping.
 	EvPong EventType = "pong"
 	// EvError reports that the command Ref failed, with a typed Error.
@@ -116,7 +134,17 @@ type User struct {
 	ID string `json:"id"`
 	// Name is the nickname, already normalised.
 	Name string `json:"name"`
+	// Role is "moderator" or "admin" for people who may moderate; empty
+	// for everyone else.
+	Role string `json:"role,omitempty"`
 }
+
+// Roles a token may give.
+const (
+	RoleMember    = "member"
+	RoleModerator = "moderator"
+	RoleAdmin     = "admin"
+)
 
 // Event is a frame the server sends. Every event about a room names it, and
 // every stored event carries its Epoch and Offset (its position in the room).

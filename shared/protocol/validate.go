@@ -26,7 +26,34 @@ func (c *Command) Validate() *Error {
 		if len(c.Session) > MaxSessionLen {
 			return Errorf(CodeBadRequest, "session token longer than %d bytes", MaxSessionLen)
 		}
-		allowed = fName | fSession
+		if len(c.Token) > MaxTokenLen {
+			return Errorf(CodeTokenInvalid, "token longer than %d bytes", MaxTokenLen)
+		}
+		allowed = fName | fSession | fToken
+	case CmdRefresh:
+		if c.Token == "" || len(c.Token) > MaxTokenLen {
+			return Errorf(CodeTokenInvalid, "refresh needs a token of at most %d bytes", MaxTokenLen)
+		}
+		allowed = fToken
+	case CmdKick, CmdBan:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if err := ValidateID(c.User); err != nil {
+			return Errorf(CodeBadRequest, "%s needs the person's user id", c.Type)
+		}
+		if c.Text != "" {
+			if err := ValidateText(c.Text); err != nil {
+				return err
+			}
+		}
+		allowed = fRoom | fUser | fText
+		if c.Type == CmdBan {
+			if c.Seconds < 1 || c.Seconds > MaxBanSeconds {
+				return Errorf(CodeBadRequest, "a ban lasts 1 to %d seconds", MaxBanSeconds)
+			}
+			allowed |= fSeconds
+		}
 	case CmdJoin:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -110,6 +137,9 @@ const (
 	fOffset
 	fLimit
 	fTarget
+	fToken
+	fUser
+	fSeconds
 )
 
 func (c *Command) fields() fieldSet {
@@ -127,11 +157,14 @@ func (c *Command) fields() fieldSet {
 	set(c.Offset != 0, fOffset)
 	set(c.Limit != 0, fLimit)
 	set(c.Target != 0, fTarget)
+	set(c.Token != "", fToken)
+	set(c.User != "", fUser)
+	set(c.Seconds != 0, fSeconds)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

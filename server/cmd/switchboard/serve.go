@@ -14,13 +14,15 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/identity"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
 // serveFlags are the settings of `switchboard serve`.
 type serveFlags struct {
 	addr, webDir, logLevel, logFormat, sync string
-	tlsCert, tlsKey                         string
+	tlsCert, tlsKey, jwtSecret, jwtKeys     string
+	private                                 listFlag
 	shutdownTimeout                         time.Duration
 	origins                                 listFlag
 	cfg                                     server.Config
@@ -56,6 +58,11 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Float64Var(&c.MessagesPerSecond, "messages-per-second", 5, "sends, edits and deletes per connection per second (more: rate_limited)")
 	fs.IntVar(&c.MessageBurst, "message-burst", 20, "burst above --messages-per-second")
 	fs.IntVar(&c.JoinsPerMinute, "joins-per-minute", 30, "joins per connection per minute (more: rate_limited)")
+	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 secret (32+ bytes) sites sign user tokens with; set it in the environment, not on the command line")
+	fs.StringVar(&f.jwtKeys, "jwt-public-keys", "", "PEM file of Ed25519 or RSA public keys that verify EdDSA/RS256 user tokens")
+	fs.StringVar(&c.Tokens.Audience, "jwt-audience", "switchboard", "the aud every user token must carry")
+	fs.StringVar(&c.Tokens.Issuer, "jwt-issuer", "", "the iss every user token must carry (required with --jwt-secret or --jwt-public-keys)")
+	fs.Var(&f.private, "private-rooms", "patterns of private rooms (e.g. team-*,ops): only tokens naming them may enter")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -79,6 +86,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg := f.cfg
 	cfg.Logger = log
 	cfg.AllowedOrigins = f.origins
+	cfg.PrivateRooms = f.private
+	cfg.Tokens.HS256Secret = []byte(f.jwtSecret)
+	if f.jwtKeys != "" {
+		data, err := os.ReadFile(f.jwtKeys)
+		if err != nil {
+			return fmt.Errorf("--jwt-public-keys: %w", err)
+		}
+		if cfg.Tokens.PublicKeys, err = identity.ParsePublicKeys(data); err != nil {
+			return fmt.Errorf("--jwt-public-keys: %w", err)
+		}
+	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}

@@ -1,0 +1,97 @@
+package hub
+
+import (
+	"context"
+	"path"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+func matchAny(patterns []string, room string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, room); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// mayEnter reports whether a person with access a may join room: admins
+// anywhere; with room patterns, only the rooms they name; otherwise every
+// room that is not private.
+func (h *Hub) mayEnter(a Access, room string) bool {
+	switch {
+	case a.Role == protocol.RoleAdmin:
+		return true
+	case len(a.Rooms) > 0:
+		return matchAny(a.Rooms, room)
+	}
+	return !matchAny(h.opts.PrivateRooms, room)
+}
+
+// moderates reports whether a may moderate room.
+func (h *Hub) moderates(a Access, room string) bool {
+	return a.Role == protocol.RoleAdmin || (a.Role == protocol.RoleModerator && h.mayEnter(a, room))
+}
+
+// admit checks, before a join, that c may enter room and is not banned.
+func (h *Hub) admit(ctx context.Context, c Conn, room string) *protocol.Error {
+	if !h.mayEnter(c.Access(), room) {
+		return protocol.Errorf(protocol.CodeForbidden, "room %q is private: your sign-in does not include it", room)
+	}
+	until, err := h.broker.BannedUntil(ctx, room, c.User().ID)
+	if err != nil {
+		return h.unavailable("bans", room, err)
+	}
+	if until.After(h.opts.Now()) {
+		return &protocol.Error{Code: protocol.CodeBanned,
+			Message: "a moderator banned you from this room until " + until.UTC().Format(time.RFC3339)}
+	}
+	return nil
+}
+
+// Kick removes person cmd.User from cmd.Room on every node, telling them
+// the reason. With a ban (cmd.Type ban) they stay out for cmd.Seconds.
+func (h *Hub) Kick(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	if !h.moderates(c.Access(), cmd.Room) {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "only moderators may %s people from %q", cmd.Type, cmd.Room)
+	}
+	kicked := protocol.Event{Type: protocol.EvKicked, User: &protocol.User{ID: cmd.User}, Text: cmd.Text}
+	if cmd.Type == protocol.CmdBan {
+		until := h.opts.Now().Add(time.Duration(cmd.Seconds) * time.Second)
+		if err := h.broker.Ban(ctx, cmd.Room, cmd.User, until); err != nil {
+			return protocol.Event{}, h.unavailable("ban", cmd.Room, err)
+		}
+		kicked.Time = until.UnixMilli()
+	}
+	if err := h.broker.Relay(cmd.Room, kicked); err != nil {
+		return protocol.Event{}, h.unavailable("kick", cmd.Room, err)
+	}
+	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room}, nil
+}
+
+// kick removes this node's connections of the kicked person from the room,
+// each told why first.
+func (r *room) kick(ev protocol.Event) {
+	if ev.User == nil {
+		return
+	}
+	r.mu.Lock()
+	var targets []Conn
+	for _, m := range r.local {
+		if m.conn.User().ID == ev.User.ID {
+			targets = append(targets, m.conn)
+		}
+	}
+	r.mu.Unlock()
+	ev.User, ev.Room = nil, r.name
+	frame, err := ev.Encode()
+	if err != nil {
+		return
+	}
+	for _, c := range targets {
+		c.Deliver(frame)
+		r.hub.Leave(c, r.name)
+	}
+}
