@@ -17,12 +17,13 @@ WASMRUN := PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH"
 FUZZTIME ?= 10s
 APT_GET := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: run build wasm server web test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help
+.PHONY: run build wasm server web test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help bench
 
 help:
 	@echo "make run    build and serve at http://127.0.0.1:8080 (settings: SWITCHBOARD_* env vars)"
 	@echo "make test   vet, format check, unit, fuzz, server and browser tests"
 	@echo "make build  build bin/switchboard and bin/web (app.wasm + static files)"
+	@echo "make bench  Go benchmarks + load workloads vs a bare baseline (~5 min; not part of test); table in bin/bench/latest.md"
 	@echo "make vet | fmt | clean"
 
 ## run: build, then serve with settings from the environment (SWITCHBOARD_ADDR=...).
@@ -90,6 +91,25 @@ fmt:
 
 fmt-check:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: hot-path Go benchmarks, then `switchboard bench` (W1-W4 against
+## Switchboard and the bare baseline broadcaster, each in its own process on
+## loopback); one Markdown table on stdout and in bin/bench/latest.md.
+## BENCHFLAGS adds flags, e.g. BENCHFLAGS='--workloads W1,W2 --duration 5s'.
+BENCHFLAGS ?=
+BENCHTIME  ?= 1s
+bench:
+	@mkdir -p $(BIN)/bench
+	@echo ">> Go benchmarks (-benchmem) of the hot path"
+	cd shared && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./protocol | tee $(CURDIR)/$(BIN)/bench/gobench.txt
+	cd server && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./hub ./gateway | tee -a $(CURDIR)/$(BIN)/bench/gobench.txt
+	@echo ">> building $(BIN)/switchboard and the baseline broadcaster $(BIN)/bench/baseline"
+	$(GO) build -trimpath -o $(BIN)/switchboard ./server/cmd/switchboard
+	$(GO) build -trimpath -o $(BIN)/bench/baseline ./server/bench/baseline
+	@echo ">> load workloads (switchboard bench --baseline)"
+	$(BIN)/switchboard bench --baseline --go-bench $(BIN)/bench/gobench.txt \
+		--log-dir $(BIN)/bench/logs --out $(BIN)/bench/latest.md \
+		$$([ -f $(WEB)/app.wasm ] && echo --web-dir $(WEB)) $(BENCHFLAGS)
 
 clean:
 	rm -rf $(BIN)

@@ -33,6 +33,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "precompress":
 		return precompress(args, stderr)
+	case "bench":
+		return bench(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -46,5 +48,6 @@ const usage = `usage: switchboard [command] [flags]
 commands:
   serve         run a server (the default); see "switchboard serve -h"
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
+  bench         load-test a server against the bare baseline (used by make bench)
   help          show this text
 `

@@ -1,0 +1,275 @@
+// Package loadgen is Switchboard's load generator: it opens real WebSocket
+// connections on loopback to a Switchboard server (through the shared
+// client, speaking the app protocol) or to the bare baseline broadcaster
+// (raw frames of the same JSON shape), runs the workloads W1–W4, and
+// measures delivery, latency (from the send time carried in each message,
+// at every receiver), and the CPU and memory of the server process and of
+// itself (from /proc). `switchboard bench` drives it and prints the table.
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config sizes the workloads. The zero value of each field means its
+// default, which is the issue's figure.
+type Config struct {
+	// Duration is W1's send window and the length of each W2 step. Default 10 s.
+	Duration time.Duration
+	// W1Clients in W1Rooms rooms, one sender per room at W1Rate messages/s.
+	// Defaults 2,000, 20 and 20.
+	W1Clients, W1Rooms int
+	W1Rate             float64
+	// W2Clients share one room; the sender's rate goes through W2Rates
+	// (messages/s) until a step fails twice. Defaults 1,000 and
+	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600.
+	W2Clients int
+	W2Rates   []float64
+	// W3Conns idle connections are opened. Default 10,000.
+	W3Conns int
+	// W4Conns connections are opened, evenly spread over W4Window.
+	// Defaults 5,000 and 10 s.
+	W4Conns  int
+	W4Window time.Duration
+	// Drain is how long after the sends stop late deliveries are awaited.
+	// Default 5 s.
+	Drain time.Duration
+	// Log receives progress lines. Default: discarded.
+	Log io.Writer
+}
+
+func (c *Config) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Duration <= 0 {
+		c.Duration = 10 * time.Second
+	}
+	def(&c.W1Clients, 2000)
+	def(&c.W1Rooms, 20)
+	if c.W1Rate <= 0 {
+		c.W1Rate = 20
+	}
+	def(&c.W2Clients, 1000)
+	if len(c.W2Rates) == 0 {
+		c.W2Rates = []float64{5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600}
+	}
+	def(&c.W3Conns, 10000)
+	def(&c.W4Conns, 5000)
+	if c.W4Window <= 0 {
+		c.W4Window = 10 * time.Second
+	}
+	if c.Drain <= 0 {
+		c.Drain = 5 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+}
+
+// Workloads lists the workload names Run knows, in order.
+var Workloads = []string{"W1", "W2", "W3", "W4"}
+
+// Run runs workload name ("W1".."W4") against t.
+func Run(ctx context.Context, t Target, name string, cfg Config) Result {
+	cfg.setDefaults()
+	r := Result{Workload: name, Target: t.Kind}
+	var err error
+	switch name {
+	case "W1":
+		err = runW1(ctx, t, cfg, &r)
+	case "W2":
+		err = runW2(ctx, t, cfg, &r)
+	case "W3":
+		err = runW3(ctx, t, cfg, &r)
+	case "W4":
+		err = runW4(ctx, t, cfg, &r)
+	default:
+		err = fmt.Errorf("unknown workload %q", name)
+	}
+	r.Err = err
+	return r
+}
+
+// phase is one measured send window: what was sent, what arrived, how late.
+type phase struct {
+	id         int
+	sent       atomic.Int64 // messages
+	expected   atomic.Int64 // deliveries: each message times its room's members
+	received   atomic.Int64
+	sendErrors atomic.Int64
+	lat        histogram
+}
+
+// traffic routes what every member receives to the current phase; a
+// message of an earlier phase arriving late is not counted.
+type traffic struct {
+	cur atomic.Pointer[phase]
+
+	errMu  sync.Mutex
+	errors map[string]int // error events by code, whole workload
+}
+
+func (tr *traffic) onError(code string) {
+	tr.errMu.Lock()
+	defer tr.errMu.Unlock()
+	if tr.errors == nil {
+		tr.errors = make(map[string]int)
+	}
+	tr.errors[code]++
+}
+
+// errorNote describes the error events received, or "" with none.
+func (tr *traffic) errorNote() string {
+	tr.errMu.Lock()
+	defer tr.errMu.Unlock()
+	if len(tr.errors) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("error events from the server, by code: %v", tr.errors)
+}
+
+func (tr *traffic) onText(text string) {
+	id, sent, ok := parseStamp(text)
+	p := tr.cur.Load()
+	if !ok || p == nil || id != p.id {
+		return
+	}
+	p.lat.record(time.Since(sent))
+	p.received.Add(1)
+}
+
+// sender is a member that sends, and the number of members its room has.
+type sender struct {
+	m       member
+	members int
+}
+
+// send runs p: every sender posts rate messages/s for d, paced by a ticker.
+func (tr *traffic) send(ctx context.Context, p *phase, senders []sender, rate float64, d time.Duration) {
+	tr.cur.Store(p)
+	var wg sync.WaitGroup
+	interval := max(time.Duration(float64(time.Second)/rate), 5*time.Millisecond)
+	for i, s := range senders {
+		wg.Go(func() {
+			// Spread the senders' ticks over one interval, as independent
+			// people would be, rather than all sending at once.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(interval * time.Duration(i) / time.Duration(len(senders))):
+			}
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			start := time.Now()
+			var sent int64
+			for {
+				elapsed := time.Since(start)
+				if elapsed >= d {
+					return
+				}
+				for due := int64(elapsed.Seconds()*rate) + 1; sent < due; sent++ {
+					if err := s.m.send(ctx, stamp(p.id, time.Now())); err != nil {
+						p.sendErrors.Add(1)
+						return
+					}
+					p.sent.Add(1)
+					p.expected.Add(int64(s.members))
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// drain waits until every expected delivery of p arrived or timeout passed.
+func drain(ctx context.Context, p *phase, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for p.received.Load() < p.expected.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// connectRooms dials n members into rooms (member i in room i%len(rooms)),
+// at most parallel at a time, and joins them. It returns the members that
+// made it and the first error, if any.
+func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []string, buffer int, tr *traffic, parallel int) ([]member, int, error) {
+	o := dialOptions{buffer: buffer}
+	if tr != nil {
+		o.onText, o.onError = tr.onText, tr.onError
+	}
+	members := make([]member, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			room := ""
+			if len(rooms) > 0 {
+				room = rooms[i%len(rooms)]
+			}
+			o := o
+			o.name, o.room = fmt.Sprintf("%s%d", prefix, i), room
+			m, err := dial(dctx, t, o)
+			if err == nil && room != "" {
+				if err = m.join(dctx); err != nil {
+					m.close()
+				}
+			}
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			members[i] = m
+		})
+	}
+	wg.Wait()
+	var ok []member
+	var firstErr error
+	failed := 0
+	for i, m := range members {
+		if m != nil {
+			ok = append(ok, m)
+		} else {
+			failed++
+			if firstErr == nil {
+				firstErr = errs[i]
+			}
+		}
+	}
+	return ok, failed, firstErr
+}
+
+// closeAll closes members, many at a time.
+func closeAll(members []member) {
+	sem := make(chan struct{}, 500)
+	var wg sync.WaitGroup
+	for _, m := range members {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			m.close()
+		})
+	}
+	wg.Wait()
+}
+
+func runID() string {
+	return fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff)
+}

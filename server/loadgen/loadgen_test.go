@@ -1,0 +1,83 @@
+package loadgen
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+)
+
+// TestW1Tiny runs a small W1 (16 clients, 2 rooms, 2 s) against an
+// in-process node with its default limits (handshakes and messages per
+// second) and checks that every message reached every member and that
+// the figures are computed.
+func TestW1Tiny(t *testing.T) {
+	n := testnode.Start(t, server.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r := Run(ctx, Target{Kind: Switchboard, URL: n.WS}, "W1", Config{
+		Duration: 2 * time.Second, W1Clients: 16, W1Rooms: 2, W1Rate: 4,
+	})
+	if r.Err != nil {
+		t.Fatalf("W1: %v", r.Err)
+	}
+	want := func(name string, ok func(float64) bool) {
+		t.Helper()
+		m, found := r.Get(name)
+		if !found {
+			t.Fatalf("no metric %q in %+v", name, r.Metrics)
+		}
+		if !ok(m.Value) {
+			t.Errorf("%s = %v", name, m.Value)
+		}
+	}
+	want("messages sent", func(v float64) bool { return v >= 14 }) // 2 rooms × 4/s × 2 s, less a tick
+	want("send errors", func(v float64) bool { return v == 0 })
+	want("delivery", func(v float64) bool { return v == 100 })
+	want("deliveries/s", func(v float64) bool { return v > 0 })
+	want("latency p50", func(v float64) bool { return v > 0 })
+	want("latency max", func(v float64) bool { return v > 0 })
+	want("loadgen CPU", func(v float64) bool { return v > 0 })
+	if len(r.Notes) > 0 {
+		t.Errorf("notes: %v", r.Notes)
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h histogram
+	for i := 1; i <= 1000; i++ {
+		h.record(time.Duration(i) * time.Millisecond)
+	}
+	s := h.summary()
+	for _, c := range []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"p50", s.P50, 500 * time.Millisecond},
+		{"p90", s.P90, 900 * time.Millisecond},
+		{"p99", s.P99, 990 * time.Millisecond},
+		{"max", s.Max, 1000 * time.Millisecond},
+	} {
+		if d := c.got - c.want; d < -c.want/50 || d > c.want/50 {
+			t.Errorf("%s = %v, want %v ±2%%", c.name, c.got, c.want)
+		}
+	}
+	if s.Count != 1000 {
+		t.Errorf("count = %d", s.Count)
+	}
+}
+
+func TestStamp(t *testing.T) {
+	now := time.Unix(1700000000, 123456789)
+	phase, at, ok := parseStamp(stamp(7, now))
+	if !ok || phase != 7 || !at.Equal(now) {
+		t.Fatalf("parseStamp(stamp(7, %v)) = %d, %v, %v", now, phase, at, ok)
+	}
+	for _, bad := range []string{"", "hello", "p1", "px 12", "p1 abc"} {
+		if _, _, ok := parseStamp(bad); ok {
+			t.Errorf("parseStamp(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,285 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// setupParallel is how many connections a workload's setup opens at once.
+const setupParallel = 64
+
+// runW1: W1Clients in W1Rooms rooms, the first member of each room sending
+// W1Rate messages/s for Duration.
+func runW1(ctx context.Context, t Target, cfg Config, r *Result) error {
+	id := runID()
+	rooms := make([]string, cfg.W1Rooms)
+	for i := range rooms {
+		rooms[i] = fmt.Sprintf("w1-%s-%d", id, i)
+	}
+	var tr traffic
+	start := time.Now()
+	members, failed, err := connectRooms(ctx, t, "w1u", cfg.W1Clients, rooms, 256, &tr, setupParallel)
+	r.add("setup failures", float64(failed), "")
+	r.add("setup time", time.Since(start).Seconds(), "s")
+	defer closeAll(members)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, cfg.W1Clients, err)
+	}
+	perRoom := make(map[int]int)
+	for i := range members {
+		perRoom[i%len(rooms)]++
+	}
+	senders := make([]sender, len(rooms))
+	for i := range rooms {
+		senders[i] = sender{m: members[i], members: perRoom[i]}
+	}
+	settle(t.PID)
+	fmt.Fprintf(cfg.Log, "  %s W1: %d clients in %d rooms; sending for %v\n", t.Kind, len(members), len(rooms), cfg.Duration)
+	p := &phase{id: 1}
+	m := startMeter(t.PID)
+	tr.send(ctx, p, senders, cfg.W1Rate, cfg.Duration)
+	drain(ctx, p, cfg.Drain)
+	u := m.stop()
+	r.addTraffic(p, cfg.Duration)
+	r.addUsage(u)
+	if n := tr.errorNote(); n != "" {
+		r.Notes = append(r.Notes, n)
+	}
+	return nil
+}
+
+// runW2: one room of W2Clients; the first member's rate steps up through
+// W2Rates until a step fails twice in a row: delivery below 99.9%, p99
+// above 100 ms, or the sender could not keep the rate.
+func runW2(ctx context.Context, t Target, cfg Config, r *Result) error {
+	room := "w2-" + runID()
+	var tr traffic
+	members, failed, err := connectRooms(ctx, t, "w2u", cfg.W2Clients, []string{room}, 1024, &tr, setupParallel)
+	defer closeAll(members)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, cfg.W2Clients, err)
+	}
+	senders := []sender{{m: members[0], members: len(members)}}
+	var best float64
+	var bestPhase *phase
+	var bestUsage Usage
+	failedAt := ""
+	phaseID := 0
+	for _, rate := range cfg.W2Rates {
+		// A failed step is tried once more: on a shared host a passing
+		// burst of someone else's work should not end the search.
+		for try := 1; try <= 2; try++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			phaseID++
+			p, u, why := w2Step(ctx, t, cfg, &tr, senders, phaseID, rate, r)
+			if why == "" {
+				failedAt = ""
+				if perSec := float64(p.received.Load()) / cfg.Duration.Seconds(); perSec > best {
+					best, bestPhase, bestUsage = perSec, p, u
+				}
+				break
+			}
+			failedAt = fmt.Sprintf("%g msg/s (%s, %d tries)", rate, why, try)
+		}
+		if failedAt != "" {
+			break
+		}
+	}
+	if failedAt == "" {
+		failedAt = "none (raise W2Rates)"
+	}
+	if n := tr.errorNote(); n != "" {
+		r.Notes = append(r.Notes, n)
+	}
+	r.add("max sustainable deliveries/s", best, "/s")
+	r.Notes = append(r.Notes, "first failing step: "+failedAt)
+	if bestPhase != nil {
+		lat := bestPhase.lat.summary()
+		r.add("p99 at max", ms(lat.P99), "ms")
+		r.add("server CPU at max", bestUsage.ServerCPU, "%")
+		r.add("loadgen CPU at max", bestUsage.SelfCPU, "%")
+	}
+	return nil
+}
+
+// w2Step sends at rate for cfg.Duration and returns the phase, the usage
+// and why the step failed ("" if it passed).
+func w2Step(ctx context.Context, t Target, cfg Config, tr *traffic, senders []sender, id int, rate float64, r *Result) (*phase, Usage, string) {
+	settle(t.PID)
+	p := &phase{id: id}
+	m := startMeter(t.PID)
+	tr.send(ctx, p, senders, rate, cfg.Duration)
+	drain(ctx, p, cfg.Drain)
+	u := m.stop()
+	ratio := ratioOf(p)
+	lat := p.lat.summary()
+	perSec := float64(p.received.Load()) / cfg.Duration.Seconds()
+	planned := rate * cfg.Duration.Seconds()
+	line := fmt.Sprintf("step %g msg/s: sent %d/%.0f, delivery %.3f%%, %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms, server CPU %.0f%%, loadgen CPU %.0f%%",
+		rate, p.sent.Load(), planned, 100*ratio, perSec, ms(lat.P50), ms(lat.P99), u.ServerCPU, u.SelfCPU)
+	fmt.Fprintf(cfg.Log, "  %s W2 %s\n", t.Kind, line)
+	r.Notes = append(r.Notes, line)
+	switch {
+	case ratio < 0.999:
+		return p, u, fmt.Sprintf("delivery %.3f%%", 100*ratio)
+	case lat.P99 > 100*time.Millisecond:
+		return p, u, fmt.Sprintf("p99 %.1f ms", ms(lat.P99))
+	case float64(p.sent.Load()) < 0.95*planned:
+		return p, u, fmt.Sprintf("sender managed %.0f msg/s", float64(p.sent.Load())/cfg.Duration.Seconds())
+	}
+	return p, u, ""
+}
+
+// runW3: W3Conns idle connections (Switchboard: after welcome, in no room;
+// baseline: in one room); server memory per connection from its RSS before
+// and after.
+func runW3(ctx context.Context, t Target, cfg Config, r *Result) error {
+	before, err := settledRSS(t.PID)
+	if err != nil && t.PID > 0 {
+		return err
+	}
+	m := startMeter(t.PID)
+	start := time.Now()
+	var rooms []string
+	if t.Kind == Baseline {
+		rooms = []string{"idle"}
+	}
+	members, failed, err := connectRooms(ctx, t, "w3u", cfg.W3Conns, rooms, 4, nil, 200)
+	defer closeAll(members)
+	took := time.Since(start)
+	u := m.stop()
+	fmt.Fprintf(cfg.Log, "  %s W3: %d idle connections in %v (%d failed)\n", t.Kind, len(members), took.Round(time.Millisecond), failed)
+	if t.Kind == Switchboard {
+		r.Notes = append(r.Notes, "idle = after hello/welcome, in no room (the baseline's are in one room: its only way to connect)")
+	}
+	r.add("connections", float64(len(members)), "")
+	r.add("failures", float64(failed), "")
+	r.add("time to open all", took.Seconds(), "s")
+	if failed > 0 && err != nil {
+		r.Notes = append(r.Notes, "first failure: "+err.Error())
+	}
+	if t.PID > 0 {
+		after, err := settledRSS(t.PID)
+		if err != nil {
+			return err
+		}
+		r.add("server RSS idle", float64(before)/(1<<20), "MiB")
+		r.add("server RSS with conns", float64(after)/(1<<20), "MiB")
+		if len(members) > 0 {
+			r.add("server memory per conn", float64(after-before)/float64(len(members))/1024, "KiB")
+		}
+		r.add("server CPU while opening", u.ServerCPU, "%")
+	}
+	r.add("loadgen CPU while opening", u.SelfCPU, "%")
+	return nil
+}
+
+// settledRSS reads pid's RSS once it has stopped changing by more than 1%
+// between readings 500 ms apart (at most 5 s).
+func settledRSS(pid int) (int64, error) {
+	if pid <= 0 {
+		return 0, nil
+	}
+	prev, err := readProc(pid)
+	if err != nil {
+		return 0, err
+	}
+	for range 10 {
+		time.Sleep(500 * time.Millisecond)
+		cur, err := readProc(pid)
+		if err != nil {
+			return 0, err
+		}
+		diff := cur.rss - prev.rss
+		if diff < 0 {
+			diff = -diff
+		}
+		prev = cur
+		if diff*100 <= cur.rss {
+			break
+		}
+	}
+	return prev.rss, nil
+}
+
+// runW4: W4Conns connections opened evenly over W4Window; connect latency
+// (Switchboard: handshake, hello and welcome; baseline: handshake).
+func runW4(ctx context.Context, t Target, cfg Config, r *Result) error {
+	var lat histogram
+	members := make([]member, cfg.W4Conns)
+	var mu sync.Mutex
+	failed := 0
+	var firstErr error
+	m := startMeter(t.PID)
+	interval := cfg.W4Window / time.Duration(cfg.W4Conns)
+	tick := time.NewTicker(max(interval, time.Millisecond))
+	defer tick.Stop()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < cfg.W4Conns; {
+		// Open the connections due by now: an even spread over the window
+		// even when the ticker is coarser than the interval.
+		due := cfg.W4Conns
+		if interval > 0 {
+			due = min(cfg.W4Conns, int(time.Since(start)/interval)+1)
+		}
+		for ; i < due; i++ {
+			i := i // the goroutine keeps this connection's index
+			wg.Go(func() {
+				dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				defer cancel()
+				t0 := time.Now()
+				c, err := dial(dctx, t, dialOptions{name: fmt.Sprintf("w4u%d", i), room: "w4", buffer: 4})
+				if err != nil {
+					mu.Lock()
+					failed++
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				lat.record(time.Since(t0))
+				members[i] = c
+			})
+		}
+		if i >= cfg.W4Conns {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	wg.Wait()
+	took := time.Since(start)
+	u := m.stop()
+	var open []member
+	for _, c := range members {
+		if c != nil {
+			open = append(open, c)
+		}
+	}
+	defer closeAll(open)
+	s := lat.summary()
+	fmt.Fprintf(cfg.Log, "  %s W4: %d connections in %v, p50 %.1f ms p99 %.1f ms, %d failed\n", t.Kind, len(open), took.Round(time.Millisecond), ms(s.P50), ms(s.P99), failed)
+	if t.Kind == Switchboard {
+		r.Notes = append(r.Notes, "connect = handshake + hello + welcome (the baseline's: handshake only)")
+	}
+	r.add("connected", float64(len(open)), "")
+	r.add("failures", float64(failed), "")
+	r.add("all open after", took.Seconds(), "s")
+	r.add("connect p50", ms(s.P50), "ms")
+	r.add("connect p99", ms(s.P99), "ms")
+	r.add("connect max", ms(s.Max), "ms")
+	if firstErr != nil {
+		r.Notes = append(r.Notes, "first failure: "+firstErr.Error())
+	}
+	r.addUsage(u)
+	return nil
+}
