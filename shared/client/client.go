@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,9 @@ type Options struct {
 	// Header is added to the handshake request (native builds only; browsers
 	// set their own headers, Origin included).
 	Header map[string][]string
+	// HTTPClient makes the handshake (native builds only), e.g. to trust a
+	// private certificate authority for wss://. Default http.DefaultClient.
+	HTTPClient *http.Client
 	// EventBuffer is the capacity of the Events channel. Default 1024. A full
 	// channel stops the reader, and a server disconnects a client that stops
 	// reading for long, so consume Events promptly.

@@ -13,5 +13,6 @@ func dialOptions(opts Options) *websocket.DialOptions {
 	return &websocket.DialOptions{
 		Subprotocols: []string{protocol.Subprotocol},
 		HTTPHeader:   http.Header(opts.Header),
+		HTTPClient:   opts.HTTPClient,
 	}
 }

@@ -52,6 +52,8 @@ type SessionOptions struct {
 	// Name and Session are sent in every hello; Session is replaced by the
 	// token of each welcome.
 	Name, Session string
+	// Token is a site's JWT sent in every hello (it names the person).
+	Token string
 	// Header is added to every handshake (native builds only).
 	Header map[string][]string
 	// MinBackoff and MaxBackoff bound the wait between attempts: full
@@ -270,7 +272,7 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 	s.mu.Lock()
 	token := s.opts.Session
 	s.mu.Unlock()
-	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Header: s.opts.Header})
+	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Token: s.opts.Token, Header: s.opts.Header})
 	cancel()
 	var perr *protocol.Error
 	if errors.As(err, &perr) {
@@ -517,6 +519,11 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 			s.signal() // the outbox may hold sends for this room
 		} else if ev.Offset != 0 && !s.advance(ev) {
 			continue
+		} else if ev.Type == protocol.EvKicked {
+			// Removed by a moderator: do not walk back in on reconnect.
+			s.mu.Lock()
+			delete(s.rooms, ev.Room)
+			s.mu.Unlock()
 		}
 		if !s.emit(ctx, ev) {
 			return

@@ -34,7 +34,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	c := &f.cfg
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&c.DataDir, "data", "./data", "folder for JetStream data and the session key")
-	fs.StringVar(&f.webDir, "web-dir", "", "folder with app.wasm and static files (default: web/ beside the binary)")
+	fs.StringVar(&f.webDir, "web-dir", "", "folder with app.wasm and static files (default: web/ beside the binary; none: no web app)")
 	fs.StringVar(&c.NATSURL, "nats-url", "", "external NATS cluster URL(s), comma-separated (default: embedded NATS server)")
 	fs.StringVar(&c.NATSListen, "nats-listen", "", "let other processes reach the embedded NATS server at host:port (default: in-process only)")
 	fs.StringVar(&f.sync, "sync", "interval", "JetStream disk sync for the embedded server: interval (fsync every second) or always (fsync before every ack)")
@@ -108,7 +108,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("--sync must be interval or always, not %q", f.sync)
 	}
 	cfg.WebDir = f.webDir
-	if cfg.WebDir == "" {
+	switch cfg.WebDir {
+	case "none":
+		cfg.WebDir = "" // protocol and health endpoints only
+	case "":
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("find the web folder: %w (set --web-dir)", err)
