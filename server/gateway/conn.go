@@ -26,6 +26,13 @@ type conn struct {
 	ctx    context.Context // cancelled when the connection is closing
 	cancel context.CancelFunc
 
+	// writeCtx bounds writes. Unlike ctx it is not cancelled by a graceful
+	// close (the writer finishes and flushes); it is cancelled when the
+	// peer stops reading (slow consumer), so a write stuck on a full socket
+	// ends at once.
+	writeCtx    context.Context
+	writeCancel context.CancelFunc
+
 	// readCtx outlives ctx: the reader keeps reading while the writer
 	// performs the closing handshake (coder/websocket drops a connection
 	// without a close frame when a Read's context ends). It ends with the
@@ -59,17 +66,20 @@ type conn struct {
 func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 	ctx, cancel := context.WithCancel(g.base)
 	readCtx, readCancel := context.WithCancel(g.base)
+	writeCtx, writeCancel := context.WithCancel(g.base)
 	ws.SetReadLimit(-1) // the reader enforces MaxFrameBytes itself (see read)
 	return &conn{
 		g: g, ws: ws, remote: remote,
-		id:         g.opts.Node + "-" + randomID(),
-		ctx:        ctx,
-		cancel:     cancel,
-		readCtx:    readCtx,
-		readCancel: readCancel,
-		mailbox:    newMailbox(g.opts.MailboxSize),
-		messages:   rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
-		joins:      rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
+		id:          g.opts.Node + "-" + randomID(),
+		ctx:         ctx,
+		cancel:      cancel,
+		readCtx:     readCtx,
+		readCancel:  readCancel,
+		writeCtx:    writeCtx,
+		writeCancel: writeCancel,
+		mailbox:     newMailbox(g.opts.MailboxSize),
+		messages:    rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
+		joins:       rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
 	}
 }
 
@@ -89,6 +99,7 @@ func (c *conn) Deliver(frame []byte) bool {
 		return true
 	}
 	c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
+	c.writeCancel() // the writer may be stuck on the peer's full socket
 	return false
 }
 
@@ -127,6 +138,7 @@ func (c *conn) serve() {
 	}
 	c.workers.Wait()
 	c.readCancel()
+	c.writeCancel()
 	c.ws.CloseNow()
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
 		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(start).Round(time.Millisecond))

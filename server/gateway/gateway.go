@@ -61,8 +61,6 @@ type Options struct {
 	// HelloTimeout is how long after the handshake the hello frame may take
 	// (closed with 4002). Default 10 s.
 	HelloTimeout time.Duration
-	// WriteTimeout bounds one frame write. Default 10 s.
-	WriteTimeout time.Duration
 	// MaxBadFrames is how many invalid frames a connection may send before it
 	// is closed with 4500; each one is answered with an error. Default 20.
 	MaxBadFrames int
@@ -92,9 +90,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.HelloTimeout <= 0 {
 		o.HelloTimeout = 10 * time.Second
-	}
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
 	}
 	if o.MaxBadFrames <= 0 {
 		o.MaxBadFrames = 20

@@ -37,7 +37,10 @@ func (c *conn) writeLoop() {
 			w.close()
 			return
 		case <-c.mailbox.notify:
-			if err := w.flush(context.Background()); err != nil {
+			// No timer per write: a peer that stops reading is caught by
+			// the full mailbox (4000, which cancels writeCtx) or by the
+			// heartbeat (4001, which drops the connection).
+			if err := w.flush(c.writeCtx); err != nil {
 				c.closeWith(protocol.CloseInternal, "write failed")
 				return
 			}
@@ -88,8 +91,6 @@ func (w *writer) flush(ctx context.Context) error {
 }
 
 func (c *conn) write(ctx context.Context, frame []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, c.g.opts.WriteTimeout)
-	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, frame)
 }
 
