@@ -1,9 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,4 +194,60 @@ func TestModeration(t *testing.T) {
 	bob2 := testnode.DialOpts(t, n2.WS, client.Options{Name: "bob", Session: bob.Welcome().Session})
 	_, err = bob2.Join(ctx, "modroom")
 	wantCode(t, err, protocol.CodeBanned)
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Logs, even at debug level, never hold tokens, session tokens, secrets or
+// message bodies.
+func TestNoSecretsInLogs(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	cfg := withTokens(server.Config{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	n := testnode.Start(t, cfg)
+	ctx := testnode.Ctx(t)
+	tok := token(t, jwt.MapClaims{"sub": "s", "name": "Sam"})
+	sam := testnode.DialOpts(t, n.WS, client.Options{Token: tok})
+	if _, err := sam.Join(ctx, "quiet"); err != nil {
+		t.Fatal(err)
+	}
+	const body = "my bank PIN is 4242"
+	if _, err := sam.Send(ctx, "quiet", body); err != nil {
+		t.Fatal(err)
+	}
+	bad := token(t, jwt.MapClaims{"sub": "x", "name": "X", "aud": "elsewhere"})
+	client.Dial(ctx, n.WS, client.Options{Token: bad})
+	anon := testnode.Dial(t, n.WS, "anon")
+	again := testnode.DialOpts(t, n.WS, client.Options{Name: "anon", Session: anon.Welcome().Session})
+	again.Close()
+	anon.Close()
+	waitFor(t, wait, "the closes to be logged", func() bool { return strings.Count(logs.String(), "connection closed") >= 3 })
+	out := logs.String()
+	for what, secret := range map[string]string{
+		"a token": tok, "a refused token": bad, "a session token": anon.Welcome().Session,
+		"the JWT secret": string(jwtSecret), "a message body": body,
+	} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds %s", what)
+		}
+	}
+	if !strings.Contains(out, "token refused") {
+		t.Error("the refused token was not logged at all (by its reason)")
+	}
 }
