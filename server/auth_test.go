@@ -251,3 +251,37 @@ func TestNoSecretsInLogs(t *testing.T) {
 		t.Error("the refused token was not logged at all (by its reason)")
 	}
 }
+
+// Rotating the session key keeps people signed in: sessions signed with the
+// last three keys verify on every node (a running node learns a new key at
+// once), and older ones no longer do.
+func TestSessionKeyRotation(t *testing.T) {
+	t.Parallel()
+	ext := testnode.NATS(t, t.TempDir(), "127.0.0.1:-1")
+	cfg := func(rotate bool) server.Config {
+		return server.Config{NATSURL: ext.ClientURL(), RotateSessionKey: rotate}
+	}
+	a := testnode.Start(t, cfg(false))
+	first := testnode.Dial(t, a.WS, "rosa")
+	user, s1 := first.Welcome().User.ID, first.Welcome().Session
+	sameOn := func(n *testnode.Node, session string) bool {
+		c := testnode.DialOpts(t, n.WS, client.Options{Name: "rosa", Session: session})
+		defer c.Close()
+		return c.Welcome().User.ID == user
+	}
+
+	b := testnode.Start(t, cfg(true)) // generation 2
+	if !sameOn(b, s1) {
+		t.Fatal("after a rotation, a session signed with the old key was refused")
+	}
+	viaB := testnode.DialOpts(t, b.WS, client.Options{Name: "rosa", Session: s1})
+	s2 := viaB.Welcome().Session
+	waitFor(t, wait, "the running node to learn the new key", func() bool { return sameOn(a, s2) })
+
+	testnode.Start(t, cfg(true)) // generation 3
+	testnode.Start(t, cfg(true)) // generation 4: generation 1 retires
+	waitFor(t, wait, "the oldest key to retire on the running node", func() bool { return !sameOn(a, s1) })
+	if !sameOn(a, s2) {
+		t.Fatal("a session signed two rotations ago no longer verifies")
+	}
+}

@@ -77,6 +77,9 @@ type Config struct {
 	// Tokens configures the JWTs sites may vouch for their users with
 	// (identity.TokenConfig). No keys: tokens are refused.
 	Tokens identity.TokenConfig
+	// RotateSessionKey adds a new session signing key at start; sessions
+	// signed with the last broker.KeepSessionKeys keys stay valid.
+	RotateSessionKey bool
 	// PrivateRooms are patterns of rooms only tokens naming them may enter.
 	PrivateRooms []string
 	// Logger defaults to slog.Default().
@@ -137,11 +140,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	// Every node signs and verifies sessions with the same key, so a person
 	// keeps their identity when their connection moves to another node.
-	key, err := n.broker.SessionKey(ctx, identity.NewKey())
+	keys, err := n.broker.SessionKeys(ctx, identity.NewKey(), cfg.RotateSessionKey)
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := identity.NewSessions(key, 0)
+	sessions, err := identity.NewSessions(keys, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +168,14 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
 	n.hubDone.Go(func() { n.hub.Run(hubCtx) })
+	// A rotation on any node reaches this one at once.
+	if err := n.broker.WatchSessionKeys(hubCtx, func(keys [][]byte) {
+		if err := sessions.SetKeys(keys); err != nil {
+			n.log.Error("session keys", "err", err)
+		}
+	}); err != nil {
+		return nil, err
+	}
 	n.gateway, err = gateway.New(n.hub, sessions, gateway.Options{
 		AllowedOrigins: cfg.AllowedOrigins, MaxFrameBytes: cfg.MaxFrameBytes,
 		MailboxSize: cfg.MailboxSize, PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout,

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -13,25 +16,117 @@ import (
 // replicated like the rooms.
 const keysBucket = "SWITCHBOARD_KEYS"
 
-// SessionKey returns the cluster's session signing key. The first node to
-// ask stores fresh; every later call, on any node, gets that same key.
-func (b *Broker) SessionKey(ctx context.Context, fresh []byte) ([]byte, error) {
+// sessionKeyPrefix names session signing keys by generation:
+// session.1, session.2, …; the highest signs, the last KeepSessionKeys verify.
+const sessionKeyPrefix = "session."
+
+// KeepSessionKeys is how many key generations still verify after a
+// rotation: sessions signed up to two rotations ago stay valid.
+const KeepSessionKeys = 3
+
+func (b *Broker) keysKV(ctx context.Context) (jetstream.KeyValue, error) {
 	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      keysBucket,
-		Description: "Switchboard shared secrets",
-		History:     1,
-		Storage:     jetstream.FileStorage,
-		Replicas:    b.opts.Replicas,
+		Bucket: keysBucket, Description: "Switchboard shared secrets", History: 1,
+		Storage: jetstream.FileStorage, Replicas: b.opts.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("broker: keys bucket: %w", err)
 	}
-	if _, err := kv.Create(ctx, "session", fresh); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, fmt.Errorf("broker: store session key: %w", err)
-	}
-	e, err := kv.Get(ctx, "session")
+	return kv, nil
+}
+
+// SessionKeys returns the session signing keys, oldest first (the last
+// signs). The first node ever to ask stores fresh as generation 1; with
+// rotate, fresh becomes a new generation, and generations older than
+// KeepSessionKeys are removed.
+func (b *Broker) SessionKeys(ctx context.Context, fresh []byte, rotate bool) ([][]byte, error) {
+	kv, err := b.keysKV(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("broker: read session key: %w", err)
+		return nil, err
 	}
-	return e.Value(), nil
+	gens, err := sessionGenerations(ctx, kv)
+	if err != nil {
+		return nil, err
+	}
+	if len(gens) == 0 || rotate {
+		next := 1
+		if len(gens) > 0 {
+			next = gens[len(gens)-1] + 1
+		}
+		// Create fails if another node made this generation first: fine.
+		if _, err := kv.Create(ctx, sessionKeyPrefix+strconv.Itoa(next), fresh); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("broker: store session key: %w", err)
+		}
+		if gens, err = sessionGenerations(ctx, kv); err != nil {
+			return nil, err
+		}
+		for len(gens) > KeepSessionKeys {
+			kv.Purge(ctx, sessionKeyPrefix+strconv.Itoa(gens[0]))
+			gens = gens[1:]
+		}
+	}
+	return loadKeys(ctx, kv, gens)
+}
+
+// WatchSessionKeys calls fn with the current keys (oldest first) whenever
+// they change, e.g. when another node rotates, until ctx ends.
+func (b *Broker) WatchSessionKeys(ctx context.Context, fn func([][]byte)) error {
+	kv, err := b.keysKV(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := kv.Watch(ctx, sessionKeyPrefix+"*", jetstream.UpdatesOnly())
+	if err != nil {
+		return fmt.Errorf("broker: watch session keys: %w", err)
+	}
+	go func() {
+		defer w.Stop()
+		for range w.Updates() {
+			if ctx.Err() != nil {
+				return
+			}
+			gens, err := sessionGenerations(ctx, kv)
+			if err != nil {
+				b.log.Warn("reload session keys", "err", err)
+				continue
+			}
+			if keys, err := loadKeys(ctx, kv, gens); err == nil && len(keys) > 0 {
+				fn(keys)
+			}
+		}
+	}()
+	return nil
+}
+
+func sessionGenerations(ctx context.Context, kv jetstream.KeyValue) ([]int, error) {
+	names, err := kv.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("broker: list keys: %w", err)
+	}
+	var gens []int
+	for name := range names.Keys() {
+		if n, err := strconv.Atoi(strings.TrimPrefix(name, sessionKeyPrefix)); err == nil && strings.HasPrefix(name, sessionKeyPrefix) {
+			gens = append(gens, n)
+		}
+	}
+	slices.Sort(gens)
+	return gens, nil
+}
+
+func loadKeys(ctx context.Context, kv jetstream.KeyValue, gens []int) ([][]byte, error) {
+	var keys [][]byte
+	for _, g := range gens[max(0, len(gens)-KeepSessionKeys):] {
+		e, err := kv.Get(ctx, sessionKeyPrefix+strconv.Itoa(g))
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("broker: read session key: %w", err)
+		}
+		keys = append(keys, e.Value())
+	}
+	return keys, nil
 }

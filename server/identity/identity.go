@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,24 +33,41 @@ type Claims struct {
 	Issued int64 `json:"t"`
 }
 
-// Sessions signs and verifies tokens with one key. Safe for concurrent use.
+// Sessions signs tokens with the newest of its keys and verifies them with
+// any, so a key can be rotated without logging everybody out. Safe for
+// concurrent use.
 type Sessions struct {
-	key []byte
-	// MaxAge is how long a token stays valid. Default 30 days.
 	maxAge time.Duration
 	now    func() time.Time
+
+	mu   sync.RWMutex
+	keys [][]byte // oldest first; the last signs
 }
 
-// NewSessions returns Sessions that sign with key (KeySize bytes) and accept
-// tokens up to maxAge old (30 days when zero).
-func NewSessions(key []byte, maxAge time.Duration) (*Sessions, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("identity: key must be %d bytes, got %d", KeySize, len(key))
-	}
+// NewSessions returns Sessions with keys (oldest first, KeySize bytes each)
+// that accept tokens up to maxAge old (30 days when zero).
+func NewSessions(keys [][]byte, maxAge time.Duration) (*Sessions, error) {
 	if maxAge <= 0 {
 		maxAge = 30 * 24 * time.Hour
 	}
-	return &Sessions{key: key, maxAge: maxAge, now: time.Now}, nil
+	s := &Sessions{maxAge: maxAge, now: time.Now}
+	return s, s.SetKeys(keys)
+}
+
+// SetKeys replaces the keys (oldest first; the last signs).
+func (s *Sessions) SetKeys(keys [][]byte) error {
+	if len(keys) == 0 {
+		return errors.New("identity: no session key")
+	}
+	for _, k := range keys {
+		if len(k) != KeySize {
+			return fmt.Errorf("identity: key must be %d bytes, got %d", KeySize, len(k))
+		}
+	}
+	s.mu.Lock()
+	s.keys = keys
+	s.mu.Unlock()
+	return nil
 }
 
 // NewKey returns a fresh random signing key.
@@ -71,7 +89,10 @@ func (s *Sessions) Sign(c Claims) string {
 	c.Issued = s.now().Unix()
 	payload, _ := json.Marshal(c)
 	p := base64.RawURLEncoding.EncodeToString(payload)
-	return p + "." + base64.RawURLEncoding.EncodeToString(s.mac(p))
+	s.mu.RLock()
+	key := s.keys[len(s.keys)-1]
+	s.mu.RUnlock()
+	return p + "." + base64.RawURLEncoding.EncodeToString(mac(key, p))
 }
 
 // ErrInvalid is returned for a token that is malformed, forged or expired.
@@ -85,7 +106,7 @@ func (s *Sessions) Verify(token string) (Claims, error) {
 		return c, ErrInvalid
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, s.mac(p)) {
+	if err != nil || !s.signedByAny(got, p) {
 		return c, ErrInvalid
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(p)
@@ -99,8 +120,18 @@ func (s *Sessions) Verify(token string) (Claims, error) {
 	return c, nil
 }
 
-func (s *Sessions) mac(payload string) []byte {
-	m := hmac.New(sha256.New, s.key)
+func (s *Sessions) signedByAny(sig []byte, payload string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ok := false
+	for _, k := range s.keys {
+		ok = hmac.Equal(sig, mac(k, payload)) || ok // every key, in constant time
+	}
+	return ok
+}
+
+func mac(key []byte, payload string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(payload))
 	return m.Sum(nil)
 }

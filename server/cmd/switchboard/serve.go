@@ -62,6 +62,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&f.jwtKeys, "jwt-public-keys", "", "PEM file of Ed25519 or RSA public keys that verify EdDSA/RS256 user tokens")
 	fs.StringVar(&c.Tokens.Audience, "jwt-audience", "switchboard", "the aud every user token must carry")
 	fs.StringVar(&c.Tokens.Issuer, "jwt-issuer", "", "the iss every user token must carry (required with --jwt-secret or --jwt-public-keys)")
+	fs.BoolVar(&c.RotateSessionKey, "rotate-session-key", false, "start signing sessions with a new key (sessions signed with the last 3 keys stay valid)")
 	fs.Var(&f.private, "private-rooms", "patterns of private rooms (e.g. team-*,ops): only tokens naming them may enter")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
