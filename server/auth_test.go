@@ -285,3 +285,41 @@ func TestSessionKeyRotation(t *testing.T) {
 		t.Fatal("a session signed two rotations ago no longer verifies")
 	}
 }
+
+// An admin declares a room private (held across restarts) and public again;
+// nobody else may.
+func TestAdminDeclaresPrivateRooms(t *testing.T) {
+	t.Parallel()
+	cfg := withTokens(server.Config{DataDir: t.TempDir()})
+	n := testnode.Start(t, cfg)
+	ctx := testnode.Ctx(t)
+	admin := testnode.DialOpts(t, n.WS, client.Options{Token: token(t, jwt.MapClaims{"sub": "a", "name": "Ada", "role": "admin"})})
+	mod := testnode.DialOpts(t, n.WS, client.Options{Token: token(t, jwt.MapClaims{"sub": "m", "name": "Mo", "role": "moderator"})})
+	_, err := mod.Do(ctx, protocol.Command{Type: protocol.CmdPrivate, Room: "vip"})
+	wantCode(t, err, protocol.CodeForbidden)
+	if _, err := admin.Do(ctx, protocol.Command{Type: protocol.CmdPrivate, Room: "vip"}); err != nil {
+		t.Fatalf("admin declares vip private: %v", err)
+	}
+	anon := testnode.Dial(t, n.WS, "anon")
+	_, err = anon.Join(ctx, "vip")
+	wantCode(t, err, protocol.CodeForbidden)
+	guest := testnode.DialOpts(t, n.WS, client.Options{Token: token(t, jwt.MapClaims{"sub": "g", "name": "Gil", "rooms": []string{"vip"}})})
+	if _, err := guest.Join(ctx, "vip"); err != nil {
+		t.Fatalf("a token naming vip: %v", err)
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n.Shutdown(sctx, protocol.CloseRestart)
+	n2 := testnode.Start(t, cfg)
+	anon2 := testnode.Dial(t, n2.WS, "anon")
+	_, err = anon2.Join(ctx, "vip")
+	wantCode(t, err, protocol.CodeForbidden)
+	admin2 := testnode.DialOpts(t, n2.WS, client.Options{Token: token(t, jwt.MapClaims{"sub": "a", "name": "Ada", "role": "admin"})})
+	if _, err := admin2.Do(ctx, protocol.Command{Type: protocol.CmdPublic, Room: "vip"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anon2.Join(ctx, "vip"); err != nil {
+		t.Fatalf("after public again: %v", err)
+	}
+}

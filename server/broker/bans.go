@@ -11,14 +11,44 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// bansBucket holds who is banned from which room until when, so bans hold
-// on every node and across restarts.
+// bansBucket holds room access rules that must hold on every node and
+// across restarts: who is banned from which room until when, and which
+// rooms an admin declared private.
 const bansBucket = "SWITCHBOARD_BANS"
+
+// privateKey is where a room declared private by an admin is marked.
+func privateKey(room string) string { return "private." + room }
+
+// SetPrivate marks room private (or not) on every node.
+func (b *Broker) SetPrivate(ctx context.Context, room string, private bool) error {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	defer cancel()
+	if !private {
+		err := b.bans.Delete(ctx, privateKey(room))
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	}
+	_, err := b.bans.Put(ctx, privateKey(room), []byte("1"))
+	return err
+}
+
+// Private reports whether an admin declared room private.
+func (b *Broker) Private(ctx context.Context, room string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	defer cancel()
+	_, err := b.bans.Get(ctx, privateKey(room))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 // openBans creates or opens the bans bucket; New calls it once.
 func (b *Broker) openBans(ctx context.Context) (jetstream.KeyValue, error) {
 	return b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: bansBucket, Description: "Switchboard room bans", History: 1,
+		Bucket: bansBucket, Description: "Switchboard room bans and privacy", History: 1,
 		Storage: jetstream.FileStorage, Replicas: b.opts.Replicas,
 	})
 }

@@ -153,6 +153,8 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		ans, perr = c.g.hub.History(ctx, c, cmd)
 	case protocol.CmdKick, protocol.CmdBan:
 		ans, perr = c.g.hub.Kick(ctx, c, cmd)
+	case protocol.CmdPrivate, protocol.CmdPublic:
+		ans, perr = c.g.hub.SetPrivate(ctx, c, cmd)
 	case protocol.CmdRefresh:
 		ans, perr = c.refresh(cmd)
 	case protocol.CmdPing:

@@ -35,6 +35,10 @@ type Broker interface {
 	Ban(ctx context.Context, room, user string, until time.Time) error
 	// BannedUntil returns when user's ban from room ends (zero if none).
 	BannedUntil(ctx context.Context, room, user string) (time.Time, error)
+	// SetPrivate declares room private (or public again) on every node.
+	SetPrivate(ctx context.Context, room string, private bool) error
+	// Private reports whether room was declared private.
+	Private(ctx context.Context, room string) (bool, error)
 	// PublishDirectory sends this node's room report to every node.
 	PublishDirectory(r DirectoryReport) error
 	// SubscribeDirectory delivers every node's room reports to fn.

@@ -19,25 +19,30 @@ func matchAny(patterns []string, room string) bool {
 
 // mayEnter reports whether a person with access a may join room: admins
 // anywhere; with room patterns, only the rooms they name; otherwise every
-// room that is not private.
-func (h *Hub) mayEnter(a Access, room string) bool {
+// room that is not private (by the settings, or declared by an admin:
+// declared is then the answer of the store).
+func (h *Hub) mayEnter(a Access, room string, declared bool) bool {
 	switch {
 	case a.Role == protocol.RoleAdmin:
 		return true
 	case len(a.Rooms) > 0:
 		return matchAny(a.Rooms, room)
 	}
-	return !matchAny(h.opts.PrivateRooms, room)
+	return !declared && !matchAny(h.opts.PrivateRooms, room)
 }
 
 // moderates reports whether a may moderate room.
 func (h *Hub) moderates(a Access, room string) bool {
-	return a.Role == protocol.RoleAdmin || (a.Role == protocol.RoleModerator && h.mayEnter(a, room))
+	return a.Role == protocol.RoleAdmin || (a.Role == protocol.RoleModerator && h.mayEnter(a, room, false))
 }
 
 // admit checks, before a join, that c may enter room and is not banned.
 func (h *Hub) admit(ctx context.Context, c Conn, room string) *protocol.Error {
-	if !h.mayEnter(c.Access(), room) {
+	declared, err := h.broker.Private(ctx, room)
+	if err != nil {
+		return h.unavailable("privacy", room, err)
+	}
+	if !h.mayEnter(c.Access(), room, declared) {
 		return protocol.Errorf(protocol.CodeForbidden, "room %q is private: your sign-in does not include it", room)
 	}
 	until, err := h.broker.BannedUntil(ctx, room, c.User().ID)
@@ -67,6 +72,17 @@ func (h *Hub) Kick(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	}
 	if err := h.broker.Relay(cmd.Room, kicked); err != nil {
 		return protocol.Event{}, h.unavailable("kick", cmd.Room, err)
+	}
+	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room}, nil
+}
+
+// SetPrivate declares cmd.Room private or public again. Admins only.
+func (h *Hub) SetPrivate(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	if c.Access().Role != protocol.RoleAdmin {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "only admins may make rooms private or public")
+	}
+	if err := h.broker.SetPrivate(ctx, cmd.Room, cmd.Type == protocol.CmdPrivate); err != nil {
+		return protocol.Event{}, h.unavailable("privacy", cmd.Room, err)
 	}
 	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room}, nil
 }

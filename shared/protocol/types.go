@@ -42,6 +42,12 @@ const (
 	// CmdBan kicks person User from Room and keeps them out for Seconds.
 	// Moderators only; bans hold across nodes and restarts.
 	CmdBan CommandType = "ban"
+	// CmdPrivate declares Room private: from then on only people whose
+	// token names it may join. Admins only; held across nodes and restarts.
+	CmdPrivate CommandType = "private"
+	// CmdPublic undoes CmdPrivate (rooms private by the server's settings
+	// stay private).
+	CmdPublic CommandType = "public"
 	// CmdPing asks for a pong. Browsers cannot send WebSocket pings, so the
 	// client's liveness check is this protocol-level ping.
 	CmdPing CommandType = "ping"

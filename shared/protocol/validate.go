@@ -89,6 +89,11 @@ func (c *Command) Validate() *Error {
 			return err
 		}
 		allowed = fRoom | fEpoch | fOffset | fLimit
+	case CmdPrivate, CmdPublic:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		allowed = fRoom
 	case CmdTyping:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
