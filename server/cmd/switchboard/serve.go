@@ -23,7 +23,8 @@ type serveFlags struct {
 	addr, webDir, logLevel, logFormat, sync string
 	tlsCert, tlsKey, jwtSecret, jwtKeys     string
 	private                                 listFlag
-	shutdownTimeout                         time.Duration
+	shutdownTimeout, readHeaderTimeout      time.Duration
+	maxHeaderBytes                          int
 	origins                                 listFlag
 	cfg                                     server.Config
 }
@@ -68,6 +69,8 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers (a half-sent handshake is dropped)")
+	fs.IntVar(&f.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: HTTP 431)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a stop waits for connections to close")
 	return fs, f
 }
@@ -131,9 +134,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	srv := &http.Server{
 		Handler:           node.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: f.readHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    f.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)

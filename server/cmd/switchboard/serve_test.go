@@ -125,3 +125,56 @@ func TestServeWSS(t *testing.T) {
 	}
 	t.Fatalf("bob's connection ended before the message: %v", bob.Err())
 }
+
+// The HTTP server bounds request headers: a header block over
+// --max-header-bytes gets 431, and a client that never finishes its headers
+// is dropped after --read-header-timeout.
+func TestServeHeaderLimits(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--web-dir", "none",
+			"--read-header-timeout", "300ms", "--max-header-bytes", "4096"}, func(string) string { return "" }, pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "Switchboard is serving at ")), "/")
+
+	req, _ := http.NewRequest("GET", base+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("p", 8<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("oversized headers: HTTP %d, want 431", resp.StatusCode)
+	}
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\n") // and never the blank line
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Fatalf("the half-sent request was not dropped: %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("a half-sent request stayed open %v", waited)
+	}
+}
