@@ -397,7 +397,14 @@ func (s *Session) joinFailed(ctx context.Context, c *Conn, room string, ev proto
 		c.closeWith(errStoreUnavailable)
 		return true
 	}
-	// The room is refused for good: so are the outbox's commands for it.
+	ev.Room = room
+	return s.dropRoom(ctx, room, ev.Error, &ev)
+}
+
+// dropRoom leaves room for good (a refused join, a kick): the session no
+// longer rejoins it, and the outbox's commands for it are dropped, each
+// answered with an error carrying perr. first, if set, is emitted before.
+func (s *Session) dropRoom(ctx context.Context, room string, perr *protocol.Error, first *protocol.Event) bool {
 	s.mu.Lock()
 	delete(s.rooms, room)
 	var dropped []protocol.Command
@@ -412,12 +419,11 @@ func (s *Session) joinFailed(ctx context.Context, c *Conn, room string, ev proto
 	s.outbox = kept
 	s.saveOutboxLocked()
 	s.mu.Unlock()
-	ev.Room = room
-	if !s.emit(ctx, ev) {
+	if first != nil && !s.emit(ctx, *first) {
 		return false
 	}
 	for _, cmd := range dropped {
-		if !s.emit(ctx, protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: room, Error: ev.Error}) {
+		if !s.emit(ctx, protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: room, Error: perr}) {
 			return false
 		}
 	}
@@ -520,10 +526,13 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 		} else if ev.Offset != 0 && !s.advance(ev) {
 			continue
 		} else if ev.Type == protocol.EvKicked {
-			// Removed by a moderator: do not walk back in on reconnect.
-			s.mu.Lock()
-			delete(s.rooms, ev.Room)
-			s.mu.Unlock()
+			// Removed by a moderator: do not walk back in, neither on
+			// reconnect nor to deliver what was queued for the room.
+			perr := protocol.Errorf(protocol.CodeForbidden, "a moderator removed you from %q", ev.Room)
+			if !s.dropRoom(ctx, ev.Room, perr, &ev) {
+				return
+			}
+			continue
 		}
 		if !s.emit(ctx, ev) {
 			return

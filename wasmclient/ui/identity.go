@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -46,4 +48,28 @@ func (id identity) helloSession(name string) string {
 		return ""
 	}
 	return id.Session
+}
+
+// loadToken returns the site's JWT stored under keyToken, or "". The value
+// is read as a plain string (what a host page's localStorage.setItem
+// writes); a JSON-quoted string, as app.BrowserStorage writes it, works too.
+func loadToken() string {
+	ls := app.Window().Get("localStorage")
+	if !ls.Truthy() {
+		return ""
+	}
+	v := ls.Call("getItem", keyToken)
+	if !v.Truthy() {
+		return ""
+	}
+	return cleanToken(v.String())
+}
+
+// cleanToken trims a stored token and removes JSON quotes around it.
+func cleanToken(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	return strings.TrimSpace(s)
 }

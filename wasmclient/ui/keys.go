@@ -23,6 +23,9 @@ const (
 	// keyOutboxPrefix + room holds the room's unacknowledged commands
 	// (see outboxStore).
 	keyOutboxPrefix = "switchboard/outbox/"
+	// keyToken holds a site's JWT (a plain string). When set, the room page
+	// signs in with it: the person's name and role come from the token.
+	keyToken = "switchboard/token"
 )
 
 // Element ids.
@@ -42,6 +45,9 @@ const (
 	idEditing       = "sb-editing"
 	idConfirmDelete = "sb-confirm-delete"
 	idRoomsHeading  = "sb-rooms-heading"
+	idModReason     = "sb-mod-reason"
+	idModConfirm    = "sb-mod-confirm"
+	idRemoved       = "sb-removed"
 )
 
 // Action names (app.NewAction / ctx.Handle).

@@ -40,6 +40,23 @@ type roomPage struct {
 	id    identity
 	model roomModel
 
+	// token is a site's JWT from local storage (keyToken). With one, the
+	// session signs in with it and the name comes from the welcome; the
+	// nickname form and the stored identity are not used.
+	token string
+
+	// removed says why the person is out of the room for good (a
+	// moderator's kick or ban, or a refused join): the composer is
+	// disabled and a notice offers the way back to the rooms.
+	removed string
+
+	// Moderation (moderators and admins only): the person whose kick or
+	// ban awaits a reason, and how it went.
+	modTarget *modAction
+	modBusy   bool   // a kick or ban is on its way
+	modErr    string // why the last one failed
+	modDone   string // what the last one did
+
 	// Connection state, from the session's OnState.
 	phase     client.Phase
 	retryAt   time.Time
@@ -127,7 +144,8 @@ func (c *roomPage) OnMount(ctx app.Context) {
 	})
 
 	c.id = loadIdentity(ctx.LocalStorage())
-	if c.id.Name == "" {
+	c.token = loadToken()
+	if c.id.Name == "" && c.token == "" {
 		c.needName = true
 		return
 	}
@@ -159,8 +177,9 @@ func (c *roomPage) OnAppUpdate(ctx app.Context) {
 	c.updateReady = true
 }
 
-// connect (re)starts the session as nickname name. The room's unsent
-// messages come back from local storage and are shown as pending.
+// connect (re)starts the session as nickname name, or with the site's
+// token when there is one. The room's unsent messages come back from local
+// storage and are shown as pending.
 func (c *roomPage) connect(ctx app.Context, name string) {
 	c.stop()
 	if c.room == "" {
@@ -173,7 +192,14 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	c.model = roomModel{}
 	c.model.setHidden(hidden)
 	c.editing, c.confirmDelete, c.changeIDs = 0, 0, nil
+	c.removed, c.modTarget, c.modBusy, c.modErr, c.modDone = "", nil, false, "", ""
 	c.focusOnJoin = true
+
+	session := c.id.helloSession(name)
+	if c.token != "" {
+		// The token names the person; the guest identity stays as it is.
+		name, session = "", ""
+	}
 
 	var s *client.Session
 	// mine runs fn on the UI goroutine if s is still the page's session.
@@ -187,7 +213,8 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	s = client.NewSession(client.SessionOptions{
 		URLs:    []string{wsPath},
 		Name:    name,
-		Session: c.id.helloSession(name),
+		Session: session,
+		Token:   c.token,
 		Outbox:  newOutboxStore(ctx.LocalStorage(), c.room),
 		OnState: func(st client.State) {
 			mine(func(ctx app.Context) { c.applyState(ctx, st) })
@@ -260,6 +287,9 @@ func (c *roomPage) applyState(ctx app.Context, st client.State) {
 // refuseName shows the nickname form again, with why the server refused
 // the name and the free one it proposes.
 func (c *roomPage) refuseName(err *protocol.Error) {
+	if c.token != "" {
+		return // the token names the person: the banner says what is wrong
+	}
 	switch err.Code {
 	case protocol.CodeInvalidName, protocol.CodeNameTaken:
 	default:
@@ -284,8 +314,10 @@ func (c *roomPage) applyWelcome(ctx app.Context, ev protocol.Event, name string)
 			name = ev.User.Name
 		}
 	}
-	c.id = identity{Name: name, Session: ev.Session}
-	storeIdentity(ctx.LocalStorage(), c.id)
+	if c.token == "" {
+		c.id = identity{Name: name, Session: ev.Session}
+		storeIdentity(ctx.LocalStorage(), c.id)
+	}
 	if c.boot != "" && ev.Boot != "" && ev.Boot != c.boot {
 		c.expectUpdate = true
 		app.TryUpdate()
@@ -330,9 +362,24 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	case protocol.EvAck:
 		c.model.acked(ev.Ref, ev.Offset)
 		delete(c.changeIDs, ev.Ref)
+	case protocol.EvKicked:
+		c.removed = removedText(c.room, ev.Text, ev.Time, time.Now())
+		c.leaveRoomUI()
 	case protocol.EvError:
 		c.applyError(ev)
 	}
+}
+
+// leaveRoomUI ends what the person was doing in the room once they are
+// out of it: an edit, a delete awaiting a yes, a kick awaiting a reason.
+func (c *roomPage) leaveRoomUI() {
+	if c.editing != 0 {
+		c.editing = 0
+		clearInput(idComposer)
+		c.draftLen = 0
+	}
+	c.confirmDelete, c.modTarget, c.sendErr = 0, nil, ""
+	c.model.typing = nil
 }
 
 // applyError shows a refusal next to what caused it: a message that could
@@ -361,7 +408,14 @@ func (c *roomPage) applyError(ev protocol.Event) {
 	}
 	switch err.Code {
 	case protocol.CodeNameTaken, protocol.CodeInvalidName:
-		c.refuseName(err)
+		if c.token == "" {
+			c.refuseName(err)
+			return
+		}
+	case protocol.CodeBanned:
+		// The join was refused: the session has dropped the room.
+		c.removed = why
+		c.leaveRoomUI()
 		return
 	}
 	c.model.notice = why
@@ -374,7 +428,7 @@ func (c *roomPage) updateTitle(ctx app.Context) {
 
 func (c *roomPage) onRetry(ctx app.Context, e app.Event) {
 	if c.sess == nil || c.phase == client.Offline {
-		if !c.needName && c.id.Name != "" {
+		if !c.needName && (c.id.Name != "" || c.token != "") {
 			c.connect(ctx, c.id.Name)
 		}
 		return
@@ -472,6 +526,9 @@ func (c *roomPage) onSubmit(ctx app.Context, e app.Event) {
 // composer with the focus kept in it.
 func (c *roomPage) send(ctx app.Context) {
 	text := strings.TrimSpace(inputValue(idComposer))
+	if c.removed != "" {
+		return
+	}
 	focusElement(idComposer)
 	if text == "" {
 		return

@@ -35,6 +35,10 @@ func (c *roomPage) Render() app.UI {
 							c.renderMessages(),
 							c.renderTyping(),
 							c.renderComposer(),
+							// Last, so that it never moves the composer's
+							// textarea in the DOM (the stylesheet shows it
+							// above the composer).
+							app.If(c.removed != "", c.renderRemoved),
 						),
 					c.renderOnline(),
 				),
@@ -185,7 +189,7 @@ func (c *roomPage) renderMessages() app.UI {
 			c.renderHistoryEdge(),
 			app.If(!c.model.joined, func() app.UI {
 				return app.P().Class("sb-placeholder").Text("Loading messages…")
-			}).ElseIf(len(lines) == 0 && len(pending) == 0, func() app.UI {
+			}).ElseIf(len(lines) == 0 && len(pending) == 0 && c.removed == "", func() app.UI {
 				return app.Div().
 					Class("sb-empty").
 					Body(
@@ -302,8 +306,8 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 						return app.P().Class("sb-msg-error").Role("alert").Text(l.err)
 					}),
 				),
-			app.If(mine && !l.deleted, func() app.UI {
-				return c.renderActions(ev.Offset)
+			app.If((mine || c.moderates()) && !l.deleted && c.removed == "", func() app.UI {
+				return c.renderActions(ev.Offset, mine)
 			}),
 		)
 }
@@ -328,8 +332,9 @@ func renderSegment(s segment) app.UI {
 
 // renderActions are the edit and delete buttons of one of the person's
 // messages (shown on hover and focus; always in the tab order), or the
-// inline confirmation of a delete.
-func (c *roomPage) renderActions(offset uint64) app.UI {
+// inline confirmation of a delete. A moderator may delete anyone's message
+// (mine false: no edit button).
+func (c *roomPage) renderActions(offset uint64, mine bool) app.UI {
 	if c.confirmDelete == offset {
 		return app.Div().
 			Class("sb-msg-actions sb-msg-confirm").
@@ -351,13 +356,15 @@ func (c *roomPage) renderActions(offset uint64) app.UI {
 	return app.Div().
 		Class("sb-msg-actions").
 		Body(
-			app.Button().
-				Type("button").
-				Class("sb-icon-button").
-				Title("Edit").
-				Aria("label", "Edit message").
-				OnClick(c.onEdit(offset)).
-				Body(app.Span().Class("sb-icon sb-icon-edit").Aria("hidden", true)),
+			app.If(mine, func() app.UI {
+				return app.Button().
+					Type("button").
+					Class("sb-icon-button").
+					Title("Edit").
+					Aria("label", "Edit message").
+					OnClick(c.onEdit(offset)).
+					Body(app.Span().Class("sb-icon sb-icon-edit").Aria("hidden", true))
+			}),
 			app.Button().
 				Type("button").
 				Class("sb-icon-button").
@@ -456,6 +463,7 @@ func (c *roomPage) renderComposer() app.UI {
 						Class("sb-textarea").
 						Rows(1).
 						Placeholder("Message #"+c.room).
+						Disabled(c.removed != "").
 						Aria("describedby", idComposerError+" "+idCounter).
 						Aria("invalid", over).
 						OnKeyDown(c.onComposerKey).
@@ -465,6 +473,7 @@ func (c *roomPage) renderComposer() app.UI {
 					app.Button().
 						Type("submit").
 						Class("sb-send").
+						Disabled(c.removed != "").
 						Body(
 							app.Span().Class("sb-send-icon").Aria("hidden", true),
 							app.Span().Class("sb-send-label").Text(sendLabel),
@@ -495,11 +504,16 @@ func (c *roomPage) renderComposer() app.UI {
 
 func (c *roomPage) renderOnline() app.UI {
 	heading := "Online"
-	if c.model.joined {
-		heading = strconv.Itoa(c.model.onlineCount()) + " online"
-	}
 	members := c.model.members
 	more := c.model.onlineCount() - len(members)
+	switch {
+	case c.removed != "":
+		// Out of the room: who is in it is no longer known.
+		members, more = nil, 0
+	case c.model.joined:
+		heading = strconv.Itoa(c.model.onlineCount()) + " online"
+	}
+	moderate := c.moderates() && c.removed == ""
 	return app.Aside().
 		Class("sb-online").
 		Role("region").
@@ -518,13 +532,19 @@ func (c *roomPage) renderOnline() app.UI {
 								app.Span().Class("sb-member-name").Text(u.Name),
 								app.If(u.ID == c.model.me.ID, func() app.UI {
 									return app.Span().Class("sb-you").Text("you")
+								}).ElseIf(moderate, func() app.UI {
+									return c.renderMemberActions(u)
 								}),
+								app.If(moderate && c.modTarget != nil && c.modTarget.user.ID == u.ID, c.renderModForm),
 							)
 					}),
 					app.If(c.model.joined && more > 0, func() app.UI {
 						return app.Li().Class("sb-member sb-member-more").Text("and " + strconv.Itoa(more) + " more")
 					}),
 				),
+			app.If(moderate, func() app.UI {
+				return app.P().Class("sb-mod-status").Role("status").Aria("label", "Moderation").Text(c.modDone)
+			}),
 		)
 }
 

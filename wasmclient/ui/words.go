@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,6 +36,10 @@ func plainError(err *protocol.Error) string {
 		return "This browser is in too many rooms at once. Close a tab and try again."
 	case protocol.CodeInternal:
 		return "Something went wrong on the server. Try again."
+	case protocol.CodeTokenInvalid:
+		return "Your sign-in was not accepted: it may have expired. Sign in again."
+	case protocol.CodeBanned:
+		return bannedText(err.Message)
 	case protocol.CodeBadRequest, protocol.CodeUnknownType, protocol.CodeInvalidID, protocol.CodeNotHello:
 		return "The server did not understand this app. Reload the page."
 	}
@@ -82,4 +87,44 @@ func endReason(err error) string {
 		return "The server closed the connection: this app may be out of date. Reload the page."
 	}
 	return "Cannot reach the server."
+}
+
+// bannedText says in plain words a refused join's ban message, whose end
+// ("… until 2026-11-21T14:05:00Z") the server writes in RFC 3339: the time
+// is shown as a local clock time.
+func bannedText(msg string) string {
+	if i := strings.LastIndex(msg, " until "); i >= 0 {
+		if t, err := time.Parse(time.RFC3339, strings.TrimSpace(msg[i+len(" until "):])); err == nil {
+			return "A moderator banned you from this room until " + clock(t, time.Now()) + "."
+		}
+	}
+	if msg == "" {
+		return "A moderator banned you from this room for a while."
+	}
+	return sentence(msg)
+}
+
+// removedText is what a person removed from room by a moderator reads:
+// who did it, the reason they gave, and until when a ban lasts (untilMs,
+// Unix milliseconds; 0 for a kick without a ban).
+func removedText(room, reason string, untilMs int64, now time.Time) string {
+	msg := "A moderator removed you from #" + room
+	if reason = strings.TrimSpace(reason); reason != "" {
+		msg += ": " + reason
+	} else {
+		msg += "."
+	}
+	if untilMs > 0 {
+		msg += " You are banned until " + clock(time.UnixMilli(untilMs), now) + "."
+	}
+	return msg
+}
+
+// clock writes t as local time: "15:04" today, "Mon 2 Jan 15:04" otherwise.
+func clock(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.Format("2006-01-02") == now.Format("2006-01-02") {
+		return t.Format("15:04")
+	}
+	return t.Format("Mon 2 Jan 15:04")
 }
