@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +91,33 @@ func TestHeartbeatDropsSilentPeer(t *testing.T) {
 	t.Logf("silent peer dropped after %v", time.Since(start).Round(time.Millisecond))
 	if err := alive.Ping(ctx); err != nil {
 		t.Fatalf("the live client was dropped too: %v", err)
+	}
+}
+
+// Every response carries the security headers: a Content-Security-Policy
+// that forbids inline scripts and framing, nosniff, a referrer policy.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	resp, err := http.Get(n.HTTP.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self' 'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'", "connect-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+	for _, d := range strings.Split(csp, ";") {
+		if strings.HasPrefix(strings.TrimSpace(d), "script-src") && strings.Contains(d, "unsafe-inline") {
+			t.Errorf("inline scripts allowed: %q", d)
+		}
+	}
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin", "X-Frame-Options": "DENY"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
 	}
 }
