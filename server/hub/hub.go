@@ -184,13 +184,6 @@ func (h *Hub) roomList() []*room {
 	return list
 }
 
-// RoomCount returns how many rooms have members on this node.
-func (h *Hub) RoomCount() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.rooms)
-}
-
 var errUnavailable = &protocol.Error{Code: protocol.CodeUnavailable, Message: "the message store is unavailable; nothing was stored, try again"}
 
 // unavailable logs err and returns the typed error clients see.
