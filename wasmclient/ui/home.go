@@ -107,23 +107,32 @@ func (h *home) onOpenRoom(room string) app.EventHandler {
 }
 
 func (h *home) Render() app.UI {
+	return landing("Switchboard", "Real-time chat rooms. Pick a nickname and a room, and start talking.",
+		&joinForm{WithRoom: true, Name: h.name, Room: defaultRoom},
+		h.renderRooms(),
+		app.P().Class("sb-footnote").Text("Rooms are open to anyone who knows their name."),
+	)
+}
+
+// landing is the centred card layout of the home page and the room's
+// nickname form: brand, title, lead text and form in the card, then more
+// below it.
+func landing(title, lead string, form app.UI, below ...app.UI) app.UI {
 	return app.Div().
 		Class("sb-app sb-home").
 		Body(
 			app.Main().
 				Class("sb-landing").
-				Body(
+				Body(append([]app.UI{
 					app.Div().
 						Class("sb-card").
 						Body(
 							brandMark("sb-card-logo"),
-							app.H1().Class("sb-title").Text("Switchboard"),
-							app.P().Class("sb-lead").Text("Real-time chat rooms. Pick a nickname and a room, and start talking."),
-							&joinForm{WithRoom: true, Name: h.name, Room: defaultRoom},
+							app.H1().Class("sb-title").Text(title),
+							app.P().Class("sb-lead").Text(lead),
+							form,
 						),
-					h.renderRooms(),
-					app.P().Class("sb-footnote").Text("Rooms are open to anyone who knows their name."),
-				),
+				}, below...)...),
 		)
 }
 

@@ -47,25 +47,10 @@ func (c *roomPage) Render() app.UI {
 
 // renderNameForm asks for a nickname before entering the room.
 func (c *roomPage) renderNameForm() app.UI {
-	return app.Div().
-		Class("sb-app sb-home").
-		Body(
-			app.Main().
-				Class("sb-landing").
-				Body(
-					app.Div().
-						Class("sb-card").
-						Body(
-							brandMark("sb-card-logo"),
-							app.H1().Class("sb-title").Text("Join #"+c.room),
-							app.P().Class("sb-lead").Text("Choose a nickname to enter the room."),
-							&joinForm{Name: c.nameHint, Room: c.room, Error: c.nameErr, Suggestion: c.suggestion},
-						),
-					app.P().
-						Class("sb-footnote").
-						Body(app.A().Href(pathHome).Text("Back to Switchboard")),
-				),
-		)
+	return landing("Join #"+c.room, "Choose a nickname to enter the room.",
+		&joinForm{Name: c.nameHint, Room: c.room, Error: c.nameErr, Suggestion: c.suggestion},
+		app.P().Class("sb-footnote").Body(app.A().Href(pathHome).Text("Back to Switchboard")),
+	)
 }
 
 func (c *roomPage) renderTopbar() app.UI {
