@@ -187,7 +187,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n.handler = NewServer(n.gateway, n.web, n.Ready)
+	n.handler = n.routes()
 	return n, nil
 }
 

@@ -5,19 +5,18 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/server/web"
 )
 
-// NewServer returns the node's HTTP surface: every route is listed here.
-// w may be nil (no web app).
-func NewServer(ws http.Handler, w *web.Web, ready func(context.Context) error) http.Handler {
+// routes returns the node's HTTP surface: every route is listed here, each
+// feature's handlers in their own file.
+func (n *Node) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /ws", ws)
+	mux.Handle("GET /ws", n.gateway)
 	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(ready))
-	if w != nil {
-		mux.Handle("GET /web/", w.Static())
-		mux.Handle("/", w.Pages()) // "/", "/r/{room}" and go-app's own files
+	mux.Handle("GET /readyz", handleReadyz(n.Ready))
+	if n.web != nil {
+		mux.Handle("GET /web/", n.web.Static())
+		mux.Handle("/", n.web.Pages()) // "/", "/r/{room}" and go-app's own files
 	}
 	return securityHeaders(mux)
 }

@@ -94,8 +94,8 @@ func (c *conn) write(ctx context.Context, frame []byte) error {
 	return c.ws.Write(ctx, websocket.MessageText, frame)
 }
 
-// close ends the connection: on a graceful stop it first flushes what is
-// queued; it announces the close code in a closing event (browsers lose
+// close ends the connection: unless the peer stopped reading it first
+// flushes what is queued; it announces the close code in a closing event (browsers lose
 // close codes), then performs the closing handshake.
 func (w *writer) close() {
 	c := w.c
@@ -105,7 +105,12 @@ func (w *writer) close() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
-	if code == protocol.CloseGoingAway || code == protocol.CloseRestart {
+	switch code {
+	case protocol.CloseSlowConsumer, protocol.CloseHeartbeatTimeout, protocol.CloseInternal:
+		// The peer is not reading, or writing failed: nothing more will go.
+	default:
+		// What was queued before the close (the error that explains a
+		// refused hello, the last events before a restart) goes first.
 		w.flush(ctx)
 	}
 	if code != protocol.CloseNormal && ctx.Err() == nil {

@@ -117,6 +117,9 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 			return nil, ev.Error
 		}
 		return nil, errors.New("hello refused")
+	case protocol.EvClosing:
+		ws.CloseNow()
+		return nil, &CloseError{Code: ev.Code, Reason: ev.Text, Err: errors.New("closed before welcome")}
 	default:
 		ws.CloseNow()
 		return nil, fmt.Errorf("expected welcome, got %q", ev.Type)
