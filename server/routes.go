@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
 )
 
 // routes returns the node's HTTP surface: every route is listed here, each
