@@ -16,18 +16,118 @@ import (
 // room at the same time.
 const maxAppendTries = 16
 
+// MaxGroupCommit bounds how many waiting appends to one room go to
+// JetStream together in one atomic batch (see Append).
+const MaxGroupCommit = 64
+
+// pendingAppend is one Append waiting for its room's writer.
+type pendingAppend struct {
+	msgID   string
+	payload []byte
+	ev      protocol.Event
+	done    chan appendResult // buffered: the writer never waits on it
+	lead    chan struct{}     // closed when this caller becomes the writer
+}
+
+type appendResult struct {
+	ev  protocol.Event
+	dup bool
+	err error
+}
+
 // Append stores ev in room at the room's next offset. See hub.Broker.
+//
+// Group commit: one caller at a time writes to a room (the room's writer);
+// appends that arrive meanwhile queue up, and the writer stores everything
+// queued in one JetStream atomic batch (consecutive offsets, one round
+// trip), so a room's throughput is not bounded by one round trip per
+// message. When the writer's own event is stored it hands the role to the
+// first caller still queued. No goroutine is started.
 func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Event) (protocol.Event, bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
-	defer cancel()
 	ev.Room, ev.Epoch, ev.Offset = "", "", 0
 	payload, err := json.Marshal(&ev)
 	if err != nil {
 		return ev, false, err
 	}
+	p := &pendingAppend{msgID: msgID, payload: payload, ev: ev,
+		done: make(chan appendResult, 1), lead: make(chan struct{})}
 	h := b.head(room)
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.qmu.Lock()
+	h.queue = append(h.queue, p)
+	if !h.writing {
+		h.writing = true
+		close(p.lead)
+	}
+	h.qmu.Unlock()
+	// A caller waits for its result even past its ctx: its event is queued
+	// and will be stored (or fail) within the writers' timeouts, and the
+	// writer role may be handed to it.
+	for {
+		select {
+		case r := <-p.done:
+			return r.ev, r.dup, r.err
+		case <-p.lead:
+			p.lead = nil
+			b.write(room, h, p)
+		}
+	}
+}
+
+// write stores the room's queued appends, batch after batch, until mine
+// is stored; then it hands the writer role on, or ends it if none is queued.
+func (b *Broker) write(room string, h *roomHead, mine *pendingAppend) {
+	for {
+		h.qmu.Lock()
+		n := min(len(h.queue), MaxGroupCommit)
+		batch := make([]*pendingAppend, n)
+		copy(batch, h.queue)
+		h.queue = append(h.queue[:0], h.queue[n:]...)
+		h.qmu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), b.opts.Timeout)
+		b.commit(ctx, room, h, batch)
+		cancel()
+
+		h.qmu.Lock()
+		stored := false
+		for _, p := range batch {
+			stored = stored || p == mine
+		}
+		if stored {
+			if len(h.queue) > 0 {
+				close(h.queue[0].lead)
+			} else {
+				h.writing = false
+			}
+			h.qmu.Unlock()
+			return
+		}
+		h.qmu.Unlock()
+	}
+}
+
+// commit stores batch and answers each of its callers.
+func (b *Broker) commit(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) {
+	if len(batch) > 1 && !b.noBatches.Load() {
+		done, err := b.appendBatch(ctx, room, h, batch)
+		if done {
+			for _, p := range batch {
+				p.done <- appendResult{ev: p.ev, err: err}
+			}
+			return
+		}
+		// The batch was refused as a whole (a retried id in it, the
+		// server's batch limits): store one by one, which the ids make safe.
+	}
+	for _, p := range batch {
+		ev, dup, err := b.appendOne(ctx, room, h, p)
+		p.done <- appendResult{ev: ev, dup: dup, err: err}
+	}
+}
+
+// appendOne stores one event after the room's last.
+func (b *Broker) appendOne(ctx context.Context, room string, h *roomHead, p *pendingAppend) (protocol.Event, bool, error) {
+	ev := p.ev
 	for try := 0; try < maxAppendTries; try++ {
 		if !h.known {
 			if err := b.loadHead(ctx, room, h); err != nil {
@@ -38,11 +138,11 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 		if h.offset == 0 && h.seq == 0 {
 			epoch = newEpoch()
 		}
-		msg := &nats.Msg{Subject: roomSubject + room, Data: payload, Header: nats.Header{}}
+		msg := &nats.Msg{Subject: roomSubject + room, Data: p.payload, Header: nats.Header{}}
 		msg.Header.Set(hdrEpoch, epoch)
 		msg.Header.Set(hdrOffset, strconv.FormatUint(offset, 10))
 		ack, err := b.js.PublishMsg(ctx, msg,
-			jetstream.WithMsgID(msgID),
+			jetstream.WithMsgID(p.msgID),
 			jetstream.WithExpectLastSequencePerSubject(h.seq))
 		if isWrongLastSequence(err) {
 			h.known = false // another node appended: re-read and retry
@@ -63,6 +163,103 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 	}
 	return ev, false, fmt.Errorf("append to %s: too much contention", room)
 }
+
+// Headers of JetStream's atomic batch publish.
+const (
+	hdrBatchID     = "Nats-Batch-Id"
+	hdrBatchSeq    = "Nats-Batch-Sequence"
+	hdrBatchCommit = "Nats-Batch-Commit"
+)
+
+// batchAck is JetStream's answer to a batch's commit message.
+type batchAck struct {
+	Sequence uint64 `json:"seq"`
+	Count    uint64 `json:"count"`
+	Error    *struct {
+		Code        int                 `json:"code"`
+		ErrCode     jetstream.ErrorCode `json:"err_code"`
+		Description string              `json:"description"`
+	} `json:"error"`
+}
+
+// appendBatch stores batch as one atomic JetStream batch at consecutive
+// offsets, setting each pending event's position. It reports false when
+// JetStream refused the batch as a whole and nothing of it was stored.
+func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) (bool, error) {
+	for try := 0; try < maxAppendTries; try++ {
+		if !h.known {
+			if err := b.loadHead(ctx, room, h); err != nil {
+				return true, err
+			}
+		}
+		epoch := h.epoch
+		if h.offset == 0 && h.seq == 0 {
+			epoch = newEpoch()
+		}
+		id := newEpoch() + newEpoch()
+		var reply *nats.Msg
+		var err error
+		for i, p := range batch {
+			msg := &nats.Msg{Subject: roomSubject + room, Data: p.payload, Header: nats.Header{}}
+			msg.Header.Set(hdrEpoch, epoch)
+			msg.Header.Set(hdrOffset, strconv.FormatUint(h.offset+1+uint64(i), 10))
+			msg.Header.Set(jetstream.MsgIDHeader, p.msgID)
+			msg.Header.Set(hdrBatchID, id)
+			msg.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
+			if i == 0 {
+				msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(h.seq, 10))
+			}
+			if i < len(batch)-1 {
+				if err = b.nc.PublishMsg(msg); err != nil {
+					break
+				}
+				continue
+			}
+			msg.Header.Set(hdrBatchCommit, "1")
+			reply, err = b.nc.RequestMsgWithContext(ctx, msg)
+		}
+		if err != nil {
+			// Perhaps stored, perhaps not: the one-by-one path finds out
+			// (the ids make it safe).
+			h.known = false
+			return false, nil
+		}
+		var ack batchAck
+		if err := json.Unmarshal(reply.Data, &ack); err != nil {
+			h.known = false
+			return false, nil
+		}
+		if ack.Error != nil {
+			h.known = false
+			if ack.Error.ErrCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+				ack.Error.ErrCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant {
+				continue // another node appended: re-read and retry
+			}
+			if ack.Error.ErrCode == errCodeAtomicPublishDisabled {
+				b.noBatches.Store(true)
+				b.log.Warn("JetStream refuses atomic batches: appends go one by one", "stream", b.opts.Stream)
+			}
+			return false, nil
+		}
+		if ack.Count != uint64(len(batch)) || ack.Sequence < ack.Count {
+			h.known = false
+			return true, fmt.Errorf("append to %s: batch of %d acknowledged as %d", room, len(batch), ack.Count)
+		}
+		for i, p := range batch {
+			p.ev.Room, p.ev.Epoch, p.ev.Offset = room, epoch, h.offset+1+uint64(i)
+		}
+		b.batches.Add(1)
+		b.batched.Add(uint64(len(batch)))
+		h.epoch, h.offset, h.seq = epoch, h.offset+uint64(len(batch)), ack.Sequence
+		return true, nil
+	}
+	return true, fmt.Errorf("append to %s: too much contention", room)
+}
+
+// errCodeAtomicPublishDisabled is JetStream's error for a batch sent to a
+// stream that does not allow them (a server older than 2.12 ignores the
+// setting).
+const errCodeAtomicPublishDisabled jetstream.ErrorCode = 10174
 
 // loadHead reads the room's last stored event into h.
 func (b *Broker) loadHead(ctx context.Context, room string, h *roomHead) error {
@@ -121,4 +318,10 @@ func (b *Broker) get(ctx context.Context, room string, seq uint64) (protocol.Eve
 		return protocol.Event{}, fmt.Errorf("read %s seq %d: %w", room, seq, err)
 	}
 	return decode(room, m.Header, m.Data)
+}
+
+// GroupCommits reports how many atomic batches this broker stored and how
+// many events they held.
+func (b *Broker) GroupCommits() (batches, events uint64) {
+	return b.batches.Load(), b.batched.Load()
 }

@@ -7,6 +7,9 @@
 // stream sequence of the room's previous event (JetStream's
 // Nats-Expected-Last-Subject-Sequence), so two nodes appending to one room
 // at once cannot both take the same offset; the loser re-reads and retries.
+// Appends that arrive while one is in flight are stored together in one
+// atomic batch (group commit), so a busy room is not limited to one message
+// per JetStream round trip.
 package broker
 
 import (
@@ -17,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -91,16 +95,24 @@ type Broker struct {
 	rooms map[string]*roomHead // append state per room, created on first use
 
 	bans jetstream.KeyValue // who is banned from which room, until when
+
+	noBatches atomic.Bool   // the stream refused an atomic batch: append one by one
+	batches   atomic.Uint64 // atomic batches stored
+	batched   atomic.Uint64 // events stored in them
 }
 
-// roomHead is what this node knows of a room's last stored event. Its lock
-// serialises this node's appends to the room.
+// roomHead is what this node knows of a room's last stored event, and the
+// appends waiting to be stored after it. Only the room's writer (see
+// Append) reads or changes known, epoch, offset and seq.
 type roomHead struct {
-	mu     sync.Mutex
 	known  bool
 	epoch  string
 	offset uint64
 	seq    uint64 // stream sequence of the room's last event
+
+	qmu     sync.Mutex
+	queue   []*pendingAppend
+	writing bool // a caller is the room's writer
 }
 
 var _ hub.Broker = (*Broker)(nil)
@@ -124,6 +136,9 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 		Replicas:          opts.Replicas,
 		Discard:           jetstream.DiscardOld,
 		AllowDirect:       false, // reads go to the leader: read-after-write
+		// Appends that queue up behind one room's writer are stored as one
+		// atomic batch (group commit; see Append).
+		AllowAtomicPublish: true,
 		RePublish: &jetstream.RePublish{
 			Source:      roomSubject + "*",
 			Destination: liveSubject + "{{wildcard(1)}}",
