@@ -20,89 +20,82 @@ const maxAppendTries = 16
 // JetStream together in one atomic batch (see Append).
 const MaxGroupCommit = 64
 
-// pendingAppend is one Append waiting for its room's writer.
+// pendingAppend is one append waiting for its room's writer.
 type pendingAppend struct {
 	msgID   string
 	payload []byte
 	ev      protocol.Event
-	done    chan appendResult // buffered: the writer never waits on it
-	lead    chan struct{}     // closed when this caller becomes the writer
-}
-
-type appendResult struct {
-	ev  protocol.Event
-	dup bool
-	err error
+	done    func(stored protocol.Event, duplicate bool, err error)
 }
 
 // Append stores ev in room at the room's next offset. See hub.Broker.
-//
-// Group commit: one caller at a time writes to a room (the room's writer);
-// appends that arrive meanwhile queue up, and the writer stores everything
-// queued in one JetStream atomic batch (consecutive offsets, one round
-// trip), so a room's throughput is not bounded by one round trip per
-// message. When the writer's own event is stored it hands the role to the
-// first caller still queued. No goroutine is started.
 func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Event) (protocol.Event, bool, error) {
-	ev.Room, ev.Epoch, ev.Offset = "", "", 0
-	payload, err := json.Marshal(&ev)
-	if err != nil {
-		return ev, false, err
+	type result struct {
+		ev  protocol.Event
+		dup bool
+		err error
 	}
-	p := &pendingAppend{msgID: msgID, payload: payload, ev: ev,
-		done: make(chan appendResult, 1), lead: make(chan struct{})}
-	h := b.head(room)
-	h.qmu.Lock()
-	h.queue = append(h.queue, p)
-	if !h.writing {
-		h.writing = true
-		close(p.lead)
-	}
-	h.qmu.Unlock()
-	// A caller waits for its result even past its ctx: its event is queued
-	// and will be stored (or fail) within the writers' timeouts, and the
-	// writer role may be handed to it.
-	for {
-		select {
-		case r := <-p.done:
-			return r.ev, r.dup, r.err
-		case <-p.lead:
-			p.lead = nil
-			b.write(room, h, p)
-		}
+	done := make(chan result, 1)
+	b.AppendAsync(room, msgID, ev, func(ev protocol.Event, dup bool, err error) { done <- result{ev, dup, err} })
+	select {
+	case r := <-done:
+		return r.ev, r.dup, r.err
+	case <-ctx.Done():
+		// Still queued: it will be stored, and a retry with the same id
+		// will be answered with it.
+		return ev, false, ctx.Err()
 	}
 }
 
-// write stores the room's queued appends, batch after batch, until mine
-// is stored; then it hands the writer role on, or ends it if none is queued.
-func (b *Broker) write(room string, h *roomHead, mine *pendingAppend) {
+// AppendAsync queues ev for room and returns at once; done is called, on
+// the room's writer goroutine, when it is stored or has failed. See
+// hub.Broker.
+//
+// Group commit: each room with appends queued has one writer goroutine,
+// which stores everything queued at once in one JetStream atomic batch
+// (consecutive offsets, one round trip), so a room's throughput is not
+// bounded by one round trip per message and one connection's messages keep
+// their order. The writer ends when the queue is empty; every JetStream
+// call it makes is bounded by Options.Timeout.
+func (b *Broker) AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error)) {
+	ev.Room, ev.Epoch, ev.Offset = "", "", 0
+	payload, err := json.Marshal(&ev)
+	if err != nil {
+		done(ev, false, err)
+		return
+	}
+	h := b.head(room)
+	h.qmu.Lock()
+	h.queue = append(h.queue, &pendingAppend{msgID: msgID, payload: payload, ev: ev, done: done})
+	start := !h.writing
+	h.writing = true
+	h.qmu.Unlock()
+	if start {
+		go b.write(room, h)
+	}
+}
+
+// write is a room's writer: it stores the queued appends, batch after
+// batch, until none is left.
+func (b *Broker) write(room string, h *roomHead) {
+	var batch []*pendingAppend
 	for {
 		h.qmu.Lock()
 		n := min(len(h.queue), MaxGroupCommit)
-		batch := make([]*pendingAppend, n)
-		copy(batch, h.queue)
+		if n == 0 {
+			h.writing = false
+			h.queue = nil // do not keep a burst's array on an idle room
+			h.qmu.Unlock()
+			return
+		}
+		batch = append(batch[:0], h.queue[:n]...)
 		h.queue = append(h.queue[:0], h.queue[n:]...)
 		h.qmu.Unlock()
 
 		ctx, cancel := context.WithTimeout(context.Background(), b.opts.Timeout)
 		b.commit(ctx, room, h, batch)
 		cancel()
-
-		h.qmu.Lock()
-		stored := false
-		for _, p := range batch {
-			stored = stored || p == mine
-		}
-		if stored {
-			if len(h.queue) > 0 {
-				close(h.queue[0].lead)
-			} else {
-				h.writing = false
-			}
-			h.qmu.Unlock()
-			return
-		}
-		h.qmu.Unlock()
+		clear(batch)
 	}
 }
 
@@ -112,7 +105,7 @@ func (b *Broker) commit(ctx context.Context, room string, h *roomHead, batch []*
 		done, err := b.appendBatch(ctx, room, h, batch)
 		if done {
 			for _, p := range batch {
-				p.done <- appendResult{ev: p.ev, err: err}
+				p.done(p.ev, false, err)
 			}
 			return
 		}
@@ -120,8 +113,7 @@ func (b *Broker) commit(ctx context.Context, room string, h *roomHead, batch []*
 		// server's batch limits): store one by one, which the ids make safe.
 	}
 	for _, p := range batch {
-		ev, dup, err := b.appendOne(ctx, room, h, p)
-		p.done <- appendResult{ev: ev, dup: dup, err: err}
+		p.done(b.appendOne(ctx, room, h, p))
 	}
 }
 

@@ -144,7 +144,16 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		}
 		ans = protocol.Event{Type: protocol.EvLeft, Ref: cmd.ID, Room: cmd.Room}
 	case protocol.CmdSend:
-		ans, perr = c.g.hub.Send(ctx, c, cmd)
+		// Stored in the background, in order: the next frame is read at once.
+		id := cmd.ID
+		c.g.hub.SendAsync(c, cmd, func(ack protocol.Event, perr *protocol.Error) {
+			if perr != nil {
+				c.reject(id, perr)
+				return
+			}
+			c.send(&ack)
+		})
+		return true
 	case protocol.CmdEdit:
 		ans, perr = c.g.hub.Edit(ctx, c, cmd)
 	case protocol.CmdDelete:

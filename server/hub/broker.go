@@ -15,6 +15,11 @@ type Broker interface {
 	// stored event with duplicate true. The returned event carries its Room,
 	// Epoch and Offset. Append returns only after the event is stored.
 	Append(ctx context.Context, room, msgID string, ev protocol.Event) (stored protocol.Event, duplicate bool, err error)
+	// AppendAsync is Append without waiting: done is called once ev is
+	// stored or has failed, on a goroutine of the broker's (done must not
+	// block). Appends to one room from one caller are stored in the order
+	// they were made.
+	AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error))
 	// Position returns the room's epoch and the first and last stored
 	// offsets (zero when the room has no history).
 	Position(ctx context.Context, room string) (Position, error)

@@ -261,6 +261,18 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text})
 }
 
+// SendAsync is Send without waiting for the store: reply gets the ack or
+// the error, on a goroutine of the broker's (reply must not block). One
+// connection's messages to a room are stored in the order it sent them, so
+// a connection may keep sending while earlier messages are being stored.
+func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event, *protocol.Error)) {
+	if !h.isIn(c, cmd.Room) {
+		reply(protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room))
+		return
+	}
+	h.storeAsync(c, cmd, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}, reply)
+}
+
 // Edit stores a new text for c's own message cmd.Target, if it is within
 // the edit window.
 func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
@@ -304,18 +316,37 @@ func (h *Hub) ownMessage(ctx context.Context, c Conn, cmd protocol.Command, verb
 
 // store appends ev as c's event answering cmd and returns the ack.
 func (h *Hub) store(ctx context.Context, c Conn, cmd protocol.Command, ev protocol.Event) (protocol.Event, *protocol.Error) {
+	type result struct {
+		ack  protocol.Event
+		perr *protocol.Error
+	}
+	done := make(chan result, 1)
+	h.storeAsync(c, cmd, ev, func(ack protocol.Event, perr *protocol.Error) { done <- result{ack, perr} })
+	select {
+	case r := <-done:
+		return r.ack, r.perr
+	case <-ctx.Done():
+		return protocol.Event{}, h.unavailable("append", cmd.Room, ctx.Err())
+	}
+}
+
+// storeAsync appends ev as c's event answering cmd, and calls reply with
+// the ack (or the error) once it is stored, on the broker's goroutine.
+func (h *Hub) storeAsync(c Conn, cmd protocol.Command, ev protocol.Event, reply func(protocol.Event, *protocol.Error)) {
 	u := c.User()
 	ev.ID, ev.User, ev.Time = cmd.ID, &u, h.opts.Now().UnixMilli()
 	// The dedup key is scoped to the user, so nobody can suppress another
 	// person's event by reusing its id.
-	stored, _, err := h.broker.Append(ctx, cmd.Room, u.ID+":"+cmd.ID, ev)
-	if err != nil {
-		return protocol.Event{}, h.unavailable("append", cmd.Room, err)
-	}
-	return protocol.Event{
-		Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room, ID: cmd.ID,
-		Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time,
-	}, nil
+	h.broker.AppendAsync(cmd.Room, u.ID+":"+cmd.ID, ev, func(stored protocol.Event, _ bool, err error) {
+		if err != nil {
+			reply(protocol.Event{}, h.unavailable("append", cmd.Room, err))
+			return
+		}
+		reply(protocol.Event{
+			Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room, ID: cmd.ID,
+			Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time,
+		}, nil)
+	})
 }
 
 // Typing relays that c is typing in cmd.Room to everyone there, at most
