@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Validate checks that c is a well-formed command of its type: required fields
@@ -240,7 +238,7 @@ func NormalizeName(name string) (string, *Error) {
 	if !utf8.ValidString(name) {
 		return "", Errorf(CodeInvalidName, "nickname is not valid UTF-8")
 	}
-	n := norm.NFC.String(strings.TrimSpace(name))
+	n := nfc(strings.TrimSpace(name))
 	if n == "" {
 		return "", Errorf(CodeInvalidName, "nickname is empty")
 	}
@@ -258,7 +256,7 @@ func NormalizeName(name string) (string, *Error) {
 // NameKey is the key under which nicknames are compared for uniqueness:
 // the canonical form, case-folded.
 func NameKey(canonical string) string {
-	return norm.NFC.String(strings.ToLower(canonical))
+	return nfc(strings.ToLower(canonical))
 }
 
 // ValidateText checks a message text: valid UTF-8, not blank, at most
