@@ -110,8 +110,7 @@
     });
   }
   function label() {
-    launcher.setAttribute("aria-label", (open ? "Close " : "Open ") + title +
-      (unread ? " (" + unread + " unread)" : ""));
+    launcher.setAttribute("aria-label", title + (unread ? ", " + unread + " unread" : ""));
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
     badge.textContent = unread > 99 ? "99+" : String(unread);
     if (unread && !open) badge.removeAttribute("hidden"); else badge.setAttribute("hidden", "");
