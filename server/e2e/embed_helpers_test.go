@@ -117,7 +117,9 @@ func (tb *tab) frame(prefix string) *tab {
 	if !ok {
 		tb.t.Fatalf("%s: no iframe at %s", tb.name, prefix)
 	}
-	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(id))
+	// Detach at the end: closing the iframe's target would close the tab
+	// before its failure screenshot.
+	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
 	tb.t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		tb.t.Fatalf("%s: attach to the iframe: %v", tb.name, err)

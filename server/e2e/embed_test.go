@@ -211,3 +211,75 @@ func hasName(users []protocol.User, name string) bool {
 	}
 	return false
 }
+
+// data-target puts the widget inline in the site's element: no bubble, the
+// room always shown (nothing counts as unread), and setRoom moves it to
+// another room.
+func TestEmbedInline(t *testing.T) {
+	site := startHostSite(t)
+	n := startNode(t, server.Config{EmbedOrigins: []string{site.Origin}})
+	site.SetSnippet(`<div id="chat-box" style="height: 480px; max-width: 760px; margin: 24px auto"></div>` +
+		loaderSnippet(n.HTTP.URL, "help", `data-target="#chat-box"`))
+	bob := testnode.Dial(t, n.WS, "Bob")
+	joinGo(t, bob, "help")
+
+	alloc := browser(t)
+	host, _ := openTab(t, alloc, "visitor")
+	host.navigate(site.Origin + "/")
+	widget := host.frame(n.HTTP.URL + "/embed/help?origin=")
+	if got := evalPage[int](host, `document.querySelectorAll("#chat-box > [data-switchboard]").length`); got != 1 {
+		t.Fatalf("widgets in the target: %d, want 1", got)
+	}
+	if got := evalPage[int](host, `document.querySelector("#chat-box > [data-switchboard]").shadowRoot.querySelectorAll("button").length`); got != 0 {
+		t.Errorf("an inline widget has %d buttons of its own, want none", got)
+	}
+	if got := evalPage[float64](host, `document.querySelector("#chat-box > [data-switchboard]").shadowRoot.querySelector("iframe").getBoundingClientRect().height`); got != 480 {
+		t.Errorf("the widget is %v px high, want the target's 480", got)
+	}
+	widget.typeInto("textbox", "Nickname", "visitor")
+	widget.click("button", "Join")
+	widget.waitText("status", "Connection", "Connected")
+	sendGo(t, bob, "help", "Welcome to the help room")
+	widget.waitText("list", "Messages", "Welcome to the help room")
+	if got := evalPage[int](host, `Switchboard.unread()`); got != 0 {
+		t.Errorf("unread %d in an inline widget, want 0", got)
+	}
+	host.do("scroll to the widget", chromedp.ScrollIntoView("#chat-box"))
+	host.screenshot("widget-inline")
+
+	other := testnode.Dial(t, n.WS, "Olga")
+	joinGo(t, other, "billing")
+	evalPage[any](host, `Switchboard.setRoom("billing")`)
+	testnode.WaitEvent(t, other, 10*time.Second, "the visitor in billing", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvPresence && hasName(ev.Joined, "visitor")
+	})
+	widget.waitText("heading", "billing", "billing")
+	if got := evalPage[string](host, `(() => { try { Switchboard.setRoom("no such room!"); return "accepted"; } catch (e) { return "refused"; } })()`); got != "refused" {
+		t.Errorf("an invalid room name was %s", got)
+	}
+}
+
+// On a phone the open panel covers the screen, and its close button
+// brings the bubble back.
+func TestEmbedPhone(t *testing.T) {
+	site := startHostSite(t)
+	n := startNode(t, server.Config{EmbedOrigins: []string{site.Origin}})
+	site.SetSnippet(loaderSnippet(n.HTTP.URL, "support", `data-title="Acme support" data-position="bottom-left"`))
+
+	alloc := browser(t)
+	host, _ := openTab(t, alloc, "visitor")
+	host.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	host.navigate(site.Origin + "/")
+	launcher := widgetJS + `.querySelector(".sb-launcher").getBoundingClientRect()`
+	waitEval(host, launcher+`.left`, 20.0)
+	host.click("button", "Acme support")
+	panel := widgetJS + `.querySelector(".sb-panel").getBoundingClientRect()`
+	waitEval(host, `[`+panel+`.left, `+panel+`.top, `+panel+`.width, `+panel+`.height].join(" ")`, "0 0 375 812")
+	waitEval(host, `getComputedStyle(`+widgetJS+`.querySelector(".sb-launcher")).display`, "none")
+	widget := host.frame(n.HTTP.URL + "/embed/support?origin=")
+	widget.find("textbox", "Nickname")
+	waitEval(host, `getComputedStyle(`+widgetJS+`.querySelector(".sb-panel")).opacity`, "1")
+	host.screenshot("widget-phone")
+	host.click("button", "Close Acme support")
+	waitEval(host, `getComputedStyle(`+widgetJS+`.querySelector(".sb-launcher")).display`, "flex")
+}

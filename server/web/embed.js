@@ -53,7 +53,7 @@
     "*{box-sizing:border-box}" +
     "iframe{display:block;width:100%;height:100%;border:0;background:#fff;color-scheme:normal}";
   if (inline) {
-    css += ":host{display:block;width:100%;height:100%;min-height:360px}";
+    css += ":host{display:block;width:100%;height:100%;min-height:360px}div{height:100%}";
   } else {
     var side = left ? "left" : "right", a = accent || "#4f46e5";
     css += ".sb-launcher{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;width:56px;height:56px;" +
