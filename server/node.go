@@ -82,6 +82,13 @@ type Config struct {
 	RotateSessionKey bool
 	// PrivateRooms are patterns of rooms only tokens naming them may enter.
 	PrivateRooms []string
+	// EmbedOrigins are the exact origins (scheme://host[:port]) whose pages
+	// may frame the embed page /embed/{room} (embed.js). Empty: no site may.
+	EmbedOrigins []string
+	// BasePath serves the whole HTTP surface under a path prefix ("/chat":
+	// pages, app.wasm, /ws, the API), as a Go program mounting the node's
+	// Handler at "/chat/" of its own mux needs. Default: the root.
+	BasePath string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -119,11 +126,15 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, errors.New("server: DataDir is required")
 	}
 	n = &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.Node)}
+	started := n // a failed New returns a nil n: stop what it started
 	defer func() {
 		if err != nil {
-			n.close()
+			started.close()
 		}
 	}()
+	if err := n.checkEmbed(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
@@ -154,7 +165,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	boot := cfg.Node
 	if cfg.WebDir != "" {
-		n.web, err = web.New(web.Options{Dir: cfg.WebDir, Logger: n.log})
+		n.web, err = web.New(web.Options{
+			Dir: n.cfg.WebDir, BasePath: n.cfg.BasePath, EmbedOrigins: n.cfg.EmbedOrigins, Logger: n.log,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +200,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n.handler = n.routes()
+	n.handler = mount(n.cfg.BasePath, n.routes())
 	return n, nil
 }
 

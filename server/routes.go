@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/switchboard-rt/switchboard/server/web"
 )
 
 // routes returns the node's HTTP surface: every route is listed here, each
@@ -15,6 +17,8 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
 	if n.web != nil {
 		mux.Handle("GET /web/", n.web.Static())
+		mux.Handle("GET /embed.js", web.EmbedScript())
+		mux.Handle("GET /embed/{room}", n.embedPage(n.web.Pages()))
 		mux.Handle("/", n.web.Pages()) // "/", "/r/{room}" and go-app's own files
 	}
 	return securityHeaders(mux)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/switchboard-rt/switchboard/wasmclient/ui"
 )
@@ -23,6 +24,12 @@ import (
 type Options struct {
 	// Dir holds app.wasm and the static files served under /web/. Required.
 	Dir string
+	// BasePath is the path prefix the app is served under ("/chat"; see
+	// server.Config.BasePath). Default: the root.
+	BasePath string
+	// EmbedOrigins are the exact origins allowed to embed the app: the
+	// embed page talks to its parent only if the parent is one of them.
+	EmbedOrigins []string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -56,9 +63,8 @@ func New(opts Options) (*Web, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	ui.Routes()
-	h := ui.Handler()
-	h.Version = version
+	registerRoutes()
+	h := handler(opts.BasePath, version, opts.EmbedOrigins)
 	h.WasmContentLength = strconv.FormatInt(wasm.size, 10)
 	return &Web{
 		dir:     opts.Dir,
@@ -91,6 +97,12 @@ func (w *Web) Static() http.Handler {
 		w.static.ServeHTTP(rw, r)
 	})
 }
+
+// routesOnce registers the app's routes with go-app once per process:
+// go-app keeps them globally and appends pattern routes on every call.
+var routesOnce sync.Once
+
+func registerRoutes() { routesOnce.Do(ui.Routes) }
 
 // buildVersion hashes app.wasm's hash with every other static file, so a
 // CSS-only change is a new version too.

@@ -37,7 +37,7 @@ func (h *home) OnMount(ctx app.Context) {
 	h.name = loadIdentity(ctx.LocalStorage()).Name
 	ctx.Handle(actionJoin, func(ctx app.Context, a app.Action) {
 		if req, ok := a.Value.(joinRequest); ok {
-			ctx.Navigate(roomPrefix + req.Room)
+			ctx.Navigate(pagePath(roomPrefix + req.Room))
 		}
 	})
 	wctx, cancel := context.WithCancel(context.Background())
@@ -75,7 +75,7 @@ func watchRooms(ctx context.Context, report func([]protocol.RoomInfo)) {
 
 func watchRoomsOnce(ctx context.Context, report func([]protocol.RoomInfo)) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	conn, err := client.Dial(dctx, wsPath, client.Options{})
+	conn, err := client.Dial(dctx, serverURL(), client.Options{})
 	cancel()
 	if err != nil {
 		return
@@ -102,7 +102,7 @@ func (h *home) onOpenRoom(room string) app.EventHandler {
 		if name, err := protocol.NormalizeName(inputValue(idNickname)); err == nil {
 			storeIdentity(ctx.LocalStorage(), loadIdentity(ctx.LocalStorage()).withName(name))
 		}
-		ctx.Navigate(roomPrefix + room)
+		ctx.Navigate(pagePath(roomPrefix + room))
 	}
 }
 

@@ -11,6 +11,9 @@ const (
 	// protocol.ValidateRoom.
 	roomPattern = `^/r/[A-Za-z0-9_-]{1,64}$`
 	roomPrefix  = "/r/"
+	// embedPattern matches the compact room page the embed loader frames.
+	embedPattern = `^/embed/[A-Za-z0-9_-]{1,64}$`
+	embedPrefix  = "/embed/"
 	// wsPath is the server's WebSocket endpoint, relative to the page.
 	wsPath = "/ws"
 )

@@ -190,6 +190,8 @@ func (c *roomPage) renderRemoved() app.UI {
 		Role("alert").
 		Body(
 			app.P().Class("sb-removed-text").Text(c.removed),
-			app.A().Class("sb-button sb-button-small").Href(pathHome).Text("Back to rooms"),
+			app.If(!c.embedded, func() app.UI {
+				return app.A().Class("sb-button sb-button-small").Href(pagePath(pathHome)).Text("Back to rooms")
+			}),
 		)
 }

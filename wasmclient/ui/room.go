@@ -82,6 +82,12 @@ type roomPage struct {
 	// inserts after the cancelled keydown is dropped too.
 	swallowBreak bool
 
+	// embedded makes this the compact embed page (/embed/{room}), framed
+	// by the loader script on another site; embed is its bridge to the
+	// loader, set in OnMount.
+	embedded bool
+	embed    *embedBridge
+
 	sess    *client.Session
 	sctx    context.Context
 	cancel  context.CancelFunc
@@ -115,7 +121,8 @@ func (c *roomPage) OnMount(ctx app.Context) {
 		listen(ctx, win, "offline", func(app.Context) { c.browserOffline = true }),
 		listen(ctx, win.Get("document"), "visibilitychange", func(ctx app.Context) {
 			visible := tabVisible()
-			c.model.setHidden(!visible)
+			c.model.setHidden(c.hiddenNow())
+			c.postUnread()
 			if visible {
 				c.retryNow()
 			}
@@ -145,6 +152,13 @@ func (c *roomPage) OnMount(ctx app.Context) {
 
 	c.id = loadIdentity(ctx.LocalStorage())
 	c.token = loadToken()
+	if c.embedded {
+		// The embedding site signs its people in through the loader.
+		c.token = ""
+		if !c.mountEmbed(ctx) {
+			return
+		}
+	}
 	if c.id.Name == "" && c.token == "" {
 		c.needName = true
 		return
@@ -211,7 +225,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 		})
 	}
 	s = client.NewSession(client.SessionOptions{
-		URLs:    []string{wsPath},
+		URLs:    []string{serverURL()},
 		Name:    name,
 		Session: session,
 		Token:   c.token,
@@ -335,7 +349,9 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	switch ev.Type {
 	case protocol.EvJoined:
 		c.model.applyJoined(ev)
-		focus := c.focusOnJoin
+		// An embed page takes the focus only in an open panel: never
+		// from the embedding page behind a closed one.
+		focus := c.focusOnJoin && (c.embed == nil || c.embed.open)
 		c.focusOnJoin = false
 		ctx.Defer(func(app.Context) {
 			scrollToBottom(idScroll)
@@ -351,6 +367,7 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 			ctx.Defer(func(app.Context) { scrollToBottom(idScroll) })
 		}
 		c.updateTitle(ctx)
+		c.postLive(ev)
 	case protocol.EvPresence:
 		stick := nearBottom(idScroll)
 		c.model.applyPresence(ev)
@@ -679,11 +696,15 @@ func (c *roomPage) loadOlder(ctx app.Context) {
 	})
 }
 
-// roomFromPath returns the room of a room page path, or "" if it has none.
+// roomFromPath returns the room of a room page path ("/r/{room}", or an
+// embed page "/embed/{room}"; under the root prefix in the browser), or ""
+// if it has none.
 func roomFromPath(path string) string {
-	room := strings.TrimPrefix(path, roomPrefix)
-	if room == path || protocol.ValidateRoom(room) != nil {
-		return ""
+	path = appPath(path)
+	for _, prefix := range []string{roomPrefix, embedPrefix} {
+		if room, ok := strings.CutPrefix(path, prefix); ok && protocol.ValidateRoom(room) == nil {
+			return room
+		}
 	}
-	return room
+	return ""
 }

@@ -21,8 +21,12 @@ func (c *roomPage) Render() app.UI {
 	if c.needName {
 		return c.renderNameForm()
 	}
+	class := "sb-app sb-room"
+	if c.embedded {
+		class += " sb-embed"
+	}
 	return app.Div().
-		Class("sb-app sb-room").
+		Class(class).
 		Body(
 			c.renderTopbar(),
 			c.renderBanner(),
@@ -47,9 +51,14 @@ func (c *roomPage) Render() app.UI {
 
 // renderNameForm asks for a nickname before entering the room.
 func (c *roomPage) renderNameForm() app.UI {
-	return landing("Join #"+c.room, "Choose a nickname to enter the room.",
-		&joinForm{Name: c.nameHint, Room: c.room, Error: c.nameErr, Suggestion: c.suggestion},
-		app.P().Class("sb-footnote").Body(app.A().Href(pathHome).Text("Back to Switchboard")),
+	form := &joinForm{Name: c.nameHint, Room: c.room, Error: c.nameErr, Suggestion: c.suggestion}
+	if c.embedded {
+		// Framed on another site: no way out to Switchboard's pages.
+		return app.Div().Class("sb-embed-landing").Body(
+			landing("Join #"+c.room, "Choose a nickname to chat.", form))
+	}
+	return landing("Join #"+c.room, "Choose a nickname to enter the room.", form,
+		app.P().Class("sb-footnote").Body(app.A().Href(pagePath(pathHome)).Text("Back to Switchboard")),
 	)
 }
 
@@ -58,14 +67,7 @@ func (c *roomPage) renderTopbar() app.UI {
 	return app.Header().
 		Class("sb-topbar").
 		Body(
-			app.A().
-				Class("sb-brand").
-				Href(pathHome).
-				Title("All rooms").
-				Body(
-					brandMark("sb-brand-logo"),
-					app.Span().Class("sb-brand-name").Text("Switchboard"),
-				),
+			app.If(!c.embedded, c.renderBrand),
 			app.H1().
 				Class("sb-room-name").
 				Body(
@@ -93,6 +95,18 @@ func (c *roomPage) renderTopbar() app.UI {
 							Text("Retry now")
 					}),
 				),
+		)
+}
+
+// renderBrand is the logo and name, a link to the home page.
+func (c *roomPage) renderBrand() app.UI {
+	return app.A().
+		Class("sb-brand").
+		Href(pagePath(pathHome)).
+		Title("All rooms").
+		Body(
+			brandMark("sb-brand-logo"),
+			app.Span().Class("sb-brand-name").Text("Switchboard"),
 		)
 }
 

@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return export(ctx, args, getenv, stdout, stderr)
 	case "precompress":
 		return precompress(args, stderr)
 	case "bench":
@@ -47,6 +49,7 @@ const usage = `usage: switchboard [command] [flags]
 
 commands:
   serve         run a server (the default); see "switchboard serve -h"
+  export        write the web app as static files talking to a server; see "switchboard export -h"
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
   bench         load-test a server against the bare baseline (used by make bench)
   help          show this text

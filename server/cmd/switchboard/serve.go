@@ -25,7 +25,7 @@ type serveFlags struct {
 	private                                 listFlag
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
-	origins                                 listFlag
+	origins, embedOrigins                   listFlag
 	cfg                                     server.Config
 }
 
@@ -52,6 +52,8 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.PongTimeout, "pong-timeout", 10*time.Second, "how long a pong may take before the connection is closed (4001)")
 	fs.Int64Var(&c.MaxFrameBytes, "max-frame-bytes", protocol.MaxFrameBytes, "largest frame a client may send (larger: close 1009)")
 	fs.Var(&f.origins, "allowed-origins", "browser origins (scheme://host[:port], exact) allowed to connect besides the server's own, comma-separated")
+	fs.Var(&f.embedOrigins, "embed-origins", "origins (scheme://host[:port], exact) whose pages may embed the chat with embed.js, comma-separated (default: none)")
+	fs.StringVar(&c.BasePath, "base-path", "", "serve everything under this path prefix, e.g. /chat behind a proxy (default: the root)")
 	fs.IntVar(&c.MaxConns, "max-conns", 10000, "connections the server holds (more: close 1013)")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 50, "connections one address may hold (more: close 1013)")
 	fs.IntVar(&c.MaxConnsPerUser, "max-conns-per-user", 10, "connections one person may hold (more: close 1013)")
@@ -90,6 +92,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg := f.cfg
 	cfg.Logger = log
 	cfg.AllowedOrigins = f.origins
+	cfg.EmbedOrigins = f.embedOrigins
 	cfg.PrivateRooms = f.private
 	cfg.Tokens.HS256Secret = []byte(f.jwtSecret)
 	if f.jwtKeys != "" {

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/switchboard-rt/switchboard/wasmclient/ui"
+)
+
+// CleanBasePath returns p as a path prefix: "" for the root, otherwise
+// "/a/b" with one leading slash and no trailing one.
+func CleanBasePath(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return ""
+	}
+	return "/" + p
+}
+
+// handler returns go-app's handler for the pages served under basePath:
+// every path it renders (page links, scripts, styles, icons, the manifest,
+// app.wasm, the service worker) gets the prefix, and the browser app learns
+// it as GOAPP_ROOT_PREFIX.
+func handler(basePath, version string, embedOrigins []string) *app.Handler {
+	h := ui.Handler()
+	h.Version = version
+	h.Resources = prefixResolver(CleanBasePath(basePath))
+	h.Env = map[string]string{}
+	if len(embedOrigins) > 0 {
+		h.Env[ui.EnvEmbedOrigins] = strings.Join(embedOrigins, ",")
+	}
+	return h
+}
+
+// prefixResolver puts the base path in front of every local path. Unlike
+// app.PrefixedLocation it is not an http.Handler: /web/ files are served by
+// Web.Static, never by go-app. "/" resolves to "prefix/", so the browser
+// app strips the whole prefix from a page's path to find its route.
+type prefixResolver string
+
+func (p prefixResolver) Resolve(location string) string {
+	switch {
+	case strings.HasPrefix(location, "https://"), strings.HasPrefix(location, "http://"):
+		return location
+	case location == "" || location == "/":
+		return string(p) + "/"
+	case strings.HasPrefix(location, "/"):
+		return string(p) + location
+	case location == "web" || strings.HasPrefix(location, "web/"):
+		return string(p) + "/" + location
+	}
+	return location
+}
