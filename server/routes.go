@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/switchboard-rt/switchboard/shared/adminapi"
 )
 
 // routes returns the node's HTTP surface: every route is listed here, each
@@ -13,6 +15,14 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /ws", n.gateway)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
+	if !n.cfg.PrivateMetrics {
+		mux.Handle("GET /metrics", n.MetricsHandler())
+	}
+	mux.Handle("GET "+adminapi.PathStats, n.admin.Stats())
+	mux.Handle("GET "+adminapi.PathRooms+"{room}", n.admin.Room())
+	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixNote, n.admin.Action(adminapi.SuffixNote))
+	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixKick, n.admin.Action(adminapi.SuffixKick))
+	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixShut, n.admin.Action(adminapi.SuffixShut))
 	if n.web != nil {
 		mux.Handle("GET /web/", n.web.Static())
 		mux.Handle("/", n.web.Pages()) // "/", "/r/{room}" and go-app's own files

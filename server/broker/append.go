@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -41,6 +42,7 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 		msg := &nats.Msg{Subject: roomSubject + room, Data: payload, Header: nats.Header{}}
 		msg.Header.Set(hdrEpoch, epoch)
 		msg.Header.Set(hdrOffset, strconv.FormatUint(offset, 10))
+		start := time.Now()
 		ack, err := b.js.PublishMsg(ctx, msg,
 			jetstream.WithMsgID(msgID),
 			jetstream.WithExpectLastSequencePerSubject(h.seq))
@@ -58,6 +60,8 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 			return stored, true, err
 		}
 		h.epoch, h.offset, h.seq = epoch, offset, ack.Sequence
+		b.opts.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
+		b.opts.Metrics.MessagesStored.Inc()
 		ev.Room, ev.Epoch, ev.Offset = room, epoch, offset
 		return ev, false, nil
 	}
