@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/identity"
@@ -81,7 +82,7 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 		cfg.PrivateMetrics = true
 		if p := addrProblem(f.adminAddr); p != "" {
 			bad("admin-addr", "%s", p)
-		} else if f.adminAddr == f.addr {
+		} else if f.adminAddr == f.addr && !strings.HasSuffix(f.addr, ":0") {
 			bad("admin-addr", "must differ from --addr (it is the private listener)")
 		}
 	}
