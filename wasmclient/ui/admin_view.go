@@ -78,6 +78,11 @@ func (p *adminPage) renderDashboard() app.UI {
 	if msg == "" && !m.loaded {
 		msg = "Reading the stats…"
 	}
+	// Every chart ends at the latest answer, the same moment for all.
+	now := time.UnixMilli(m.stats.Time)
+	if !m.loaded {
+		now = time.Now()
+	}
 	return app.Div().Class("sb-admin-grid").Body(
 		app.P().ID(idAdminStatus).Class("sb-admin-alert").Role("status").Aria("live", "polite").Text(msg),
 		app.Section().Class("sb-admin-tiles").Aria("label", "Overview").Body(
@@ -87,9 +92,9 @@ func (p *adminPage) renderDashboard() app.UI {
 			statTile("Nodes", len(m.stats.Nodes)),
 		),
 		app.Section().Class("sb-admin-charts").Aria("label", "Charts").Body(
-			&LineChart{Label: "Connections", Window: adminWindow, Series: m.connSeries()},
-			&LineChart{Label: "Messages per second", Window: adminWindow, Series: m.rateSeries()},
-			&LineChart{Label: "Delivery latency", Window: adminWindow, Series: m.latencySeries()},
+			&LineChart{Label: "Connections", Window: adminWindow, Now: now, Series: m.connSeries()},
+			&LineChart{Label: "Messages per second", Window: adminWindow, Now: now, Series: m.rateSeries()},
+			&LineChart{Label: "Delivery latency", Window: adminWindow, Now: now, Series: m.latencySeries()},
 		),
 		p.renderNodes(),
 		p.renderRooms(),
