@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -315,4 +317,40 @@ func TestReadyzFollowsNATSAndDraining(t *testing.T) {
 	}
 	stuck.CloseNow()
 	<-done
+}
+
+// Every switchboard_* metric the Grafana dashboard in docs/ queries exists.
+func TestGrafanaDashboardMatchesMetrics(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("the dashboard is not JSON: %v", err)
+	}
+	n := testnode.Start(t, server.Config{})
+	m := scrape(t, n.HTTP.URL+"/metrics")
+	name := regexp.MustCompile(`\b(?:switchboard|go|process)_[a-z_]+`)
+	used := 0
+	for _, p := range dash.Panels {
+		for _, target := range p.Targets {
+			for _, metricName := range name.FindAllString(target.Expr, -1) {
+				used++
+				family := strings.TrimSuffix(metricName, "_bucket")
+				if m[family] == nil {
+					t.Errorf("panel %q queries %s, which /metrics does not have", p.Title, metricName)
+				}
+			}
+		}
+	}
+	if used < 20 {
+		t.Errorf("the dashboard queries only %d metrics", used)
+	}
 }
