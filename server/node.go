@@ -15,13 +15,16 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/switchboard-rt/switchboard/server/admin"
 	"github.com/switchboard-rt/switchboard/server/broker"
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
+	"github.com/switchboard-rt/switchboard/server/metrics"
 	"github.com/switchboard-rt/switchboard/server/natsd"
 	"github.com/switchboard-rt/switchboard/server/web"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -89,6 +92,12 @@ type Config struct {
 	// pages, app.wasm, /ws, the API), as a Go program mounting the node's
 	// Handler at "/chat/" of its own mux needs. Default: the root.
 	BasePath string
+	// AdminToken, if set, lets its holder use the admin dashboard and its
+	// API (besides site JWTs with role admin). At least 16 bytes.
+	AdminToken string
+	// PrivateMetrics leaves /metrics off the public routes: the command
+	// serves AdminHandler (metrics and pprof) on a listener of its own.
+	PrivateMetrics bool
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -104,6 +113,11 @@ type Node struct {
 	gateway *gateway.Gateway
 	web     *web.Web
 	handler http.Handler
+	metrics *metrics.Metrics
+	admin   *admin.API
+
+	// draining is set when Shutdown starts: /readyz answers 503 from then on.
+	draining atomic.Bool
 
 	stopHub context.CancelFunc
 	hubDone sync.WaitGroup
@@ -122,10 +136,10 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		rand.Read(b[:])
 		cfg.Node = "n" + hex.EncodeToString(b[:])
 	}
-	if cfg.DataDir == "" {
-		return nil, errors.New("server: DataDir is required")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	n = &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.Node)}
+	n = &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.Node), metrics: metrics.New(true)}
 	started := n // a failed New returns a nil n: stop what it started
 	defer func() {
 		if err != nil {
@@ -141,10 +155,25 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.connectNATS(); err != nil {
 		return nil, err
 	}
+	n.metrics.AddFunc("nats_connected", "1 while the node's NATS connection is up.", func() float64 {
+		if n.nc.IsConnected() {
+			return 1
+		}
+		return 0
+	})
+	n.metrics.AddFunc("nats_reconnects", "Times the node's NATS connection was re-established.", func() float64 {
+		return float64(n.nc.Stats().Reconnects)
+	})
+	n.metrics.AddFunc("draining", "1 while the node is shutting down.", func() float64 {
+		if n.draining.Load() {
+			return 1
+		}
+		return 0
+	})
 	n.broker, err = broker.New(ctx, n.nc, broker.Options{
 		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge,
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
-		Logger: n.log,
+		Logger: n.log, Metrics: n.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -177,6 +206,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
+		Metrics: n.metrics,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
@@ -195,7 +225,15 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, MaxConnsPerUser: cfg.MaxConnsPerUser,
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
 		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute,
-		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log,
+		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.admin, err = admin.New(admin.Options{
+		Node: cfg.Node, Hub: n.hub, Bus: n.broker, Metrics: n.metrics,
+		Tokens: tokens, Token: cfg.AdminToken, Logger: n.log,
+		Status: func() (bool, bool) { return n.nc.IsConnected(), n.draining.Load() },
 	})
 	if err != nil {
 		return nil, err
@@ -249,9 +287,16 @@ func (n *Node) connectNATS() error {
 // Handler is the node's whole HTTP surface.
 func (n *Node) Handler() http.Handler { return n.handler }
 
-// Ready reports whether the node can serve: NATS connected, JetStream
-// answering.
-func (n *Node) Ready(ctx context.Context) error { return n.broker.Ready(ctx) }
+// Ready reports whether the node can serve: not shutting down, NATS
+// connected, JetStream answering.
+func (n *Node) Ready(ctx context.Context) error {
+	if n.draining.Load() {
+		return errDraining
+	}
+	return n.broker.Ready(ctx)
+}
+
+var errDraining = errors.New("the node is shutting down")
 
 // Connections returns the number of open protocol connections.
 func (n *Node) Connections() int { return n.gateway.Count() }
@@ -260,6 +305,7 @@ func (n *Node) Connections() int { return n.gateway.Count() }
 // protocol.CloseRestart), waits for them until ctx ends, then stops the hub
 // and NATS.
 func (n *Node) Shutdown(ctx context.Context, code protocol.CloseCode) error {
+	n.draining.Store(true)
 	err := n.gateway.Shutdown(ctx, code)
 	n.close()
 	return err
@@ -269,6 +315,7 @@ func (n *Node) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 // (no presence goodbyes reach the other nodes), then every client
 // connection without a close frame. For failure tests.
 func (n *Node) Abort() {
+	n.draining.Store(true)
 	n.nc.Close()
 	n.gateway.Abort()
 	n.close()
@@ -277,6 +324,9 @@ func (n *Node) Abort() {
 // close stops whatever New started, in reverse order.
 func (n *Node) close() {
 	n.closeOnce.Do(func() {
+		if n.admin != nil {
+			n.admin.Close()
+		}
 		if n.stopHub != nil {
 			n.stopHub()
 			n.hubDone.Wait()

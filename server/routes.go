@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server/web"
+	"github.com/switchboard-rt/switchboard/shared/adminapi"
 )
 
 // routes returns the node's HTTP surface: every route is listed here, each
@@ -15,6 +16,14 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /ws", n.gateway)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
+	if !n.cfg.PrivateMetrics {
+		mux.Handle("GET /metrics", n.MetricsHandler())
+	}
+	mux.Handle("GET "+adminapi.PathStats, n.admin.Stats())
+	mux.Handle("GET "+adminapi.PathRooms+"{room}", n.admin.Room())
+	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixNote, n.admin.Action(adminapi.SuffixNote))
+	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixKick, n.admin.Action(adminapi.SuffixKick))
+	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixShut, n.admin.Action(adminapi.SuffixShut))
 	if n.web != nil {
 		mux.Handle("GET /web/", n.web.Static())
 		mux.Handle("GET /embed.js", web.EmbedScript())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -133,6 +134,7 @@ func (b *Broker) appendOne(ctx context.Context, room string, h *roomHead, p *pen
 		msg := &nats.Msg{Subject: roomSubject + room, Data: p.payload, Header: nats.Header{}}
 		msg.Header.Set(hdrEpoch, epoch)
 		msg.Header.Set(hdrOffset, strconv.FormatUint(offset, 10))
+		start := time.Now()
 		ack, err := b.js.PublishMsg(ctx, msg,
 			jetstream.WithMsgID(p.msgID),
 			jetstream.WithExpectLastSequencePerSubject(h.seq))
@@ -150,6 +152,8 @@ func (b *Broker) appendOne(ctx context.Context, room string, h *roomHead, p *pen
 			return stored, true, err
 		}
 		h.epoch, h.offset, h.seq = epoch, offset, ack.Sequence
+		b.opts.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
+		b.opts.Metrics.MessagesStored.Inc()
 		ev.Room, ev.Epoch, ev.Offset = room, epoch, offset
 		return ev, false, nil
 	}
@@ -189,6 +193,7 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 			epoch = newEpoch()
 		}
 		id := newEpoch() + newEpoch()
+		start := time.Now()
 		var reply *nats.Msg
 		var err error
 		for i, p := range batch {
@@ -242,6 +247,11 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 		}
 		b.batches.Add(1)
 		b.batched.Add(uint64(len(batch)))
+		took := time.Since(start).Seconds()
+		for range batch {
+			b.opts.Metrics.StoreSeconds.Observe(took)
+		}
+		b.opts.Metrics.MessagesStored.Add(float64(len(batch)))
 		h.epoch, h.offset, h.seq = epoch, h.offset+uint64(len(batch)), ack.Sequence
 		return true, nil
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/switchboard-rt/switchboard/server/hub"
+	"github.com/switchboard-rt/switchboard/server/metrics"
 )
 
 // Subjects and headers of the stored and live events.
@@ -57,9 +58,15 @@ type Options struct {
 	Timeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics receives store counts and latencies. Default: collectors
+	// registered nowhere.
+	Metrics *metrics.Metrics
 }
 
 func (o *Options) setDefaults() {
+	if o.Metrics == nil {
+		o.Metrics = metrics.New(false)
+	}
 	if o.Stream == "" {
 		o.Stream = "SWITCHBOARD_ROOMS"
 	}

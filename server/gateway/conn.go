@@ -98,6 +98,7 @@ func (c *conn) Deliver(frame []byte) bool {
 	if c.mailbox.push(frame) {
 		return true
 	}
+	c.g.opts.Metrics.QueueDrops.Inc()
 	c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
 	c.writeCancel() // the writer may be stuck on the peer's full socket
 	return false
@@ -140,6 +141,14 @@ func (c *conn) serve() {
 	c.readCancel()
 	c.writeCancel()
 	c.ws.CloseNow()
+	code := c.closeCode
+	if code == 0 {
+		code = protocol.CloseNormal
+	}
+	c.g.opts.Metrics.Closed(code)
+	if code == protocol.CloseSlowConsumer {
+		c.g.opts.Metrics.SlowDisconnects.Inc()
+	}
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
 		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(start).Round(time.Millisecond))
 }

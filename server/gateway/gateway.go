@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
+	"github.com/switchboard-rt/switchboard/server/metrics"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -73,9 +74,15 @@ type Options struct {
 	Node string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics receives connection, byte, queue and rate-limit counts.
+	// Default: collectors registered nowhere.
+	Metrics *metrics.Metrics
 }
 
 func (o *Options) setDefaults() {
+	if o.Metrics == nil {
+		o.Metrics = metrics.New(false)
+	}
 	if o.MaxFrameBytes <= 0 || o.MaxFrameBytes > protocol.MaxFrameBytes {
 		o.MaxFrameBytes = protocol.MaxFrameBytes
 	}
@@ -173,6 +180,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := remoteIP(r)
 	if !g.admit.handshake(ip, time.Now()) {
+		g.opts.Metrics.RateLimitedHandshakes.Inc()
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "too many handshakes; slow down", http.StatusTooManyRequests)
 		return
@@ -206,11 +214,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(g, ws, r.RemoteAddr)
+	g.opts.Metrics.ConnectionsOpened.Inc()
+	g.log.Info("connection opened", "conn", c.id, "remote", c.remote)
 	if why := g.admit.open(ip); why != "" {
 		c.closeWith(protocol.CloseTryAgainLater, why)
 		c.workers.Go(c.writeLoop)
 		c.workers.Wait()
 		c.ws.CloseNow()
+		g.opts.Metrics.Closed(protocol.CloseTryAgainLater)
+		g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
+			"code", int(protocol.CloseTryAgainLater), "reason", why, "duration", "0s")
 		return
 	}
 	defer g.admit.close(ip)
@@ -271,8 +284,10 @@ func (g *Gateway) track(c *conn, add bool) {
 	defer g.mu.Unlock()
 	if add {
 		g.conns[c] = struct{}{}
+		g.opts.Metrics.Connections.Inc()
 	} else {
 		delete(g.conns, c)
+		g.opts.Metrics.Connections.Dec()
 	}
 }
 

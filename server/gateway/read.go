@@ -78,6 +78,7 @@ func (c *conn) read() (websocket.MessageType, []byte, error) {
 	if err != nil {
 		return typ, nil, err
 	}
+	c.g.opts.Metrics.BytesIn.Add(float64(len(data)))
 	if int64(len(data)) > c.g.opts.MaxFrameBytes {
 		return typ, nil, errTooBig
 	}
@@ -286,10 +287,13 @@ func (c *conn) limit(cmd protocol.Command) *protocol.Error {
 	switch cmd.Type {
 	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete:
 		if !c.messages.Allow() {
+			c.g.opts.Metrics.RateLimitedMessages.Inc()
 			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)
 		}
+		c.g.opts.Metrics.MessagesReceived.Inc()
 	case protocol.CmdJoin:
 		if !c.joins.Allow() {
+			c.g.opts.Metrics.RateLimitedJoins.Inc()
 			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %d joins per minute", c.g.opts.JoinsPerMinute)
 		}
 	}

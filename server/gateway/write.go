@@ -91,6 +91,7 @@ func (w *writer) flush(ctx context.Context) error {
 }
 
 func (c *conn) write(ctx context.Context, frame []byte) error {
+	c.g.opts.Metrics.BytesOut.Add(float64(len(frame)))
 	return c.ws.Write(ctx, websocket.MessageText, frame)
 }
 

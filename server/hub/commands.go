@@ -35,6 +35,13 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 	if pos.Epoch == "" {
 		pos.Epoch = protocol.EpochNone
 	}
+	if cmd.Epoch != "" {
+		if recovered {
+			h.opts.Metrics.ResumesRecovered.Inc()
+		} else {
+			h.opts.Metrics.ResumesLost.Inc()
+		}
+	}
 	joined := protocol.Event{
 		Type: protocol.EvJoined, Ref: cmd.ID, Room: r.name,
 		Epoch: pos.Epoch, Offset: pos.Last, Recovered: recovered, Events: events,
@@ -125,6 +132,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 		if creator {
 			r = newRoom(h, name)
 			h.rooms[name] = r
+			h.opts.Metrics.Rooms.Inc()
 		}
 		if joinedRooms == nil {
 			joinedRooms = make(map[string]bool)
@@ -141,6 +149,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			h.mu.Lock()
 			if h.rooms[name] == r {
 				delete(h.rooms, name)
+				h.opts.Metrics.Rooms.Dec()
 			}
 			delete(h.conns[c.ID()], name)
 			h.mu.Unlock()
@@ -171,6 +180,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			return nil, perr
 		}
 		r.local[c.ID()] = &member{conn: c, pending: true}
+		h.opts.Metrics.Members.Inc()
 		r.localNodeLocked().conns[c.ID()] = u
 		joined := r.addPersonLocked(u, nil)
 		r.notifyLocked(joined, nil)
@@ -201,7 +211,10 @@ func (h *Hub) Leave(c Conn, name string) bool {
 
 	r.mu.Lock()
 	_, present := r.local[c.ID()]
-	delete(r.local, c.ID())
+	if present {
+		delete(r.local, c.ID())
+		h.opts.Metrics.Members.Dec()
+	}
 	var left []protocol.User
 	if u, ok := r.localNodeLocked().conns[c.ID()]; ok {
 		delete(r.localNodeLocked().conns, c.ID())
@@ -229,6 +242,7 @@ func (h *Hub) closeIfEmpty(r *room) {
 	empty := len(r.local) == 0
 	if empty && h.rooms[r.name] == r {
 		delete(h.rooms, r.name)
+		h.opts.Metrics.Rooms.Dec()
 	}
 	r.mu.Unlock()
 	h.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/server/metrics"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -75,9 +76,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Metrics receives room, membership, delivery and resume counts.
+	// Default: collectors registered nowhere.
+	Metrics *metrics.Metrics
 }
 
 func (o *Options) setDefaults() {
+	if o.Metrics == nil {
+		o.Metrics = metrics.New(false)
+	}
 	if o.HistoryOnJoin <= 0 {
 		o.HistoryOnJoin = 100
 	}
@@ -146,6 +153,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	defer presence.Stop()
 	dir := time.NewTicker(h.opts.DirectoryInterval)
 	defer dir.Stop()
+	h.publishDirectory(true) // the other nodes learn of this one at once
 	for {
 		select {
 		case <-ctx.Done():
@@ -169,6 +177,8 @@ func (h *Hub) Close() {
 	h.rooms = make(map[string]*room)
 	h.conns = make(map[string]map[string]bool)
 	h.mu.Unlock()
+	h.opts.Metrics.Rooms.Set(0)
+	h.opts.Metrics.Members.Set(0)
 	for _, r := range rooms {
 		r.close()
 	}

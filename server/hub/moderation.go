@@ -88,15 +88,13 @@ func (h *Hub) SetPrivate(ctx context.Context, c Conn, cmd protocol.Command) (pro
 }
 
 // kick removes this node's connections of the kicked person from the room,
-// each told why first.
+// each told why first. A kick without a person closes the room: every
+// member is removed (Hub.Remove with no user).
 func (r *room) kick(ev protocol.Event) {
-	if ev.User == nil {
-		return
-	}
 	r.mu.Lock()
 	var targets []Conn
 	for _, m := range r.local {
-		if m.conn.User().ID == ev.User.ID {
+		if ev.User == nil || m.conn.User().ID == ev.User.ID {
 			targets = append(targets, m.conn)
 		}
 	}

@@ -138,6 +138,11 @@ func (r *room) deliver(ev *protocol.Event) {
 		r.hub.log.Error("encode event", "room", r.name, "err", err)
 		return
 	}
+	m := r.hub.opts.Metrics
+	if ev.Time > 0 {
+		m.DeliverySeconds.Observe(max(0, r.hub.opts.Now().Sub(time.UnixMilli(ev.Time)).Seconds()))
+	}
+	m.MessagesDelivered.Add(float64(len(r.local)))
 	for _, m := range r.local {
 		if m.pending {
 			if len(m.buf) >= r.hub.opts.JoinBuffer {

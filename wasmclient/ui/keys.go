@@ -60,3 +60,17 @@ const (
 	// opening the room, a room page waiting for a nickname by connecting.
 	actionJoin = "switchboard/join"
 )
+
+// The admin dashboard's path, storage key and element ids.
+const (
+	pathAdmin = "/admin"
+	// keyAdminToken holds the admin token typed on the dashboard, in
+	// session storage (gone when the browser closes).
+	keyAdminToken    = "switchboard/admin-token"
+	idAdminToken     = "sb-admin-token"
+	idAdminTokenHint = "sb-admin-token-hint"
+	idAdminStatus    = "sb-admin-status"
+	idAdminNotice    = "sb-admin-notice"
+	idAdminReason    = "sb-admin-reason"
+	idAdminRoom      = "sb-admin-room"
+)

@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return precompress(args, stderr)
 	case "bench":
 		return bench(ctx, args, getenv, stdout, stderr)
+	case "config":
+		return configCmd(args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -52,5 +54,6 @@ commands:
   export        write the web app as static files talking to a server; see "switchboard export -h"
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
   bench         load-test a server against the bare baseline (used by make bench)
+  config print  show the effective settings of serve (flags, environment, config file), secrets masked
   help          show this text
 `

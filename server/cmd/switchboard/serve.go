@@ -9,12 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
-	"github.com/switchboard-rt/switchboard/server/identity"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -26,6 +23,7 @@ type serveFlags struct {
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
 	origins, embedOrigins                   listFlag
+	config, adminAddr                       string
 	cfg                                     server.Config
 }
 
@@ -74,66 +72,57 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers (a half-sent handshake is dropped)")
 	fs.IntVar(&f.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: HTTP 431)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a stop waits for connections to close")
+	fs.StringVar(&f.config, configFlag, "", "YAML (.yaml, .yml) or TOML (.toml) file of settings, keys named as these flags; flags and environment win over it")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "serve /metrics, /healthz, /readyz and /debug/pprof/ on this private address instead of /metrics on --addr (default: /metrics on --addr, no pprof)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "token (16+ bytes) that opens the admin dashboard /admin and its API; set it in the environment (default: only site tokens with role admin)")
 	return fs, f
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs, f := newServeFlags()
-	if err := parse(fs, args, getenv, stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+	err := parse(fs, args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
 	}
-	log, err := newLogger(f.logLevel, f.logFormat, stderr)
+	cfg, err := f.settle(err, stderr)
 	if err != nil {
 		return err
 	}
-	cfg := f.cfg
-	cfg.Logger = log
-	cfg.AllowedOrigins = f.origins
-	cfg.EmbedOrigins = f.embedOrigins
-	cfg.PrivateRooms = f.private
-	cfg.Tokens.HS256Secret = []byte(f.jwtSecret)
-	if f.jwtKeys != "" {
-		data, err := os.ReadFile(f.jwtKeys)
-		if err != nil {
-			return fmt.Errorf("--jwt-public-keys: %w", err)
-		}
-		if cfg.Tokens.PublicKeys, err = identity.ParsePublicKeys(data); err != nil {
-			return fmt.Errorf("--jwt-public-keys: %w", err)
-		}
-	}
-	if (f.tlsCert == "") != (f.tlsKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
-	}
-	switch f.sync {
-	case "interval":
-	case "always":
-		cfg.SyncAlways = true
-	default:
-		return fmt.Errorf("--sync must be interval or always, not %q", f.sync)
-	}
-	cfg.WebDir = f.webDir
-	switch cfg.WebDir {
-	case "none":
-		cfg.WebDir = "" // protocol and health endpoints only
-	case "":
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("find the web folder: %w (set --web-dir)", err)
-		}
-		cfg.WebDir = filepath.Join(filepath.Dir(exe), "web")
-	}
+	log := cfg.Logger
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return err
 	}
+	var adminLn net.Listener
+	if f.adminAddr != "" {
+		if adminLn, err = net.Listen("tcp", f.adminAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--admin-addr: %w", err)
+		}
+	}
 	node, err := server.New(ctx, cfg)
 	if err != nil {
 		ln.Close()
+		if adminLn != nil {
+			adminLn.Close()
+		}
 		return err
+	}
+	var adminSrv *http.Server
+	adminDone := make(chan struct{})
+	if adminLn != nil {
+		adminSrv = &http.Server{
+			Handler: node.AdminHandler(), ReadHeaderTimeout: f.readHeaderTimeout,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func() {
+			defer close(adminDone)
+			adminSrv.Serve(adminLn)
+		}()
+		log.Info("admin listener", "addr", adminLn.Addr().String())
+	} else {
+		close(adminDone)
 	}
 	srv := &http.Server{
 		Handler:           node.Handler(),
@@ -164,6 +153,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { httpDone <- srv.Shutdown(sctx) }()
 	node.Shutdown(sctx, protocol.CloseGoingAway)
 	<-httpDone
+	if adminSrv != nil {
+		adminSrv.Shutdown(sctx)
+	}
+	<-adminDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -179,15 +172,22 @@ func natsMode(c server.Config) string {
 
 func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
+	var errs []error
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		errs = append(errs, fmt.Errorf("--log-level: must be debug, info, warn or error, not %q", level))
 	}
 	opts := &slog.HandlerOptions{Level: l}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		if len(errs) == 0 {
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		}
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		if len(errs) == 0 {
+			return slog.New(slog.NewJSONHandler(w, opts)), nil
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--log-format: must be text or json, not %q", format))
 	}
-	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+	return nil, errors.Join(errs...)
 }
