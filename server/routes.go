@@ -11,6 +11,8 @@ import (
 func (n *Node) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", n.gateway)
+	mux.Handle("GET /text/{room}/{name}", n.gateway.Text())
+	mux.Handle("GET /echo", n.gateway.Echo())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
 	if n.web != nil {
