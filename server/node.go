@@ -19,6 +19,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/switchboard-rt/switchboard/server/broker"
+	"github.com/switchboard-rt/switchboard/server/counter"
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
@@ -56,7 +57,8 @@ type Config struct {
 	// HistoryOnJoin, MaxRoomsPerConn: see hub.Options.
 	HistoryOnJoin   int
 	MaxRoomsPerConn int
-	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options.
+	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options (the
+	// shared counters' clients counts use the same interval and TTL).
 	PresenceInterval time.Duration
 	PresenceTTL      time.Duration
 	EditWindow       time.Duration
@@ -82,6 +84,8 @@ type Config struct {
 	RotateSessionKey bool
 	// PrivateRooms are patterns of rooms only tokens naming them may enter.
 	PrivateRooms []string
+	// CounterStateInterval: see counter.Options.StateInterval.
+	CounterStateInterval time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -97,6 +101,8 @@ type Node struct {
 	gateway *gateway.Gateway
 	web     *web.Web
 	handler http.Handler
+
+	counters *counter.Counters // the shared counters (/counter/{name})
 
 	stopHub context.CancelFunc
 	hubDone sync.WaitGroup
@@ -168,6 +174,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
 	n.hubDone.Go(func() { n.hub.Run(hubCtx) })
+	n.counters = counter.New(n.broker, counter.Options{
+		Node: cfg.Node, AnnounceInterval: cfg.PresenceInterval, AnnounceTTL: cfg.PresenceTTL,
+		StateInterval: cfg.CounterStateInterval, Logger: n.log,
+	})
+	n.hubDone.Go(func() { n.counters.Run(hubCtx) })
 	// A rotation on any node reaches this one at once.
 	if err := n.broker.WatchSessionKeys(hubCtx, func(keys [][]byte) {
 		if err := sessions.SetKeys(keys); err != nil {
@@ -268,6 +279,7 @@ func (n *Node) close() {
 			n.stopHub()
 			n.hubDone.Wait()
 			n.hub.Close()
+			n.counters.Close()
 		}
 		if n.nc != nil {
 			n.nc.Close()

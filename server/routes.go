@@ -13,6 +13,8 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /ws", n.gateway)
 	mux.Handle("GET /text/{room}/{name}", n.gateway.Text())
 	mux.Handle("GET /echo", n.gateway.Echo())
+	mux.Handle("GET /counter", n.gateway.Counter(n.counters))
+	mux.Handle("GET /counter/{name}", n.gateway.Counter(n.counters))
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
 	if n.web != nil {
