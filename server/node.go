@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/broker"
 	"github.com/switchboard-rt/switchboard/server/counter"
 	"github.com/switchboard-rt/switchboard/server/gateway"
@@ -86,6 +87,10 @@ type Config struct {
 	PrivateRooms []string
 	// CounterStateInterval: see counter.Options.StateInterval.
 	CounterStateInterval time.Duration
+	// APIKeys authorise the HTTP API (/api/v1); none: it refuses every
+	// request. APIRequestsPerSecond: see api.Options.
+	APIKeys              []api.Key
+	APIRequestsPerSecond float64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -103,6 +108,7 @@ type Node struct {
 	handler http.Handler
 
 	counters *counter.Counters // the shared counters (/counter/{name})
+	api      *api.API          // the HTTP API for backends (/api/v1)
 
 	stopHub context.CancelFunc
 	hubDone sync.WaitGroup
@@ -198,6 +204,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	n.api = api.New(n.hub, api.Options{Keys: cfg.APIKeys, RequestsPerSecond: cfg.APIRequestsPerSecond, Logger: n.log})
 	n.handler = n.routes()
 	return n, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/switchboard-rt/switchboard/server/api"
 )
 
 // routes returns the node's HTTP surface: every route is listed here, each
@@ -15,6 +17,7 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /echo", n.gateway.Echo())
 	mux.Handle("GET /counter", n.gateway.Counter(n.counters))
 	mux.Handle("GET /counter/{name}", n.gateway.Counter(n.counters))
+	mux.Handle(api.Prefix+"/", n.api)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
 	if n.web != nil {

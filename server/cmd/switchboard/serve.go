@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/identity"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -22,6 +23,7 @@ import (
 type serveFlags struct {
 	addr, webDir, logLevel, logFormat, sync string
 	tlsCert, tlsKey, jwtSecret, jwtKeys     string
+	apiKeys                                 string
 	private                                 listFlag
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
@@ -65,6 +67,8 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&c.Tokens.Audience, "jwt-audience", "switchboard", "the aud every user token must carry")
 	fs.StringVar(&c.Tokens.Issuer, "jwt-issuer", "", "the iss every user token must carry (required with --jwt-secret or --jwt-public-keys)")
 	fs.BoolVar(&c.RotateSessionKey, "rotate-session-key", false, "start signing sessions with a new key (sessions signed with the last 3 keys stay valid)")
+	fs.StringVar(&f.apiKeys, "api-keys", "", "file of HTTP API keys, one per line: name secret room-patterns (e.g. alerts 9f…e1 alerts-*,ops)")
+	fs.Float64Var(&c.APIRequestsPerSecond, "api-requests-per-second", 20, "HTTP API requests per key per second, burst twice that (more: 429)")
 	fs.Var(&f.private, "private-rooms", "patterns of private rooms (e.g. team-*,ops): only tokens naming them may enter")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
@@ -100,6 +104,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		if cfg.Tokens.PublicKeys, err = identity.ParsePublicKeys(data); err != nil {
 			return fmt.Errorf("--jwt-public-keys: %w", err)
+		}
+	}
+	if f.apiKeys != "" {
+		file, err := os.Open(f.apiKeys)
+		if err != nil {
+			return fmt.Errorf("--api-keys: %w", err)
+		}
+		cfg.APIKeys, err = api.ParseKeys(file)
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("--api-keys %s: %w", f.apiKeys, err)
 		}
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
