@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
+	case "chat":
+		return chat(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "precompress":
 		return precompress(args, stderr)
 	case "bench":
@@ -47,6 +49,8 @@ const usage = `usage: switchboard [command] [flags]
 
 commands:
   serve         run a server (the default); see "switchboard serve -h"
+  chat          chat in a room from the terminal:
+                switchboard chat --server ws://127.0.0.1:8080 --room lobby --name ann
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
   bench         load-test a server against the bare baseline (used by make bench)
   help          show this text
