@@ -4,13 +4,15 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Routes registers the pages: "/" (home) and "/r/{room}" (a room). The wasm
+// Routes registers the pages: "/" (home), "/r/{room}" (a room) and
+// "/c/{name}" (a shared counter). The wasm
 // app calls it before app.RunWhenOnBrowser, and the server calls it before
 // serving Handler, so both know the same pages (go-app answers 404 for a path
 // it has no route for). Call it once per process.
 func Routes() {
 	app.Route(pathHome, app.NewZeroComponentFactory(&home{}))
 	app.RouteWithRegexp(roomPattern, app.NewZeroComponentFactory(&roomPage{}))
+	app.RouteWithRegexp(counterPattern, app.NewZeroComponentFactory(&counterPage{}))
 }
 
 // Handler returns the go-app handler settings of the Switchboard pages:
