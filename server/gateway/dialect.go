@@ -103,7 +103,9 @@ func httpError(w http.ResponseWriter, status int, perr *protocol.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(struct {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(struct {
 		Error *protocol.Error `json:"error"`
 	}{perr})
 }
