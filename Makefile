@@ -72,6 +72,8 @@ test-shared:
 fuzz:
 	@echo ">> fuzzing the frame decoder for $(FUZZTIME)"
 	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCommand -fuzztime=$(FUZZTIME) ./protocol
+	@echo ">> fuzzing the counter action decoder for $(FUZZTIME)"
+	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCounterAction -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the token verifier for $(FUZZTIME)"
 	cd server && $(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./identity
 
