@@ -45,20 +45,11 @@ func readCounter(c *conn, cs *counter.Counters, name string) {
 	defer cs.Leave(name, c)
 	bad := 0
 	for {
-		typ, data, err := c.read()
-		if errors.Is(err, errTooBig) {
-			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
-			return
-		}
-		if err != nil {
-			c.readFailed(err)
+		typ, data, ok := c.readPlain()
+		if !ok {
 			return
 		}
 		a, err := counterAction(typ, data)
-		if errors.Is(err, protocol.ErrInvalidUTF8) {
-			c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
-			return
-		}
 		if err != nil {
 			counterError(c, err)
 			if bad++; bad >= c.g.opts.MaxBadFrames {

@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -31,6 +33,24 @@ type dialect struct {
 type message struct {
 	typ  websocket.MessageType
 	data []byte
+}
+
+// readPlain reads the next frame for a plain endpoint. It ends the
+// connection and returns false for a frame over the limit (1009), a text
+// frame that is not valid UTF-8 (1007: never relayed), or a failed read.
+func (c *conn) readPlain() (websocket.MessageType, []byte, bool) {
+	typ, data, err := c.read()
+	switch {
+	case errors.Is(err, errTooBig):
+		c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
+	case err != nil:
+		c.readFailed(err)
+	case typ == websocket.MessageText && !utf8.Valid(data):
+		c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
+	default:
+		return typ, data, true
+	}
+	return typ, nil, false
 }
 
 // textMessage is a text message holding s.

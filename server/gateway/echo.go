@@ -1,12 +1,9 @@
 package gateway
 
 import (
-	"errors"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
-	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
 // Echo serves GET /echo: every frame the client sends comes back as it
@@ -23,17 +20,8 @@ func (g *Gateway) Echo() http.Handler {
 // readEcho queues each frame back, its type in a first byte.
 func readEcho(c *conn) {
 	for {
-		typ, data, err := c.read()
-		if errors.Is(err, errTooBig) {
-			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
-			return
-		}
-		if err != nil {
-			c.readFailed(err)
-			return
-		}
-		if typ == websocket.MessageText && !utf8.Valid(data) {
-			c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
+		typ, data, ok := c.readPlain()
+		if !ok {
 			return
 		}
 		if c.messages.Wait(c.ctx) != nil {

@@ -2,12 +2,10 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/server/identity"
@@ -98,17 +96,8 @@ func (t *textRoom) read(c *conn) {
 	idBase := randomID()
 	bad := 0
 	for {
-		typ, data, err := c.read()
-		if errors.Is(err, errTooBig) {
-			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
-			return
-		}
-		if err != nil {
-			c.readFailed(err)
-			return
-		}
-		if typ == websocket.MessageText && !utf8.Valid(data) {
-			c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
+		typ, data, ok := c.readPlain()
+		if !ok {
 			return
 		}
 		perr := t.post(c, typ, data, idBase)

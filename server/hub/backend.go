@@ -2,8 +2,6 @@ package hub
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -101,17 +99,7 @@ func (h *Hub) Members(ctx context.Context, room string) ([]protocol.User, *proto
 			return nil, errUnavailable
 		}
 	}
-	list := make([]protocol.User, 0, len(people))
-	for _, u := range people {
-		list = append(list, u)
-	}
-	slices.SortFunc(list, func(a, b protocol.User) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return list, nil
+	return sortedUsers(people), nil
 }
 
 // nodesWith returns the nodes whose last report lists room.
