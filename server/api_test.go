@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,24 +25,6 @@ const (
 var apiKeys = []api.Key{
 	{Name: "newsroom", Secret: newsKey, Rooms: []string{"news", "alerts-*"}},
 	{Name: "other", Secret: otherKey, Rooms: []string{"other"}},
-}
-
-// lockedBuffer collects a node's log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // apiCall makes one request and decodes the JSON answer into out (if set).
@@ -88,7 +68,7 @@ func apiCall(t *testing.T, n *testnode.Node, method, path, key, body string, out
 // the rooms, all within its key's room patterns.
 func TestAPIPublishHistoryPresenceRooms(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testnode.Output
 	n := testnode.Start(t, server.Config{APIKeys: apiKeys, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ctx := testnode.Ctx(t)
 	web := testnode.Dial(t, n.WS, "reader")
@@ -172,7 +152,7 @@ func TestAPIPublishHistoryPresenceRooms(t *testing.T) {
 // unknown endpoint, too many requests.
 func TestAPIRefusals(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testnode.Output
 	n := testnode.Start(t, server.Config{APIKeys: apiKeys, APIRequestsPerSecond: 1000,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	msgs := "/api/v1/rooms/news/messages"

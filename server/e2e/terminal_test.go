@@ -1,36 +1,17 @@
 package e2e
 
 import (
-	"bytes"
 	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 )
-
-// lockedBuffer is a process's output the test reads while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // buildSwitchboard builds the switchboard binary into a folder of the test.
 func buildSwitchboard(t *testing.T) string {
@@ -49,13 +30,13 @@ type chatProcess struct {
 	t        *testing.T
 	cmd      *exec.Cmd
 	stdin    io.WriteCloser
-	out, err *lockedBuffer
+	out, err *testnode.Output
 	done     chan error
 }
 
 func startChatProcess(t *testing.T, bin string, args ...string) *chatProcess {
 	t.Helper()
-	p := &chatProcess{t: t, out: &lockedBuffer{}, err: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &chatProcess{t: t, out: &testnode.Output{}, err: &testnode.Output{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"chat"}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.err
 	var err error

@@ -43,9 +43,9 @@ func TestDecodeCounterAction(t *testing.T) {
 // Each event carries exactly its type's field, a zero included.
 func TestCounterEventJSON(t *testing.T) {
 	for ev, want := range map[CounterEvent]string{
-		{Type: CounterState, Value: 0}:          `{"type":"state","value":0}`,
-		{Type: CounterState, Value: -12}:        `{"type":"state","value":-12}`,
-		{Type: CounterUsers, Count: 0}:          `{"type":"users","count":0}`,
+		{Type: CounterState, Value: 0}:         `{"type":"state","value":0}`,
+		{Type: CounterState, Value: -12}:       `{"type":"state","value":-12}`,
+		{Type: CounterUsers, Count: 0}:         `{"type":"users","count":0}`,
 		{Type: CounterError, Message: `"<x>"`}: `{"type":"error","message":"\"\u003cx\u003e\""}`,
 	} {
 		got, err := json.Marshal(ev)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +12,12 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// syncBuffer is an io.Writer the test reads while chat writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // terminal is `switchboard chat` running in-process with its stdin and
 // stdout in the test's hands.
 type terminal struct {
 	t        *testing.T
 	in       *io.PipeWriter
-	out, err *syncBuffer
+	out, err *testnode.Output
 	cancel   context.CancelFunc
 	done     chan error
 }
@@ -153,7 +134,7 @@ func startTerminal(t *testing.T, base string) *terminal {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
-	term := &terminal{t: t, in: w, out: &syncBuffer{}, err: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	term := &terminal{t: t, in: w, out: &testnode.Output{}, err: &testnode.Output{}, cancel: cancel, done: make(chan error, 1)}
 	server := "ws" + strings.TrimPrefix(base, "http")
 	go func() {
 		term.done <- chat(ctx, []string{"--server", server, "--room", "tty", "--name", "ann"},
