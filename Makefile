@@ -1,6 +1,6 @@
 # Switchboard: `make run` serves, `make test` tests everything (browser tests
 # included). Both work on a fresh Debian machine with only Go installed: the
-# targets install what they need (Chromium and Node.js through apt-get) and
+# targets install what they need (Chromium, Node.js and npm through apt-get) and
 # say so.
 
 SHELL := /bin/bash
@@ -59,6 +59,9 @@ deps-test:
 	@if ! command -v node >/dev/null; then \
 		echo ">> installing Node.js with apt-get (js/wasm tests run under it)"; \
 		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq nodejs; fi
+	@if ! command -v npm >/dev/null; then \
+		echo ">> installing npm with apt-get (the plain-text room test installs the ws package with it)"; \
+		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq npm; fi
 
 test-shared:
 	@echo ">> shared: native tests"
@@ -69,6 +72,8 @@ test-shared:
 fuzz:
 	@echo ">> fuzzing the frame decoder for $(FUZZTIME)"
 	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCommand -fuzztime=$(FUZZTIME) ./protocol
+	@echo ">> fuzzing the counter action decoder for $(FUZZTIME)"
+	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCounterAction -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the token verifier for $(FUZZTIME)"
 	cd server && $(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./identity
 

@@ -112,7 +112,9 @@ func (c *Config) Validate() error {
 	if c.MaxConns > 0 && c.MaxConnsPerIP > c.MaxConns {
 		bad("MaxConnsPerIP", "(%d) is more than MaxConns (%d)", c.MaxConnsPerIP, c.MaxConns)
 	}
-	for field, v := range map[string]float64{"HandshakesPerSecond": c.HandshakesPerSecond, "MessagesPerSecond": c.MessagesPerSecond} {
+	nonNegativeDuration("CounterStateInterval", c.CounterStateInterval)
+	for field, v := range map[string]float64{"HandshakesPerSecond": c.HandshakesPerSecond, "MessagesPerSecond": c.MessagesPerSecond,
+		"APIRequestsPerSecond": c.APIRequestsPerSecond} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			bad(field, "must be a positive number, not %v", v)
 		}

@@ -20,7 +20,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/switchboard-rt/switchboard/server/admin"
+	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/broker"
+	"github.com/switchboard-rt/switchboard/server/counter"
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
@@ -59,7 +61,8 @@ type Config struct {
 	// HistoryOnJoin, MaxRoomsPerConn: see hub.Options.
 	HistoryOnJoin   int
 	MaxRoomsPerConn int
-	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options.
+	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options (the
+	// shared counters' clients counts use the same interval and TTL).
 	PresenceInterval time.Duration
 	PresenceTTL      time.Duration
 	EditWindow       time.Duration
@@ -98,6 +101,12 @@ type Config struct {
 	// PrivateMetrics leaves /metrics off the public routes: the command
 	// serves AdminHandler (metrics and pprof) on a listener of its own.
 	PrivateMetrics bool
+	// CounterStateInterval: see counter.Options.StateInterval.
+	CounterStateInterval time.Duration
+	// APIKeys authorise the HTTP API (/api/v1); none: it refuses every
+	// request. APIRequestsPerSecond: see api.Options.
+	APIKeys              []api.Key
+	APIRequestsPerSecond float64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -118,6 +127,9 @@ type Node struct {
 
 	// draining is set when Shutdown starts: /readyz answers 503 from then on.
 	draining atomic.Bool
+
+	counters *counter.Counters // the shared counters (/counter/{name})
+	api      *api.API          // the HTTP API for backends (/api/v1)
 
 	stopHub context.CancelFunc
 	hubDone sync.WaitGroup
@@ -211,6 +223,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
 	n.hubDone.Go(func() { n.hub.Run(hubCtx) })
+	n.counters = counter.New(n.broker, counter.Options{
+		Node: cfg.Node, AnnounceInterval: cfg.PresenceInterval, AnnounceTTL: cfg.PresenceTTL,
+		StateInterval: cfg.CounterStateInterval, Logger: n.log,
+	})
+	n.hubDone.Go(func() { n.counters.Run(hubCtx) })
 	// A rotation on any node reaches this one at once.
 	if err := n.broker.WatchSessionKeys(hubCtx, func(keys [][]byte) {
 		if err := sessions.SetKeys(keys); err != nil {
@@ -230,6 +247,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	n.api = api.New(n.hub, api.Options{Keys: cfg.APIKeys, RequestsPerSecond: cfg.APIRequestsPerSecond, Logger: n.log})
 	n.admin, err = admin.New(admin.Options{
 		Node: cfg.Node, Hub: n.hub, Bus: n.broker, Metrics: n.metrics,
 		Tokens: tokens, Token: cfg.AdminToken, Logger: n.log,
@@ -331,6 +349,7 @@ func (n *Node) close() {
 			n.stopHub()
 			n.hubDone.Wait()
 			n.hub.Close()
+			n.counters.Close()
 		}
 		if n.nc != nil {
 			n.nc.Close()

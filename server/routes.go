@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/web"
 	"github.com/switchboard-rt/switchboard/shared/adminapi"
 )
@@ -14,6 +15,11 @@ import (
 func (n *Node) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", n.gateway)
+	mux.Handle("GET /text/{room}/{name}", n.gateway.Text())
+	mux.Handle("GET /echo", n.gateway.Echo())
+	mux.Handle("GET /counter", n.gateway.Counter(n.counters))
+	mux.Handle("GET /counter/{name}", n.gateway.Counter(n.counters))
+	mux.Handle(api.Prefix+"/", n.api)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
 	if !n.cfg.PrivateMetrics {

@@ -1,7 +1,9 @@
 // Package broker implements hub.Broker on NATS JetStream: one stream stores
 // every room's events (subject sb.room.<room>), JetStream republishes each
 // stored event to sb.live.<room> for the nodes with members in that room, and
-// presence travels on sb.pres.<room>. Only this package imports nats.go.
+// presence travels on sb.pres.<room>. It also implements counter.Store: the
+// shared counters' values in a key-value bucket, and their clients counts
+// on sb.ctr.<name>. Only this package imports nats.go.
 //
 // Offsets are per room, start at 1 and have no gaps: each append names the
 // stream sequence of the room's previous event (JetStream's
@@ -101,7 +103,8 @@ type Broker struct {
 	mu    sync.Mutex
 	rooms map[string]*roomHead // append state per room, created on first use
 
-	bans jetstream.KeyValue // who is banned from which room, until when
+	bans     jetstream.KeyValue // who is banned from which room, until when
+	counters jetstream.KeyValue // the shared counters' values
 
 	noBatches atomic.Bool   // the stream refused an atomic batch: append one by one
 	batches   atomic.Uint64 // atomic batches stored
@@ -174,6 +177,12 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("broker: bans bucket: %w", err)
+	}
+	if err := retry(cctx, func(ctx context.Context) (err error) {
+		b.counters, err = b.openCounters(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("broker: counters bucket: %w", err)
 	}
 	return b, nil
 }

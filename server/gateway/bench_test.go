@@ -70,7 +70,7 @@ func BenchmarkDeliverWrite(b *testing.B) {
 		if err != nil {
 			return
 		}
-		c := newConn(g, ws, r.RemoteAddr)
+		c := newConn(g, ws, r.RemoteAddr, dialect{})
 		conns <- c
 		c.workers.Go(c.writeLoop)
 		<-c.ctx.Done()

@@ -42,6 +42,9 @@ type conn struct {
 
 	mailbox *mailbox // frames for the writer; bounded
 
+	// dialect is how this kind of endpoint reads and writes (see dialect).
+	dialect dialect
+
 	// workers counts the connection's goroutines besides the reader: the
 	// writer and its pings. serve waits for them.
 	workers sync.WaitGroup
@@ -63,7 +66,10 @@ type conn struct {
 	closeReason string
 }
 
-func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
+func newConn(g *Gateway, ws *websocket.Conn, remote string, d dialect) *conn {
+	if d.read == nil {
+		d.read = (*conn).readLoop
+	}
 	ctx, cancel := context.WithCancel(g.base)
 	readCtx, readCancel := context.WithCancel(g.base)
 	writeCtx, writeCancel := context.WithCancel(g.base)
@@ -78,6 +84,7 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 		writeCtx:    writeCtx,
 		writeCancel: writeCancel,
 		mailbox:     newMailbox(g.opts.MailboxSize),
+		dialect:     d,
 		messages:    rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
 		joins:       rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
 	}
@@ -128,7 +135,7 @@ func (c *conn) closeWith(code protocol.CloseCode, reason string) {
 func (c *conn) serve() {
 	start := time.Now()
 	c.workers.Go(c.writeLoop)
-	c.readLoop()
+	c.dialect.read(c)
 	c.closeWith(protocol.CloseNormal, "")
 	if c.expiry != nil {
 		c.expiry.Stop()

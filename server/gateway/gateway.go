@@ -1,8 +1,10 @@
 // Package gateway is the WebSocket edge of Switchboard: it accepts protocol
 // connections on /ws, runs one reader and one writer (with a bounded
 // mailbox) per connection, validates every frame with shared/protocol, and
-// hands valid commands to the hub. Only this package imports
-// github.com/coder/websocket on the server.
+// hands valid commands to the hub. The plain endpoints for clients that do
+// not speak the protocol (/text/{room}/{name}, /echo, /counter/{name}) run
+// on the same connections, checks and limits, each with its own dialect.
+// Only this package imports github.com/coder/websocket on the server.
 package gateway
 
 import (
@@ -14,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
 	"github.com/switchboard-rt/switchboard/server/metrics"
@@ -173,63 +174,7 @@ func New(h *hub.Hub, s *identity.Sessions, opts Options) (*Gateway, error) {
 // ServeHTTP upgrades the request to a protocol connection and serves it
 // until it ends. It refuses clients that do not offer protocol.Subprotocol.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !g.originAllowed(r) {
-		g.log.Info("handshake refused: origin not allowed", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
-		http.Error(w, "origin not allowed", http.StatusForbidden)
-		return
-	}
-	ip := remoteIP(r)
-	if !g.admit.handshake(ip, time.Now()) {
-		g.opts.Metrics.RateLimitedHandshakes.Inc()
-		w.Header().Set("Retry-After", "1")
-		http.Error(w, "too many handshakes; slow down", http.StatusTooManyRequests)
-		return
-	}
-	if !offers(r, protocol.Subprotocol) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		w.Write([]byte("this endpoint needs the WebSocket subprotocol " + protocol.Subprotocol + "\n"))
-		return
-	}
-	g.mu.Lock()
-	draining := g.draining
-	if !draining {
-		g.wg.Add(1)
-	}
-	g.mu.Unlock()
-	if draining {
-		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
-		return
-	}
-	defer g.wg.Done()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols: []string{protocol.Subprotocol},
-		// Origins are checked above, exactly (coder/websocket's patterns
-		// match hosts only and accept http:// for an https origin).
-		InsecureSkipVerify: true,
-	})
-	if err != nil {
-		// Accept has written the HTTP error (e.g. 403 for a foreign origin).
-		g.log.Debug("websocket handshake refused", "remote", r.RemoteAddr, "err", err)
-		return
-	}
-	c := newConn(g, ws, r.RemoteAddr)
-	g.opts.Metrics.ConnectionsOpened.Inc()
-	g.log.Info("connection opened", "conn", c.id, "remote", c.remote)
-	if why := g.admit.open(ip); why != "" {
-		c.closeWith(protocol.CloseTryAgainLater, why)
-		c.workers.Go(c.writeLoop)
-		c.workers.Wait()
-		c.ws.CloseNow()
-		g.opts.Metrics.Closed(protocol.CloseTryAgainLater)
-		g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
-			"code", int(protocol.CloseTryAgainLater), "reason", why, "duration", "0s")
-		return
-	}
-	defer g.admit.close(ip)
-	g.track(c, true)
-	defer g.track(c, false)
-	c.serve()
+	g.accept(w, r, []string{protocol.Subprotocol}, dialect{}, nil)
 }
 
 // Shutdown stops accepting connections, closes every open one with code

@@ -57,10 +57,22 @@ func (c *conn) writeLoop() {
 	}
 }
 
-// flush writes everything queued: one frame alone, several as batches.
+// flush writes everything queued: one frame alone, several as batches
+// (or, in a dialect that renders frames, each message alone).
 func (w *writer) flush(ctx context.Context) error {
 	w.frames = w.c.mailbox.take(w.frames)
 	frames := w.frames
+	if render := w.c.dialect.render; render != nil {
+		defer clear(w.frames)
+		for _, f := range frames {
+			for _, m := range render(w.c, f) {
+				if err := w.c.ws.Write(ctx, m.typ, m.data); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	for len(frames) > 0 {
 		if len(frames) == 1 {
 			if err := w.c.write(ctx, frames[0]); err != nil {
@@ -115,9 +127,16 @@ func (w *writer) close() {
 		w.flush(ctx)
 	}
 	if code != protocol.CloseNormal && ctx.Err() == nil {
-		ev := protocol.Event{Type: protocol.EvClosing, Code: code, Text: reason}
-		if frame, err := ev.Encode(); err == nil {
-			c.write(ctx, frame)
+		switch {
+		case c.dialect.render == nil:
+			ev := protocol.Event{Type: protocol.EvClosing, Code: code, Text: reason}
+			if frame, err := ev.Encode(); err == nil {
+				c.write(ctx, frame)
+			}
+		case c.dialect.closing != nil:
+			for _, m := range c.dialect.closing(code, reason) {
+				c.ws.Write(ctx, m.typ, m.data)
+			}
 		}
 	}
 	// Close waits for the peer's close frame (read by the reader) for at

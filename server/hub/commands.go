@@ -363,6 +363,19 @@ func (h *Hub) storeAsync(c Conn, cmd protocol.Command, ev protocol.Event, reply 
 	})
 }
 
+// append stores ev in room as u's, with id (the sender's), and returns the
+// stored event.
+func (h *Hub) append(ctx context.Context, room string, u protocol.User, id string, ev protocol.Event) (protocol.Event, *protocol.Error) {
+	ev.ID, ev.User, ev.Time = id, &u, h.opts.Now().UnixMilli()
+	// The dedup key is scoped to the user, so nobody can suppress another
+	// person's event by reusing its id.
+	stored, _, err := h.broker.Append(ctx, room, u.ID+":"+id, ev)
+	if err != nil {
+		return protocol.Event{}, h.unavailable("append", room, err)
+	}
+	return stored, nil
+}
+
 // Typing relays that c is typing in cmd.Room to everyone there, at most
 // once per protocol.TypingInterval per person; extra signals are dropped
 // silently (they are hints, not requests).
@@ -395,25 +408,33 @@ func (h *Hub) History(ctx context.Context, c Conn, cmd protocol.Command) (protoc
 	if !h.isIn(c, cmd.Room) {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before reading its history", cmd.Room)
 	}
-	pos, err := h.broker.Position(ctx, cmd.Room)
+	ans, perr := h.page(ctx, cmd.Room, cmd.Epoch, cmd.Offset, cmd.Limit)
+	ans.Ref = cmd.ID
+	return ans, perr
+}
+
+// page reads up to limit stored events of room before offset before (the
+// end when zero, or when epoch is set and is not the room's), oldest
+// first, as a history event.
+func (h *Hub) page(ctx context.Context, room, epoch string, before uint64, limit int) (protocol.Event, *protocol.Error) {
+	pos, err := h.broker.Position(ctx, room)
 	if err != nil {
-		return protocol.Event{}, h.unavailable("position", cmd.Room, err)
+		return protocol.Event{}, h.unavailable("position", room, err)
 	}
-	ans := protocol.Event{Type: protocol.EvHistory, Ref: cmd.ID, Room: cmd.Room, Epoch: pos.Epoch, Offset: pos.Last}
-	before := cmd.Offset
-	if before == 0 || before > pos.Last+1 || (cmd.Epoch != "" && cmd.Epoch != pos.Epoch) {
+	ans := protocol.Event{Type: protocol.EvHistory, Room: room, Epoch: pos.Epoch, Offset: pos.Last}
+	if before == 0 || before > pos.Last+1 || (epoch != "" && epoch != pos.Epoch) {
 		before = pos.Last + 1
 	}
 	if pos.Last == 0 || before <= pos.First {
 		return ans, nil
 	}
 	from := pos.First
-	if n := uint64(cmd.Limit); before-from > n {
+	if n := uint64(limit); before-from > n {
 		from = before - n
 	}
-	events, err := h.broker.Read(ctx, cmd.Room, from, int(before-from))
+	events, err := h.broker.Read(ctx, room, from, int(before-from))
 	if err != nil {
-		return protocol.Event{}, h.unavailable("read", cmd.Room, err)
+		return protocol.Event{}, h.unavailable("read", room, err)
 	}
 	ans.Events = events
 	ans.More = from > pos.First

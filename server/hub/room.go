@@ -348,9 +348,12 @@ func (r *room) notifyLocked(joined, left []protocol.User) {
 }
 
 // membersLocked lists the people in the room, one entry per user, by name.
-func (r *room) membersLocked() []protocol.User {
-	list := make([]protocol.User, 0, len(r.names))
-	for _, u := range r.names {
+func (r *room) membersLocked() []protocol.User { return sortedUsers(r.names) }
+
+// sortedUsers lists the users of a map by id, by name (then id).
+func sortedUsers(byID map[string]protocol.User) []protocol.User {
+	list := make([]protocol.User, 0, len(byID))
+	for _, u := range byID {
 		list = append(list, u)
 	}
 	sort.Slice(list, func(i, j int) bool {

@@ -12,3 +12,7 @@ import (
 func dialOptions(Options) *websocket.DialOptions {
 	return &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}}
 }
+
+// plainDialOptions in the browser: nothing to set (no subprotocol; the
+// browser chooses the headers).
+func plainDialOptions(map[string][]string) *websocket.DialOptions { return nil }

@@ -16,3 +16,9 @@ func dialOptions(opts Options) *websocket.DialOptions {
 		HTTPClient:   opts.HTTPClient,
 	}
 }
+
+// plainDialOptions are the options of the endpoints without a subprotocol
+// (the shared counter).
+func plainDialOptions(header map[string][]string) *websocket.DialOptions {
+	return &websocket.DialOptions{HTTPHeader: http.Header(header)}
+}

@@ -16,6 +16,11 @@ const (
 	embedPrefix  = "/embed/"
 	// wsPath is the server's WebSocket endpoint, relative to the page.
 	wsPath = "/ws"
+	// counterPattern matches a shared counter's page (counter names follow
+	// the room-name rules); counterPath is the server's endpoint for it.
+	counterPattern = `^/c/[A-Za-z0-9_-]{1,64}$`
+	counterPrefix  = "/c/"
+	counterPath    = "/counter/"
 )
 
 // Local storage keys.
@@ -51,6 +56,7 @@ const (
 	idModReason     = "sb-mod-reason"
 	idModConfirm    = "sb-mod-confirm"
 	idRemoved       = "sb-removed"
+	idCounterValue  = "sb-counter-value"
 )
 
 // Action names (app.NewAction / ctx.Handle).

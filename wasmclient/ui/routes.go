@@ -5,8 +5,8 @@ import (
 )
 
 // Routes registers the pages: "/" (home), "/r/{room}" (a room) and
-// "/embed/{room}" (a room in the compact layout other sites frame) and
-// "/admin" (the operator's dashboard). The wasm
+// "/embed/{room}" (a room in the compact layout other sites frame),
+// "/admin" (the operator's dashboard) and "/c/{name}" (a shared counter). The wasm
 // app calls it before app.RunWhenOnBrowser, and the server calls it before
 // serving Handler, so both know the same pages (go-app answers 404 for a path
 // it has no route for). Call it once per process.
@@ -15,6 +15,7 @@ func Routes() {
 	app.RouteWithRegexp(roomPattern, app.NewZeroComponentFactory(&roomPage{}))
 	app.RouteWithRegexp(embedPattern, newEmbedPage)
 	app.Route(pathAdmin, app.NewZeroComponentFactory(&adminPage{}))
+	app.RouteWithRegexp(counterPattern, app.NewZeroComponentFactory(&counterPage{}))
 }
 
 // Handler returns the go-app handler settings of the Switchboard pages:

@@ -33,6 +33,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "export":
 		return export(ctx, args, getenv, stdout, stderr)
+	case "chat":
+		return chat(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "precompress":
 		return precompress(args, stderr)
 	case "bench":
@@ -52,6 +54,8 @@ const usage = `usage: switchboard [command] [flags]
 commands:
   serve         run a server (the default); see "switchboard serve -h"
   export        write the web app as static files talking to a server; see "switchboard export -h"
+  chat          chat in a room from the terminal:
+                switchboard chat --server ws://127.0.0.1:8080 --room lobby --name ann
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
   bench         load-test a server against the bare baseline (used by make bench)
   config print  show the effective settings of serve (flags, environment, config file), secrets masked

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/identity"
 )
 
@@ -23,7 +24,8 @@ var fieldFlags = map[string]string{
 	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window",
 	"MailboxSize": "mailbox-size", "PingInterval": "ping-interval", "PongTimeout": "pong-timeout",
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",
-	"EmbedOrigins": "embed-origins", "BasePath": "base-path",
+	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
+	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
 	"MaxConns": "max-conns", "MaxConnsPerIP": "max-conns-per-ip", "MaxConnsPerUser": "max-conns-per-user",
 	"HandshakesPerSecond": "handshakes-per-second", "MessagesPerSecond": "messages-per-second",
 	"MessageBurst": "message-burst", "JoinsPerMinute": "joins-per-minute",
@@ -57,6 +59,17 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 			bad("jwt-public-keys", "%v", err)
 		} else if cfg.Tokens.PublicKeys, err = identity.ParsePublicKeys(data); err != nil {
 			bad("jwt-public-keys", "%v", err)
+		}
+	}
+	if f.apiKeys != "" {
+		if file, err := os.Open(f.apiKeys); err != nil {
+			bad("api-keys", "%v", err)
+		} else {
+			cfg.APIKeys, err = api.ParseKeys(file)
+			file.Close()
+			if err != nil {
+				bad("api-keys", "%s: %v", f.apiKeys, err)
+			}
 		}
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {

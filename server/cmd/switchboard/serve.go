@@ -19,6 +19,7 @@ import (
 type serveFlags struct {
 	addr, webDir, logLevel, logFormat, sync string
 	tlsCert, tlsKey, jwtSecret, jwtKeys     string
+	apiKeys                                 string
 	private                                 listFlag
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
@@ -59,11 +60,14 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Float64Var(&c.MessagesPerSecond, "messages-per-second", 5, "sends, edits and deletes per connection per second (more: rate_limited)")
 	fs.IntVar(&c.MessageBurst, "message-burst", 20, "burst above --messages-per-second")
 	fs.IntVar(&c.JoinsPerMinute, "joins-per-minute", 30, "joins per connection per minute (more: rate_limited)")
+	fs.DurationVar(&c.CounterStateInterval, "counter-state-interval", 50*time.Millisecond, "least time between two state events of a shared counter (changes in between go out as one)")
 	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 secret (32+ bytes) sites sign user tokens with; set it in the environment, not on the command line")
 	fs.StringVar(&f.jwtKeys, "jwt-public-keys", "", "PEM file of Ed25519 or RSA public keys that verify EdDSA/RS256 user tokens")
 	fs.StringVar(&c.Tokens.Audience, "jwt-audience", "switchboard", "the aud every user token must carry")
 	fs.StringVar(&c.Tokens.Issuer, "jwt-issuer", "", "the iss every user token must carry (required with --jwt-secret or --jwt-public-keys)")
 	fs.BoolVar(&c.RotateSessionKey, "rotate-session-key", false, "start signing sessions with a new key (sessions signed with the last 3 keys stay valid)")
+	fs.StringVar(&f.apiKeys, "api-keys", "", "file of HTTP API keys, one per line: name secret room-patterns (e.g. alerts 9f…e1 alerts-*,ops)")
+	fs.Float64Var(&c.APIRequestsPerSecond, "api-requests-per-second", 20, "HTTP API requests per key per second, burst twice that (more: 429)")
 	fs.Var(&f.private, "private-rooms", "patterns of private rooms (e.g. team-*,ops): only tokens naming them may enter")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")

@@ -144,3 +144,23 @@ func NoEvent(t testing.TB, c *client.Conn, what string, match func(protocol.Even
 		}
 	}
 }
+
+// Output is an io.Writer a test may read (String) while another goroutine
+// writes it: a process's stdout, a node's log.
+type Output struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+// String returns everything written so far.
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
