@@ -27,7 +27,8 @@ const (
 // in a real tab, that a stylesheet change applies without a reload, that a
 // component's new text shows after a save (and the conversation on screen
 // survives the reload), that a compile error shows the compiler's output
-// over the page, and that the page recovers once the error is fixed.
+// over the page, that the page recovers once the error is fixed, and that a
+// server change restarts the server and reloads the tab.
 func TestDevLoop(t *testing.T) {
 	d := startDevLoop(t)
 	tb := newTab(t, browser(t), "Dev")
@@ -53,6 +54,7 @@ func TestDevLoop(t *testing.T) {
 
 	// A compile error: the page stays, with the compiler's output over it.
 	d.replace(t, uiFile, `app.Text(" new line · edited live")`, `app.Text(devLoopBroken)`)
+	tb.waitJS("the error overlay", `!!document.getElementById("switchboard-dev-overlay")`)
 	tb.waitText("dialog", "Build failed", "undefined: devLoopBroken")
 	tb.waitText("dialog", "Build failed", "room_view.go")
 	tb.screenshot("dev-build-failed")
@@ -65,6 +67,15 @@ func TestDevLoop(t *testing.T) {
 	}
 	tb.waitBody("said before the reload")
 	tb.waitText("status", "Connection", "Connected")
+
+	// A server change: the server restarts, and the tab reloads and
+	// connects to it again, the conversation still on screen.
+	before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
+	d.replace(t, "server/routes.go", `[]byte("ok\n")`, `[]byte("ok, edited\n")`)
+	tb.waitReloaded(before, "said before the reload")
+	if got := healthz(t, d); got != "ok, edited" {
+		t.Fatalf("/healthz says %q after the edit: the server was not restarted", got)
+	}
 }
 
 // visibleJS is true once the page shows text and go-app's loading screen is
@@ -77,10 +88,15 @@ func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// waitJS waits until the JavaScript expression is true in the page.
+// buildTimeout bounds a wait for a rebuild to show: the server's link alone
+// can take ten seconds on a busy two-core machine.
+const buildTimeout = 2 * time.Minute
+
+// waitJS waits until the JavaScript expression is true in the page (for up
+// to buildTimeout).
 func (tb *tab) waitJS(what, expr string) {
 	tb.t.Helper()
-	ok := tb.poll(what, func(ctx context.Context) (bool, error) {
+	ok := tb.pollWithin(buildTimeout, what, func(ctx context.Context) (bool, error) {
 		return chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
 	})
 	if !ok {
