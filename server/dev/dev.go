@@ -118,7 +118,8 @@ func Run(ctx context.Context, opts Options) error {
 		defer close(serveDone)
 		served <- srv.Serve(ln)
 	}()
-	l.log.Info("development mode: open http://"+ln.Addr().String()+"/", "server", l.serverAddr, "out", l.out)
+	l.url = "http://" + ln.Addr().String() + "/"
+	l.log.Info("development mode: open "+l.url, "server", l.serverAddr, "out", l.out)
 
 	err = l.run(runCtx, changes, served) // stops the server before it returns
 	stop()

@@ -29,6 +29,7 @@ type loop struct {
 	events                    *broadcaster
 	gate                      *gate
 	src                       *sources // nil until `go list` worked
+	url                       string   // where browsers connect, for the logs
 
 	srv    *serverProc       // nil while no server runs
 	staged target            // built, applied when the whole batch builds
@@ -293,7 +294,7 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 		s.Build++
 		s.Kind, s.Building, s.Problem, s.Output = "reload", false, "", ""
 	})
-	l.log.Info("ready: reloading tabs", "build", st.Build, "built", t.String(),
+	l.log.Info("ready: reloading tabs", "url", l.url, "build", st.Build, "built", t.String(),
 		"took", took.Round(time.Millisecond), "restart", restarted.Round(time.Millisecond), "tabs", l.events.tabs())
 }
 

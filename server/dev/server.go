@@ -22,14 +22,14 @@ type serverProc struct {
 	err    error // how it exited, once exited is closed
 }
 
-// startServer starts bin with args; its output goes to out and is kept
-// (the last few kilobytes) for the error overlay.
+// startServer starts bin with args; its logs (stderr) go to out and are
+// kept (the last few kilobytes) for the error overlay. Its stdout only says
+// where it serves, which is not where browsers should go: it is dropped.
 func startServer(bin string, args []string, out io.Writer) (*serverProc, error) {
 	p := &serverProc{output: &tail{max: 8 << 10}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = os.Environ()
-	w := io.MultiWriter(out, p.output)
-	p.cmd.Stdout, p.cmd.Stderr = w, w
+	p.cmd.Stderr = io.MultiWriter(out, p.output)
 	ownGroup(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
