@@ -128,6 +128,7 @@ func (l *loop) run(ctx context.Context, changes <-chan string, served <-chan err
 			cur.cancel()
 			<-cur.done
 		}
+		l.gate.set(serverDown)
 		l.stopServer()
 	}()
 	for {
@@ -335,12 +336,12 @@ func (l *loop) restartServer(ctx context.Context, newBinary bool) error {
 	return nil
 }
 
-// stopServer stops the running server, if any.
+// stopServer stops the running server, if any. The caller says what the
+// proxy should do meanwhile (l.gate).
 func (l *loop) stopServer() {
 	if l.srv == nil {
 		return
 	}
-	l.gate.set(serverDown)
 	l.srv.stop(stopGrace)
 	l.srv = nil
 }
