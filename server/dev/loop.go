@@ -200,9 +200,9 @@ func (l *loop) plan(ctx context.Context, files []string) target {
 	}
 	if p.staleServer && p.build&serverBin == 0 && !l.stale {
 		l.stale = true
-		l.log.Info("UI change: only app.wasm is rebuilt and the server keeps running; it prerenders the previous UI " +
-			"(hidden under go-app's loading screen, and its list of routes) until it restarts: " +
-			"press Enter here to restart it now")
+		l.log.Info("UI change: only app.wasm is rebuilt, the server keeps running; until it restarts it " +
+			"prerenders pages (under the loading screen) and knows the routes of the previous UI: " +
+			"press Enter here to restart it")
 	}
 	return p.build
 }
@@ -268,6 +268,7 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 			l.log.Error("apply app.wasm", "err", err)
 			return
 		}
+		l.staged &^= wasmApp
 		l.wasmChanged = true
 	}
 	restarted := time.Duration(0)
