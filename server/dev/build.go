@@ -32,6 +32,13 @@ func (l *loop) buildAll(ctx context.Context, t target) buildResult {
 		wg.Go(func() {
 			out, err := l.build(ctx, one)
 			if err == nil {
+				if one == wasmApp && t&serverBin != 0 {
+					// The server restarts next and reads these: make them
+					// while its build still runs.
+					if err := writeCompressed(l.stagePath(wasmApp)); err != nil {
+						l.log.Warn("compress app.wasm", "err", err)
+					}
+				}
 				return
 			}
 			mu.Lock()
@@ -60,6 +67,9 @@ func (l *loop) buildAll(ctx context.Context, t target) buildResult {
 // with Delve on a `go build` of your own).
 func (l *loop) build(ctx context.Context, t target) (string, error) {
 	spec := t.spec()
+	for _, ext := range compressedExts {
+		os.Remove(l.stagePath(t) + ext) // never apply copies of an older build
+	}
 	cmd := exec.CommandContext(ctx, l.goCmd, "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
 		"-o", l.stagePath(t), spec.pkg)
 	cmd.Dir = l.root

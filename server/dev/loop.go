@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -269,7 +270,12 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 			return
 		}
 		l.staged &^= wasmApp
-		l.wasmChanged = true
+		l.wasmChanged = false
+		for _, ext := range compressedExts {
+			if err := os.Rename(l.stagePath(wasmApp)+ext, l.livePath(wasmApp)+ext); err != nil {
+				l.wasmChanged = true // made at the next restart
+			}
+		}
 	}
 	restarted := time.Duration(0)
 	if t&serverBin != 0 || l.srv == nil {
@@ -304,7 +310,9 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 // one, and starts it again. Requests wait meanwhile.
 func (l *loop) restartServer(ctx context.Context, newBinary bool) error {
 	l.gate.set(serverRestarting)
+	begin := time.Now()
 	l.stopServer()
+	l.log.Debug("server stopped", "took", time.Since(begin))
 	bin := l.livePath(serverBin)
 	if newBinary {
 		if err := os.Rename(l.stagePath(serverBin), bin); err != nil {
@@ -397,8 +405,11 @@ func (l *loop) applyStatic(p plan) {
 	l.log.Info("static files copied", "files", strings.Join(p.static, ","), "build", st.Build, "tabs", l.events.tabs(), "action", kind)
 }
 
+// compressedExts are the compressed copies of app.wasm the server reads.
+var compressedExts = []string{".gz", ".br"}
+
 // writeCompressed writes app.wasm.gz and app.wasm.br next to app.wasm at
-// their fastest levels. The server compresses app.wasm at start when these
+// their fastest levels, side by side. The server compresses app.wasm at start when these
 // are missing or older (about three seconds of CPU); the tabs get app.wasm
 // from the proxy, uncompressed, so development only needs them fresh.
 func writeCompressed(wasm string) error {
@@ -410,22 +421,28 @@ func writeCompressed(wasm string) error {
 		".gz": func(w io.Writer) io.WriteCloser { z, _ := gzip.NewWriterLevel(w, gzip.BestSpeed); return z },
 		".br": func(w io.Writer) io.WriteCloser { return brotli.NewWriterLevel(w, brotli.BestSpeed) },
 	}
-	for ext, enc := range encoders {
-		f, err := os.Create(wasm + ext)
-		if err != nil {
-			return err
-		}
-		z := enc(f)
-		_, err = z.Write(raw)
-		if cerr := z.Close(); err == nil {
-			err = cerr
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
+	errs := make([]error, len(compressedExts))
+	var wg sync.WaitGroup
+	for i, ext := range compressedExts {
+		wg.Go(func() { errs[i] = writeEncoded(wasm+ext, raw, encoders[ext]) })
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// writeEncoded writes raw to path through enc.
+func writeEncoded(path string, raw []byte, enc func(io.Writer) io.WriteCloser) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	z := enc(f)
+	_, err = z.Write(raw)
+	if cerr := z.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
