@@ -308,8 +308,13 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 
 // restartServer stops the server, puts a new binary in place if there is
 // one, and starts it again. Requests wait meanwhile.
-func (l *loop) restartServer(ctx context.Context, newBinary bool) error {
+func (l *loop) restartServer(ctx context.Context, newBinary bool) (err error) {
 	l.gate.set(serverRestarting)
+	defer func() {
+		if err != nil {
+			l.gate.set(serverDown)
+		}
+	}()
 	begin := time.Now()
 	l.stopServer()
 	l.log.Debug("server stopped", "took", time.Since(begin))
@@ -330,14 +335,12 @@ func (l *loop) restartServer(ctx context.Context, newBinary bool) error {
 	args = append(args, "--addr", l.serverAddr, "--web-dir", l.webDir)
 	srv, err := startServer(bin, args, l.output)
 	if err != nil {
-		l.gate.set(serverDown)
 		return err
 	}
 	rctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	if err := srv.waitReady(rctx, "http://"+l.serverAddr+"/readyz"); err != nil {
 		srv.stop(stopGrace)
-		l.gate.set(serverDown)
 		return fmt.Errorf("%v\n\n%s", err, srv.output.String())
 	}
 	l.srv = srv
