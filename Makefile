@@ -17,13 +17,15 @@ WASMRUN := PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH"
 FUZZTIME ?= 10s
 APT_GET := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: run build wasm server web test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help bench
+.PHONY: run build wasm server web test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help bench dev dev-bench
 
 help:
 	@echo "make run    build and serve at http://127.0.0.1:8080 (settings: SWITCHBOARD_* env vars)"
 	@echo "make test   vet, format check, unit, fuzz, server and browser tests"
 	@echo "make build  build bin/switchboard and bin/web (app.wasm + static files)"
 	@echo "make bench  Go benchmarks + load workloads vs a bare baseline (~5 min; not part of test); table in bin/bench/latest.md"
+	@echo "make dev    development mode at http://127.0.0.1:8080: rebuilds on save, reloads open tabs, shows build errors"
+	@echo "make dev-bench  time from saving a file to the new UI in headless Chromium (ui, shared, server edits)"
 	@echo "make vet | fmt | clean"
 
 ## run: build, then serve with settings from the environment (SWITCHBOARD_ADDR=...).
@@ -117,6 +119,21 @@ bench:
 	$(BIN)/switchboard bench --baseline --go-bench $(BIN)/bench/gobench.txt \
 		--log-dir $(BIN)/bench/logs --out $(BIN)/bench/latest.md \
 		$$([ -f $(WEB)/app.wasm ] && echo --web-dir $(WEB)) $(BENCHFLAGS)
+
+## dev: development mode (README, "Development mode"). switchboard-dev builds
+## app.wasm and the server into bin/dev, serves them through its proxy, and
+## rebuilds what each saved change needs. Settings: SWITCHBOARD_* env vars.
+dev:
+	@echo ">> building $(BIN)/switchboard-dev"
+	$(GO) build -o $(BIN)/switchboard-dev ./server/cmd/switchboard-dev
+	@echo ">> development mode (Ctrl-C stops it; Enter restarts the server)"
+	$(BIN)/switchboard-dev --root . --out $(BIN)/dev
+
+## dev-bench: make dev's loop on a copy of the repository, with headless
+## Chromium: seconds from saving a file to the new UI, per kind of edit.
+DEVBENCHTIME ?= 5x
+dev-bench: deps-test
+	cd server && $(GO) test -count=1 -run='^$$' -bench=DevReload -benchtime=$(DEVBENCHTIME) ./e2e/
 
 clean:
 	rm -rf $(BIN)

@@ -189,7 +189,13 @@ func (tb *tab) find(role, name string) cdp.BackendNodeID {
 // poll calls cond until it reports true or stepTimeout passes.
 func (tb *tab) poll(what string, cond func(ctx context.Context) (bool, error)) bool {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	return tb.pollWithin(stepTimeout, what, cond)
+}
+
+// pollWithin calls cond until it reports true or timeout passes.
+func (tb *tab) pollWithin(timeout time.Duration, what string, cond func(ctx context.Context) (bool, error)) bool {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()

@@ -1,0 +1,451 @@
+package dev
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/andybalholm/brotli"
+)
+
+// loop is the state of one Run. Only Run's goroutine touches it, except
+// the builds, which only read the paths.
+type loop struct {
+	opts                      Options
+	root, out                 string
+	webDir, stageDir, dataDir string
+	goCmd                     string
+	serverAddr                string
+	log                       *slog.Logger
+	output                    io.Writer
+	events                    *broadcaster
+	gate                      *gate
+	src                       *sources // nil until `go list` worked
+	url                       string   // where browsers connect, for the logs
+
+	srv    *serverProc       // nil while no server runs
+	staged target            // built, applied when the whole batch builds
+	failed target            // failed: built again with the next change
+	errs   map[target]string // compiler output of each failed binary
+	// startProblem and startOutput say why the server is not running
+	// (it did not start, or it stopped by itself).
+	startProblem, startOutput string
+	stale                     bool // the server prerenders an older UI
+	wasmChanged               bool // app.wasm is newer than the server's compressed copies
+}
+
+func newLoop(opts Options) (*loop, error) {
+	if opts.Root == "" {
+		return nil, errors.New("dev: Root is required")
+	}
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	for _, need := range []string{"go.work", "server", "shared", "wasmclient"} {
+		if _, err := os.Stat(filepath.Join(root, need)); err != nil {
+			return nil, fmt.Errorf("dev: %s is not the Switchboard repository (no %s)", root, need)
+		}
+	}
+	if opts.Out == "" {
+		opts.Out = filepath.Join(root, "bin", "dev")
+	}
+	out, err := filepath.Abs(opts.Out)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:8080"
+	}
+	if opts.ServerAddr == "" {
+		if opts.ServerAddr, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Output == nil {
+		opts.Output = os.Stderr
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(opts.Output, nil))
+	}
+	if opts.Go == "" {
+		opts.Go = "go"
+	}
+	l := &loop{
+		opts: opts, root: root, out: out,
+		webDir: filepath.Join(out, "web"), stageDir: filepath.Join(out, "stage"), dataDir: filepath.Join(out, "data"),
+		goCmd: opts.Go, serverAddr: opts.ServerAddr,
+		log: opts.Logger.With("component", "dev"), output: opts.Output,
+		events: newBroadcaster(), gate: newGate(), errs: make(map[target]string),
+	}
+	for _, dir := range []string{l.webDir, l.stageDir, l.dataDir} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// cycle is one batch of builds running in its own goroutine.
+type cycle struct {
+	cancel context.CancelFunc
+	done   chan buildResult
+}
+
+// run is the loop: it batches changed files, builds, applies and restarts,
+// until ctx ends or the proxy fails.
+func (l *loop) run(ctx context.Context, changes <-chan string, served <-chan error) error {
+	if err := l.copyAllStatic(); err != nil {
+		return err
+	}
+	src, err := listSources(ctx, l.goCmd, l.root)
+	if err != nil {
+		l.log.Warn("go list failed; every Go change rebuilds both binaries until it works", "err", err)
+	}
+	l.src = src
+
+	pending := wasmApp | serverBin
+	var batch []string
+	debounce := time.NewTimer(0) // the first build starts at once
+	defer debounce.Stop()
+	var cur *cycle
+	start := func() {
+		if cur == nil && pending != 0 {
+			cur = l.startCycle(ctx, pending)
+			pending = 0
+		}
+	}
+	defer func() {
+		if cur != nil {
+			cur.cancel()
+			<-cur.done
+		}
+		l.gate.set(serverDown)
+		l.stopServer()
+	}()
+	for {
+		var done <-chan buildResult
+		if cur != nil {
+			done = cur.done
+		}
+		var exited <-chan struct{}
+		if l.srv != nil {
+			exited = l.srv.exited
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-served:
+			return fmt.Errorf("dev: serve: %w", err)
+		case f := <-changes:
+			batch = append(batch, f)
+			debounce.Reset(quiet)
+		case <-debounce.C:
+			if len(batch) > 0 {
+				t := l.plan(ctx, batch)
+				batch = nil
+				if t != 0 {
+					pending |= t | l.failed
+					l.failed = 0
+					if cur != nil {
+						cur.cancel() // a newer change: build again with it
+					}
+				}
+			}
+			start()
+		case res := <-done:
+			cur.cancel()
+			cur = nil
+			if res.canceled {
+				pending |= res.targets
+			} else {
+				l.finish(ctx, res)
+			}
+			start()
+		case <-exited:
+			l.serverStopped()
+		case <-l.opts.Restart:
+			pending |= serverBin
+			debounce.Reset(0)
+		}
+	}
+}
+
+// plan classifies a batch of changed files, copies the static ones at
+// once, and returns the binaries to build.
+func (l *loop) plan(ctx context.Context, files []string) target {
+	p, unknown := classify(l.root, l.src, files)
+	if len(unknown) > 0 || p.relist {
+		src, err := listSources(ctx, l.goCmd, l.root)
+		if err == nil {
+			l.src = src
+			p, unknown = classify(l.root, l.src, files)
+		} else {
+			l.log.Warn("go list failed", "err", err)
+		}
+		if l.src == nil && len(unknown) > 0 {
+			p.build |= wasmApp | serverBin // the build will say what is wrong
+		}
+	}
+	if len(p.static) > 0 {
+		l.applyStatic(p)
+	}
+	if p.staleServer && p.build&serverBin == 0 && !l.stale {
+		l.stale = true
+		l.log.Info("UI change: only app.wasm is rebuilt, the server keeps running; until it restarts it " +
+			"prerenders pages (under the loading screen) and knows the routes of the previous UI: " +
+			"press Enter here to restart it")
+	}
+	return p.build
+}
+
+// startCycle builds t in a goroutine of its own.
+func (l *loop) startCycle(ctx context.Context, t target) *cycle {
+	cctx, cancel := context.WithCancel(ctx)
+	c := &cycle{cancel: cancel, done: make(chan buildResult, 1)}
+	l.events.update(func(s *State) { s.Building = true })
+	l.log.Info("building " + t.String())
+	go func() { c.done <- l.buildAll(cctx, t) }()
+	return c
+}
+
+// finish records what a batch of builds gave, and applies it when every
+// binary waiting to be applied built.
+func (l *loop) finish(ctx context.Context, res buildResult) {
+	for _, t := range targets {
+		if res.targets&t == 0 {
+			continue
+		}
+		if out, bad := res.failed[t]; bad {
+			l.failed |= t
+			l.staged &^= t
+			l.errs[t] = out
+		} else {
+			l.staged |= t
+			delete(l.errs, t)
+		}
+	}
+	if len(l.errs) > 0 {
+		output := l.buildOutput()
+		fmt.Fprintf(l.output, "%s\n", output)
+		l.log.Warn("build failed: fix it and save", "took", res.took.Round(time.Millisecond))
+		l.events.update(func(s *State) {
+			s.Building, s.Problem, s.Output = false, "Build failed", output
+		})
+		return
+	}
+	l.apply(ctx, res.took)
+}
+
+// buildOutput joins the compiler output of the failed binaries (once when
+// both say the same, as for an error in shared/).
+func (l *loop) buildOutput() string {
+	var parts []string
+	for _, t := range targets {
+		out, bad := l.errs[t]
+		if !bad || (len(parts) > 0 && parts[len(parts)-1] == out) {
+			continue
+		}
+		parts = append(parts, out)
+	}
+	return strings.TrimSpace(strings.Join(parts, "\n"))
+}
+
+// apply puts the staged binaries in place, restarts the server when its
+// binary changed (or it is not running), and reloads the tabs.
+func (l *loop) apply(ctx context.Context, took time.Duration) {
+	t := l.staged
+	if t&wasmApp != 0 {
+		if err := os.Rename(l.stagePath(wasmApp), l.livePath(wasmApp)); err != nil {
+			l.log.Error("apply app.wasm", "err", err)
+			return
+		}
+		l.staged &^= wasmApp
+		l.wasmChanged = false
+		for _, ext := range compressedExts {
+			if err := os.Rename(l.stagePath(wasmApp)+ext, l.livePath(wasmApp)+ext); err != nil {
+				l.wasmChanged = true // made at the next restart
+			}
+		}
+	}
+	restarted := time.Duration(0)
+	if t&serverBin != 0 || l.srv == nil {
+		begin := time.Now()
+		if err := l.restartServer(ctx, t&serverBin != 0); err != nil {
+			l.failed |= serverBin
+			l.staged &^= serverBin
+			l.startProblem, l.startOutput = "The server did not start", err.Error()
+			fmt.Fprintf(l.output, "%s\n", err)
+			l.log.Warn("the server did not start: fix it and save")
+			l.events.update(func(s *State) {
+				s.Building, s.Problem, s.Output = false, l.startProblem, l.startOutput
+			})
+			return
+		}
+		restarted = time.Since(begin)
+		if t&serverBin != 0 {
+			l.stale = false
+		}
+	}
+	l.staged = 0
+	l.startProblem, l.startOutput = "", ""
+	st := l.events.update(func(s *State) {
+		s.Build++
+		s.Kind, s.Building, s.Problem, s.Output = "reload", false, "", ""
+	})
+	l.log.Info("ready: reloading tabs", "url", l.url, "build", st.Build, "built", t.String(),
+		"took", took.Round(time.Millisecond), "restart", restarted.Round(time.Millisecond), "tabs", l.events.tabs())
+}
+
+// restartServer stops the server, puts a new binary in place if there is
+// one, and starts it again. Requests wait meanwhile.
+func (l *loop) restartServer(ctx context.Context, newBinary bool) (err error) {
+	l.gate.set(serverRestarting)
+	defer func() {
+		if err != nil {
+			l.gate.set(serverDown)
+		}
+	}()
+	begin := time.Now()
+	l.stopServer()
+	l.log.Debug("server stopped", "took", time.Since(begin))
+	bin := l.livePath(serverBin)
+	if newBinary {
+		if err := os.Rename(l.stagePath(serverBin), bin); err != nil {
+			return err
+		}
+	}
+	if l.wasmChanged {
+		if err := writeCompressed(l.livePath(wasmApp)); err != nil {
+			l.log.Warn("compress app.wasm", "err", err)
+		}
+		l.wasmChanged = false
+	}
+	args := append([]string{"serve", "--data", l.dataDir, "--shutdown-timeout", shutdownTimeout},
+		l.opts.ServerArgs...)
+	args = append(args, "--addr", l.serverAddr, "--web-dir", l.webDir)
+	srv, err := startServer(bin, args, l.output)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := srv.waitReady(rctx, "http://"+l.serverAddr+"/readyz"); err != nil {
+		srv.stop(stopGrace)
+		return fmt.Errorf("%v\n\n%s", err, srv.output.String())
+	}
+	l.srv = srv
+	l.gate.set(serverUp)
+	return nil
+}
+
+// stopServer stops the running server, if any. The caller says what the
+// proxy should do meanwhile (l.gate).
+func (l *loop) stopServer() {
+	if l.srv == nil {
+		return
+	}
+	l.srv.stop(stopGrace)
+	l.srv = nil
+}
+
+// serverStopped handles a server that exited by itself: the tabs show
+// why, and the next change rebuilds and restarts it.
+func (l *loop) serverStopped() {
+	srv := l.srv
+	l.srv = nil
+	l.gate.set(serverDown)
+	l.failed |= serverBin
+	l.startProblem = "The server stopped"
+	l.startOutput = fmt.Sprintf("%v\n\n%s", srv.err, srv.output.String())
+	l.log.Warn("the server stopped by itself: fix it and save", "err", srv.err)
+	if len(l.errs) > 0 {
+		return // the build error shows already
+	}
+	l.events.update(func(s *State) { s.Problem, s.Output = l.startProblem, l.startOutput })
+}
+
+// copyAllStatic copies wasmclient/web into Out/web, as `make web` does.
+func (l *loop) copyAllStatic() error {
+	src := filepath.Join(l.root, filepath.FromSlash(staticPrefix))
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || ignoredName(d.Name()) {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		return copyFile(p, filepath.Join(l.webDir, rel))
+	})
+}
+
+// applyStatic copies (or removes) the changed static files and tells the
+// tabs: stylesheets are swapped in place, anything else reloads the page.
+func (l *loop) applyStatic(p plan) {
+	for _, f := range p.static {
+		src := filepath.Join(l.root, filepath.FromSlash(staticPrefix+f))
+		dst := filepath.Join(l.webDir, filepath.FromSlash(f))
+		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+			os.Remove(dst)
+			continue
+		}
+		if err := copyFile(src, dst); err != nil {
+			l.log.Warn("copy static file", "file", f, "err", err)
+		}
+	}
+	kind := "reload"
+	if p.css() {
+		kind = "css"
+	}
+	st := l.events.update(func(s *State) { s.Build++; s.Kind = kind })
+	l.log.Info("static files copied", "files", strings.Join(p.static, ","), "build", st.Build, "tabs", l.events.tabs(), "action", kind)
+}
+
+// compressedExts are the compressed copies of app.wasm the server reads.
+var compressedExts = []string{".gz", ".br"}
+
+// writeCompressed writes app.wasm.gz and app.wasm.br next to app.wasm at
+// their fastest levels, side by side. The server compresses app.wasm at start when these
+// are missing or older (about three seconds of CPU); the tabs get app.wasm
+// from the proxy, uncompressed, so development only needs them fresh.
+func writeCompressed(wasm string) error {
+	raw, err := os.ReadFile(wasm)
+	if err != nil {
+		return err
+	}
+	encoders := map[string]func(io.Writer) io.WriteCloser{
+		".gz": func(w io.Writer) io.WriteCloser { z, _ := gzip.NewWriterLevel(w, gzip.BestSpeed); return z },
+		".br": func(w io.Writer) io.WriteCloser { return brotli.NewWriterLevel(w, brotli.BestSpeed) },
+	}
+	errs := make([]error, len(compressedExts))
+	var wg sync.WaitGroup
+	for i, ext := range compressedExts {
+		wg.Go(func() { errs[i] = writeEncoded(wasm+ext, raw, encoders[ext]) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// writeEncoded writes raw to path through enc.
+func writeEncoded(path string, raw []byte, enc func(io.Writer) io.WriteCloser) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	z := enc(f)
+	_, err = z.Write(raw)
+	if cerr := z.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

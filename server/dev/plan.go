@@ -1,0 +1,90 @@
+package dev
+
+import (
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// staticPrefix is where the web app's static files live in the repository
+// (copied to Out/web, served under /web/).
+const staticPrefix = "wasmclient/web/"
+
+// plan is what a batch of changed files asks for.
+type plan struct {
+	// build are the binaries to rebuild.
+	build target
+	// static are changed files under wasmclient/web/, relative to it: they
+	// are copied (or removed), not built.
+	static []string
+	// staleServer is set when UI sources changed that the server compiles
+	// too: it prerenders the pages (under go-app's loading screen) from the
+	// same ui package. Only app.wasm is rebuilt for them, so the tabs
+	// reload without a server restart; the server catches up at its next
+	// restart.
+	staleServer bool
+	// relist asks for a new `go list` (a go.mod changed).
+	relist bool
+}
+
+// css reports whether every static file of the plan is a stylesheet, so tabs
+// can swap their stylesheets instead of reloading.
+func (p plan) css() bool {
+	for _, f := range p.static {
+		if path.Ext(f) != ".css" {
+			return false
+		}
+	}
+	return len(p.static) > 0
+}
+
+// classify turns changed files (absolute paths under root) into a plan,
+// using src to know which binary compiles which file. Go files src does
+// not know (new files, or files of packages neither binary imports) are
+// returned apart: the caller lists the sources again and retries them.
+func classify(root string, src *sources, files []string) (p plan, unknown []string) {
+	seen := make(map[string]bool)
+	for _, file := range files {
+		if seen[file] {
+			continue
+		}
+		seen[file] = true
+		rel, err := filepath.Rel(root, file)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		rel = filepath.ToSlash(rel)
+		base := path.Base(rel)
+		switch {
+		case ignoredName(base):
+		case strings.HasPrefix(rel, staticPrefix):
+			p.static = append(p.static, strings.TrimPrefix(rel, staticPrefix))
+		case base == "go.mod" || base == "go.sum" || rel == "go.work" || rel == "go.work.sum":
+			p.build |= wasmApp | serverBin
+			p.relist = true
+		case strings.HasSuffix(base, "_test.go"):
+		default:
+			t, ok := src.lookup(file)
+			if !ok {
+				if path.Ext(base) == ".go" {
+					unknown = append(unknown, file)
+				}
+				continue
+			}
+			if t&serverBin != 0 && strings.HasPrefix(rel, "wasmclient/") {
+				t &^= serverBin
+				p.staleServer = true
+			}
+			p.build |= t
+		}
+	}
+	return p, unknown
+}
+
+// ignoredName reports editor droppings: hidden files, backups, swap files
+// and vim's write test.
+func ignoredName(base string) bool {
+	return strings.HasPrefix(base, ".") || strings.HasSuffix(base, "~") ||
+		strings.HasSuffix(base, ".swp") || strings.HasSuffix(base, ".swx") ||
+		strings.HasSuffix(base, ".tmp") || base == "4913"
+}

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package dev
+
+import "syscall"
+
+func parentDeathSignal(*syscall.SysProcAttr) {}

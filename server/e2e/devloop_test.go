@@ -1,0 +1,260 @@
+package e2e
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/switchboard-rt/switchboard/server/dev"
+)
+
+// uiFile and uiText are a component's text the dev loop tests edit: the
+// composer's keyboard hint, always shown in a room on a wide screen.
+const (
+	uiFile = "wasmclient/ui/room_view.go"
+	uiText = `app.Text(" new line")`
+)
+
+// TestDevLoop runs make dev's loop on a copy of the repository and checks,
+// in a real tab, that a stylesheet change applies without a reload, that a
+// component's new text shows after a save (and the conversation on screen
+// survives the reload), that a compile error shows the compiler's output
+// over the page, that the page recovers once the error is fixed, and that a
+// server change restarts the server and reloads the tab.
+func TestDevLoop(t *testing.T) {
+	d := startDevLoop(t)
+	tb := newTab(t, browser(t), "Dev")
+	tb.joinRoom(d.url, "devloop")
+	tb.say("said before the reload")
+	tb.waitBody("said before the reload")
+
+	// A stylesheet: swapped in place, no rebuild, no reload.
+	evalPage[bool](tb, "window.devLoopMarker = true")
+	d.edit(t, "wasmclient/web/app.css", func(css string) string {
+		return css + "\n:root { --dev-loop-check: 7; }\n"
+	})
+	tb.waitJS("the new stylesheet", `getComputedStyle(document.documentElement).getPropertyValue("--dev-loop-check").trim() === "7"`)
+	if !evalPage[bool](tb, "window.devLoopMarker === true") {
+		t.Fatal("the page reloaded for a stylesheet change")
+	}
+
+	// A component's text: app.wasm is rebuilt and the tab reloads to it.
+	d.replace(t, uiFile, uiText, `app.Text(" new line · edited live")`)
+	tb.waitJS("the new UI", visibleJS("new line · edited live"))
+	tb.waitBody("said before the reload")
+	tb.waitText("status", "Connection", "Connected")
+
+	// A compile error: the page stays, with the compiler's output over it.
+	d.replace(t, uiFile, `app.Text(" new line · edited live")`, `app.Text(devLoopBroken)`)
+	tb.waitJS("the error overlay", `!!document.getElementById("switchboard-dev-overlay")`)
+	tb.waitText("dialog", "Build failed", "undefined: devLoopBroken")
+	tb.waitText("dialog", "Build failed", "room_view.go")
+	tb.screenshot("dev-build-failed")
+
+	// Fixed: the overlay goes and the page shows the new build.
+	d.replace(t, uiFile, `app.Text(devLoopBroken)`, `app.Text(" new line · fixed")`)
+	tb.waitJS("the fixed UI", visibleJS("new line · fixed"))
+	if n := tb.count("dialog", "Build failed"); n != 0 {
+		t.Fatalf("the error overlay is still there (%d) after the fix", n)
+	}
+	tb.waitBody("said before the reload")
+	tb.waitText("status", "Connection", "Connected")
+
+	// A server change: the server restarts, and the tab reloads and
+	// connects to it again, the conversation still on screen.
+	before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
+	d.replace(t, "server/routes.go", `[]byte("ok\n")`, `[]byte("ok, edited\n")`)
+	tb.waitReloaded(before, "said before the reload")
+	if got := healthz(t, d); got != "ok, edited" {
+		t.Fatalf("/healthz says %q after the edit: the server was not restarted", got)
+	}
+}
+
+// visibleJS is true once the page shows text and go-app's loading screen is
+// gone (the server's prerendered page under it may be older than app.wasm).
+func visibleJS(text string) string {
+	return `!document.getElementById("app-wasm-loader") && document.body.innerText.includes(` + jsString(text) + `)`
+}
+
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// buildTimeout bounds a wait for a rebuild to show: the server's link alone
+// can take ten seconds on a busy two-core machine.
+const buildTimeout = 2 * time.Minute
+
+// waitJS waits until the JavaScript expression is true in the page (for up
+// to buildTimeout).
+func (tb *tab) waitJS(what, expr string) {
+	tb.t.Helper()
+	ok := tb.pollWithin(buildTimeout, what, func(ctx context.Context) (bool, error) {
+		return chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+	})
+	if !ok {
+		tb.t.Fatalf("%s: the page never showed %s", tb.name, what)
+	}
+}
+
+// devLoop is a dev.Run on a copy of the repository.
+type devLoop struct {
+	root string // the copy
+	url  string // where tabs connect (the dev proxy)
+}
+
+// startDevLoop copies the repository into a temp folder, runs the dev loop
+// on it and waits until it serves. At the end of the test it stops the loop
+// and checks that the server it ran is gone.
+func startDevLoop(t testing.TB) *devLoop {
+	t.Helper()
+	root := t.TempDir()
+	copyRepo(t, "../..", root)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverAddr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- dev.Run(ctx, dev.Options{
+			Root: root, Listener: ln, ServerAddr: serverAddr,
+			ServerArgs: []string{"--log-level", "warn"},
+			Output:     t.Output(),
+			Logger:     slog.New(slog.NewTextHandler(t.Output(), nil)),
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("dev loop: %v", err)
+			}
+		case <-time.After(time.Minute):
+			t.Errorf("the dev loop did not stop")
+		}
+		// dev.Run kills the process groups it started before it returns.
+		if c, err := net.DialTimeout("tcp", serverAddr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("the server still listens on %s after the dev loop stopped", serverAddr)
+		}
+	})
+	d := &devLoop{root: root, url: "http://" + ln.Addr().String()}
+	// The first build of a fresh copy links both binaries (and compiles
+	// everything on a cold build cache).
+	waitHTTP(t, d.url+"/readyz", 5*time.Minute, done)
+	return d
+}
+
+// waitHTTP polls url until it answers 200, or fails the test at the
+// deadline or when the loop ends.
+func waitHTTP(t testing.TB, url string, timeout time.Duration, ended <-chan error) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	client := &http.Client{Timeout: 5 * time.Second}
+	for {
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case err := <-ended:
+			t.Fatalf("the dev loop ended before it served: %v", err)
+		case <-deadline.C:
+			t.Fatalf("%s did not answer 200 within %v", url, timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// copyRepo copies what the builds need (go.work and the three modules,
+// without hidden folders, bin/ or data/) from src to dst.
+func copyRepo(t testing.TB, src, dst string) {
+	t.Helper()
+	for _, name := range []string{"go.work", "go.work.sum"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			if name == "go.work.sum" && os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tree := range []string{"server", "shared", "wasmclient"} {
+		from := filepath.Join(src, tree)
+		err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			if d.IsDir() {
+				if p != from && (strings.HasPrefix(d.Name(), ".") || d.Name() == "bin" || d.Name() == "data") {
+					return filepath.SkipDir
+				}
+				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		})
+		if err != nil {
+			t.Fatalf("copy the repository: %v", err)
+		}
+	}
+}
+
+// edit rewrites a file of the copy with change, as an editor saving it.
+func (d *devLoop) edit(t testing.TB, file string, change func(string) string) {
+	t.Helper()
+	p := filepath.Join(d.root, filepath.FromSlash(file))
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(change(string(data))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// replace replaces the one occurrence of old in a file of the copy.
+func (d *devLoop) replace(t testing.TB, file, old, new string) {
+	t.Helper()
+	d.edit(t, file, func(s string) string {
+		if n := strings.Count(s, old); n != 1 {
+			t.Fatalf("%s holds %q %d times, want once: the dev loop test needs another text to edit", file, old, n)
+		}
+		return strings.Replace(s, old, new, 1)
+	})
+}
