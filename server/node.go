@@ -82,6 +82,12 @@ type Config struct {
 	RotateSessionKey bool
 	// PrivateRooms are patterns of rooms only tokens naming them may enter.
 	PrivateRooms []string
+	// Feeds: FeedRooms and FeedHistory (see hub.Options), FeedSize and
+	// FeedAge (the feed stream's retention, see broker.Options).
+	FeedRooms   []string
+	FeedHistory int
+	FeedSize    int64
+	FeedAge     time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -133,6 +139,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.broker, err = broker.New(ctx, n.nc, broker.Options{
 		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge,
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
+		FeedSize: cfg.FeedSize, FeedAge: cfg.FeedAge,
 		Logger: n.log,
 	})
 	if err != nil {
@@ -164,6 +171,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
+		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop

@@ -17,20 +17,20 @@ import (
 const maxAppendTries = 16
 
 // Append stores ev in room at the room's next offset. See hub.Broker.
-func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Event) (protocol.Event, bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+func (l *eventLog) Append(ctx context.Context, room, msgID string, ev protocol.Event) (protocol.Event, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	ev.Room, ev.Epoch, ev.Offset = "", "", 0
 	payload, err := json.Marshal(&ev)
 	if err != nil {
 		return ev, false, err
 	}
-	h := b.head(room)
+	h := l.head(room)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for try := 0; try < maxAppendTries; try++ {
 		if !h.known {
-			if err := b.loadHead(ctx, room, h); err != nil {
+			if err := l.loadHead(ctx, room, h); err != nil {
 				return ev, false, err
 			}
 		}
@@ -38,10 +38,10 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 		if h.offset == 0 && h.seq == 0 {
 			epoch = newEpoch()
 		}
-		msg := &nats.Msg{Subject: roomSubject + room, Data: payload, Header: nats.Header{}}
+		msg := &nats.Msg{Subject: l.subject + room, Data: payload, Header: nats.Header{}}
 		msg.Header.Set(hdrEpoch, epoch)
 		msg.Header.Set(hdrOffset, strconv.FormatUint(offset, 10))
-		ack, err := b.js.PublishMsg(ctx, msg,
+		ack, err := l.js.PublishMsg(ctx, msg,
 			jetstream.WithMsgID(msgID),
 			jetstream.WithExpectLastSequencePerSubject(h.seq))
 		if isWrongLastSequence(err) {
@@ -54,7 +54,7 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 		}
 		if ack.Duplicate {
 			// Stored before (a retry): answer with the first copy.
-			stored, err := b.get(ctx, room, ack.Sequence)
+			stored, err := l.get(ctx, room, ack.Sequence)
 			return stored, true, err
 		}
 		h.epoch, h.offset, h.seq = epoch, offset, ack.Sequence
@@ -65,8 +65,8 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 }
 
 // loadHead reads the room's last stored event into h.
-func (b *Broker) loadHead(ctx context.Context, room string, h *roomHead) error {
-	m, err := b.stream.GetLastMsgForSubject(ctx, roomSubject+room)
+func (l *eventLog) loadHead(ctx context.Context, room string, h *roomHead) error {
+	m, err := l.stream.GetLastMsgForSubject(ctx, l.subject+room)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		h.known, h.epoch, h.offset, h.seq = true, "", 0, 0
 		return nil
@@ -115,8 +115,8 @@ func decode(room string, h nats.Header, data []byte) (protocol.Event, error) {
 	return ev, nil
 }
 
-func (b *Broker) get(ctx context.Context, room string, seq uint64) (protocol.Event, error) {
-	m, err := b.stream.GetMsg(ctx, seq)
+func (l *eventLog) get(ctx context.Context, room string, seq uint64) (protocol.Event, error) {
+	m, err := l.stream.GetMsg(ctx, seq)
 	if err != nil {
 		return protocol.Event{}, fmt.Errorf("read %s seq %d: %w", room, seq, err)
 	}

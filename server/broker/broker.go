@@ -1,7 +1,9 @@
 // Package broker implements hub.Broker on NATS JetStream: one stream stores
 // every room's events (subject sb.room.<room>), JetStream republishes each
 // stored event to sb.live.<room> for the nodes with members in that room, and
-// presence travels on sb.pres.<room>. Only this package imports nats.go.
+// presence travels on sb.pres.<room>. A second stream, with its own
+// retention, stores the rooms' feed points (sb.feed.<room>, republished to
+// sb.flive.<room>). Only this package imports nats.go.
 //
 // Offsets are per room, start at 1 and have no gaps: each append names the
 // stream sequence of the room's previous event (JetStream's
@@ -16,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -28,6 +29,8 @@ import (
 const (
 	roomSubject      = "sb.room."
 	liveSubject      = "sb.live."
+	feedSubject      = "sb.feed."
+	feedLiveSubject  = "sb.flive."
 	presenceSubject  = "sb.pres."
 	relaySubject     = "sb.eph."
 	directorySubject = "sb.dir"
@@ -46,7 +49,15 @@ type Options struct {
 	// DuplicateWindow is how long a message id is remembered for
 	// deduplication. Default 2 minutes.
 	DuplicateWindow time.Duration
-	// Replicas is the stream's replica count (1 on one node; 3 on a cluster
+	// FeedStream is the JetStream stream of the rooms' feed points.
+	// Default "SWITCHBOARD_FEEDS".
+	FeedStream string
+	// FeedSize is how many feed events (each one or more points) each
+	// room keeps. Default 10,000.
+	FeedSize int64
+	// FeedAge is how long feed events are kept. Default 24 hours.
+	FeedAge time.Duration
+	// Replicas is the streams' replica count (1 on one node; 3 on a cluster
 	// for durability across node failures). Default 1.
 	Replicas int
 	// Timeout bounds each JetStream request. Default 5 s.
@@ -64,6 +75,15 @@ func (o *Options) setDefaults() {
 	}
 	if o.HistoryAge <= 0 {
 		o.HistoryAge = 7 * 24 * time.Hour
+	}
+	if o.FeedStream == "" {
+		o.FeedStream = "SWITCHBOARD_FEEDS"
+	}
+	if o.FeedSize <= 0 {
+		o.FeedSize = 10000
+	}
+	if o.FeedAge <= 0 {
+		o.FeedAge = 24 * time.Hour
 	}
 	if o.DuplicateWindow <= 0 {
 		o.DuplicateWindow = 2 * time.Minute
@@ -84,23 +104,11 @@ type Broker struct {
 	opts   Options
 	nc     *nats.Conn
 	js     jetstream.JetStream
-	stream jetstream.Stream
+	msgs   *eventLog // the rooms' messages
+	points *eventLog // the rooms' feed points
 	log    *slog.Logger
 
-	mu    sync.Mutex
-	rooms map[string]*roomHead // append state per room, created on first use
-
 	bans jetstream.KeyValue // who is banned from which room, until when
-}
-
-// roomHead is what this node knows of a room's last stored event. Its lock
-// serialises this node's appends to the room.
-type roomHead struct {
-	mu     sync.Mutex
-	known  bool
-	epoch  string
-	offset uint64
-	seq    uint64 // stream sequence of the room's last event
 }
 
 var _ hub.Broker = (*Broker)(nil)
@@ -134,18 +142,23 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	b := &Broker{
-		opts:  opts,
-		nc:    nc,
-		js:    js,
-		log:   opts.Logger,
-		rooms: make(map[string]*roomHead),
+		opts: opts,
+		nc:   nc,
+		js:   js,
+		log:  opts.Logger,
 	}
-	err = retry(cctx, func(ctx context.Context) (err error) {
-		b.stream, err = js.CreateOrUpdateStream(ctx, cfg)
-		return err
-	})
-	if err != nil {
+	if b.msgs, err = openLog(cctx, js, cfg, roomSubject, opts.Timeout); err != nil {
 		return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+	}
+	feeds := cfg
+	feeds.Name, feeds.Description = opts.FeedStream, "Switchboard feed points"
+	feeds.MaxMsgsPerSubject, feeds.MaxAge = opts.FeedSize, opts.FeedAge
+	feeds.RePublish = &jetstream.RePublish{
+		Source:      feedSubject + "*",
+		Destination: feedLiveSubject + "{{wildcard(1)}}",
+	}
+	if b.points, err = openLog(cctx, js, feeds, feedSubject, opts.Timeout); err != nil {
+		return nil, fmt.Errorf("broker: create stream %s: %w", opts.FeedStream, err)
 	}
 	if err := retry(cctx, func(ctx context.Context) (err error) {
 		b.bans, err = b.openBans(ctx)
@@ -181,21 +194,10 @@ func (b *Broker) Ready(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, err := b.stream.Info(ctx); err != nil {
+	if _, err := b.msgs.stream.Info(ctx); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	return nil
-}
-
-func (b *Broker) head(room string) *roomHead {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	h := b.rooms[room]
-	if h == nil {
-		h = &roomHead{}
-		b.rooms[room] = h
-	}
-	return h
 }
 
 func newEpoch() string {

@@ -134,6 +134,13 @@ func (c *conn) handle(cmd protocol.Command) bool {
 	case protocol.CmdRooms:
 		c.g.hub.WatchRooms(c, cmd.ID) // answered by the hub, then kept up to date
 		return true
+	case protocol.CmdFeed:
+		// The hub queues the feed answer itself, in order with its points.
+		if perr = c.g.hub.Feed(ctx, c, cmd); perr == nil {
+			return true
+		}
+	case protocol.CmdPoints:
+		ans, perr = c.g.hub.PublishPoints(ctx, c, cmd)
 	case protocol.CmdTyping:
 		if perr = c.g.hub.Typing(c, cmd); perr == nil {
 			return true // a hint: no answer
@@ -271,11 +278,11 @@ func tokenProblem(err error) string {
 	return "it is not valid here"
 }
 
-// limit applies the per-connection rates: sends, edits and deletes share a
-// token bucket; joins have their own.
+// limit applies the per-connection rates: sends, edits, deletes and points
+// share a token bucket; joins have their own.
 func (c *conn) limit(cmd protocol.Command) *protocol.Error {
 	switch cmd.Type {
-	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete:
+	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdPoints:
 		if !c.messages.Allow() {
 			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)
 		}

@@ -71,6 +71,13 @@ type Options struct {
 	// DirectoryInterval is how often the room directory is refreshed for
 	// watchers (and this node's report sent when it changed). Default 1 s.
 	DirectoryInterval time.Duration
+	// FeedRooms are patterns (path.Match) of rooms whose feed anyone
+	// allowed in may publish points to (besides publishers, moderators
+	// and admins). Default: none.
+	FeedRooms []string
+	// FeedHistory is how many recent feed events a feed request without a
+	// resume position receives. Default 600.
+	FeedHistory int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -80,6 +87,9 @@ type Options struct {
 func (o *Options) setDefaults() {
 	if o.HistoryOnJoin <= 0 {
 		o.HistoryOnJoin = 100
+	}
+	if o.FeedHistory <= 0 {
+		o.FeedHistory = 600
 	}
 	if o.MaxRoomsPerConn <= 0 {
 		o.MaxRoomsPerConn = 32

@@ -29,6 +29,7 @@ type room struct {
 	last    uint64
 	lastLog time.Time
 	typing  map[string]time.Time // last typing signal relayed, by user id
+	feed    logPos               // position of the last feed event delivered
 }
 
 // member is a local connection in the room. While its join reads history,
@@ -38,6 +39,7 @@ type member struct {
 	pending  bool
 	buf      []bufferedEvent
 	overflow bool
+	feed     *feedWatch // nil unless the member asked for the room's feed
 }
 
 type bufferedEvent struct {
@@ -70,7 +72,7 @@ func newRoom(h *Hub, name string) *room {
 func (r *room) init(ctx context.Context) {
 	defer close(r.ready)
 	sub, err := r.hub.broker.Subscribe(r.name, RoomHandlers{
-		Event: r.onEvent, Presence: r.onPresence, Ephemeral: r.onEphemeral,
+		Event: r.onEvent, Presence: r.onPresence, Ephemeral: r.onEphemeral, Points: r.onPoints,
 	})
 	if err != nil {
 		r.initEr = err
@@ -108,18 +110,9 @@ func (r *room) close() {
 // is filled from the store, a repeat dropped.
 func (r *room) onEvent(ev protocol.Event) {
 	r.mu.Lock()
-	epoch, last := r.epoch, r.last
+	pos := logPos{r.epoch, r.last}
 	r.mu.Unlock()
-	events := []protocol.Event{ev}
-	if ev.Epoch == epoch && last > 0 && ev.Offset > last+1 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		missing, err := r.hub.broker.Read(ctx, r.name, last+1, int(ev.Offset-last-1))
-		cancel()
-		if err != nil {
-			r.hub.log.Warn("fill gap in live events", "room", r.name, "from", last+1, "to", ev.Offset-1, "err", err)
-		}
-		events = append(missing, ev)
-	}
+	events := r.fill(r.hub.broker, pos, ev)
 	for i := range events {
 		r.deliver(&events[i])
 	}

@@ -65,6 +65,7 @@ type Conn struct {
 	rooms      map[string]bool                // rooms a Session joined on this connection
 	joining    map[string]string              // join command id → room, until answered
 	readyRooms map[string]bool                // rooms whose joined answer has arrived
+	feeds      map[string]string              // feed command id → room, for rooms whose feed a Session asked for
 }
 
 // Dial connects to a Switchboard server at url (ws://, wss://, or in the

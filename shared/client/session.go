@@ -93,6 +93,7 @@ type Session struct {
 type position struct {
 	epoch  string
 	offset uint64
+	feed   *feedPosition // nil unless the room's feed is wanted
 }
 
 // NewSession returns a session; call Run to connect.
@@ -323,6 +324,9 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 		if err := s.syncRooms(cctx, c); err != nil {
 			return s.ended(c, err)
 		}
+		if err := s.syncFeeds(cctx, c); err != nil {
+			return s.ended(c, err)
+		}
 		var retry <-chan time.Time
 		if err := s.flushOutbox(cctx, c); errors.Is(err, errSlowDown) {
 			t := time.NewTimer(rateLimitPause)
@@ -522,7 +526,18 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 			}
 			s.applyJoined(ev)
 			c.markReady(room)
-			s.signal() // the outbox may hold sends for this room
+			s.signal() // the outbox may hold sends for this room, or its feed is wanted
+		} else if room, ok := c.feedAnswered(ev.Ref); ok {
+			if ev.Type == protocol.EvError && ev.Error != nil && ev.Error.Code == protocol.CodeUnavailable {
+				c.closeWith(errStoreUnavailable) // ask again on the next connection
+				return
+			}
+			ev.Room = room
+			s.applyFeed(ev)
+		} else if ev.Type == protocol.EvPoints {
+			if !s.advanceFeed(ev) {
+				continue
+			}
 		} else if ev.Offset != 0 && !s.advance(ev) {
 			continue
 		} else if ev.Type == protocol.EvKicked {

@@ -82,6 +82,8 @@ type Command struct {
 	Limit int `json:"limit,omitempty"`
 	// Target is the offset of the message an edit or delete is about.
 	Target uint64 `json:"target,omitempty"`
+	// Points are data points to publish to the room's feed (points).
+	Points []Point `json:"points,omitempty"`
 }
 
 // EventType names a server-to-client frame.
@@ -200,6 +202,8 @@ type Event struct {
 	Rooms []RoomInfo `json:"rooms,omitempty"`
 	// Code is the WebSocket close code that follows (closing).
 	Code CloseCode `json:"code,omitempty"`
+	// Points are the data points of a feed event (points).
+	Points []Point `json:"points,omitempty"`
 }
 
 // RoomInfo is one active room in a rooms event.

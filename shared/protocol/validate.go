@@ -118,6 +118,25 @@ func (c *Command) Validate() *Error {
 			return Errorf(CodeBadRequest, "delete needs the target message's offset")
 		}
 		allowed = fRoom | fTarget
+	case CmdFeed:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if c.Offset != 0 && c.Epoch == "" {
+			return Errorf(CodeBadRequest, "a resume position needs an epoch")
+		}
+		if err := validateEpoch(c.Epoch); err != nil {
+			return err
+		}
+		allowed = fRoom | fEpoch | fOffset
+	case CmdPoints:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if err := ValidatePoints(c.Points); err != nil {
+			return err
+		}
+		allowed = fRoom | fPoints
 	case CmdPing, CmdRooms:
 		allowed = 0
 	case "":
@@ -145,6 +164,7 @@ const (
 	fToken
 	fUser
 	fSeconds
+	fPoints
 )
 
 func (c *Command) fields() fieldSet {
@@ -165,11 +185,12 @@ func (c *Command) fields() fieldSet {
 	set(c.Token != "", fToken)
 	set(c.User != "", fUser)
 	set(c.Seconds != 0, fSeconds)
+	set(len(c.Points) > 0, fPoints)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

@@ -48,6 +48,7 @@ const (
 	idModReason     = "sb-mod-reason"
 	idModConfirm    = "sb-mod-confirm"
 	idRemoved       = "sb-removed"
+	idFeed          = "sb-feed"
 )
 
 // Action names (app.NewAction / ctx.Handle).

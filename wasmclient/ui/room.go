@@ -39,6 +39,7 @@ type roomPage struct {
 
 	id    identity
 	model roomModel
+	feed  feedModel // the room's live data (charts)
 
 	// token is a site's JWT from local storage (keyToken). With one, the
 	// session signs in with it and the name comes from the welcome; the
@@ -191,6 +192,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	hidden := c.model.hidden
 	c.model = roomModel{}
 	c.model.setHidden(hidden)
+	c.feed = feedModel{}
 	c.editing, c.confirmDelete, c.changeIDs = 0, 0, nil
 	c.removed, c.modTarget, c.modBusy, c.modErr, c.modDone = "", nil, false, "", ""
 	c.focusOnJoin = true
@@ -228,7 +230,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 			c.model.addPending(cmd.ID, cmd.Text)
 		}
 	}
-	s.Join(c.room)
+	s.Feed(c.room) // joins the room, and asks for its live data
 	sctx, cancel := context.WithCancel(context.Background())
 	c.sess, c.sctx, c.cancel = s, sctx, cancel
 	ctx.Async(func() { s.Run(sctx) })
@@ -359,6 +361,10 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		}
 	case protocol.EvTyping:
 		c.model.applyTyping(ev, time.Now())
+	case protocol.EvFeed:
+		c.feed.applyFeed(ev)
+	case protocol.EvPoints:
+		c.feed.applyPoints(ev)
 	case protocol.EvAck:
 		c.model.acked(ev.Ref, ev.Offset)
 		delete(c.changeIDs, ev.Ref)

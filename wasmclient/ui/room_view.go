@@ -32,6 +32,7 @@ func (c *roomPage) Render() app.UI {
 					app.Main().
 						Class("sb-main").
 						Body(
+							c.renderFeed(),
 							c.renderMessages(),
 							c.renderTyping(),
 							c.renderComposer(),

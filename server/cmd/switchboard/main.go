@@ -35,6 +35,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return precompress(args, stderr)
 	case "bench":
 		return bench(ctx, args, getenv, stdout, stderr)
+	case "feed":
+		return feed(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -49,5 +51,6 @@ commands:
   serve         run a server (the default); see "switchboard serve -h"
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
   bench         load-test a server against the bare baseline (used by make bench)
+  feed          publish points to a room's live chart: --demo simulates prices and weather
   help          show this text
 `

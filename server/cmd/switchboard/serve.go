@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
@@ -23,6 +24,8 @@ type serveFlags struct {
 	addr, webDir, logLevel, logFormat, sync string
 	tlsCert, tlsKey, jwtSecret, jwtKeys     string
 	private                                 listFlag
+	feedRooms                               listFlag
+	demoFeed                                bool
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
 	origins                                 listFlag
@@ -65,6 +68,12 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&c.Tokens.Issuer, "jwt-issuer", "", "the iss every user token must carry (required with --jwt-secret or --jwt-public-keys)")
 	fs.BoolVar(&c.RotateSessionKey, "rotate-session-key", false, "start signing sessions with a new key (sessions signed with the last 3 keys stay valid)")
 	fs.Var(&f.private, "private-rooms", "patterns of private rooms (e.g. team-*,ops): only tokens naming them may enter")
+	f.feedRooms = listFlag{"demo*"}
+	fs.Var(&f.feedRooms, "feed-rooms", "patterns of rooms whose live data anyone in them may publish (besides publisher, moderator and admin tokens); --feed-rooms= for none")
+	fs.IntVar(&c.FeedHistory, "feed-history", 600, "recent feed events (each one or more points) sent when a client asks for a room's live data")
+	fs.Int64Var(&c.FeedSize, "feed-size", 10000, "feed events kept per room")
+	fs.DurationVar(&c.FeedAge, "feed-age", 24*time.Hour, "how long feed events are kept")
+	fs.BoolVar(&f.demoFeed, "demo-feed", true, "publish simulated prices and weather every second to the room "+DemoFeedRoom)
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -91,6 +100,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.Logger = log
 	cfg.AllowedOrigins = f.origins
 	cfg.PrivateRooms = f.private
+	cfg.FeedRooms = f.feedRooms
 	cfg.Tokens.HS256Secret = []byte(f.jwtSecret)
 	if f.jwtKeys != "" {
 		data, err := os.ReadFile(f.jwtKeys)
@@ -148,6 +158,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { served <- srv.Serve(ln) }()
 	}
 	fmt.Fprintf(stdout, "Switchboard is serving at %s://%s/\n", scheme, ln.Addr())
+	demoCtx, stopDemo := context.WithCancel(ctx)
+	var demoDone sync.WaitGroup
+	if f.demoFeed {
+		fmt.Fprintf(stdout, "Live data demo: %s://%s/r/%s\n", scheme, ln.Addr(), DemoFeedRoom)
+		demoDone.Go(func() {
+			runDemoFeed(demoCtx, time.Second, func(ctx context.Context, points []protocol.Point) error {
+				_, err := node.PublishPoints(ctx, DemoFeedRoom, "", points)
+				return err
+			}, log)
+		})
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "web", cfg.WebDir, "nats", natsMode(cfg))
 
 	select {
@@ -155,6 +176,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 	}
 	log.Info("stopping")
+	stopDemo()
+	demoDone.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	httpDone := make(chan error, 1)
