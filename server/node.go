@@ -88,6 +88,10 @@ type Config struct {
 	FeedHistory int
 	FeedSize    int64
 	FeedAge     time.Duration
+	// Live cursors: CursorTick (see hub.Options) and CursorsPerSecond
+	// (see gateway.Options).
+	CursorTick       time.Duration
+	CursorsPerSecond float64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -171,7 +175,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
-		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory,
+		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
@@ -189,7 +193,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		MailboxSize: cfg.MailboxSize, PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout,
 		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, MaxConnsPerUser: cfg.MaxConnsPerUser,
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
-		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute,
+		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute, CursorsPerSecond: cfg.CursorsPerSecond,
 		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log,
 	})
 	if err != nil {

@@ -47,8 +47,9 @@ type conn struct {
 	workers sync.WaitGroup
 
 	// Per-connection limits, used by the reader only.
-	messages *rate.Limiter // sends, edits, deletes
+	messages *rate.Limiter // sends, edits, deletes, points
 	joins    *rate.Limiter
+	cursors  *rate.Limiter
 
 	// user is set once by hello, by the reader, before the hub ever sees
 	// the conn; greeted tells other goroutines that it happened.
@@ -80,6 +81,7 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string) *conn {
 		mailbox:     newMailbox(g.opts.MailboxSize),
 		messages:    rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
 		joins:       rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
+		cursors:     rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
 	}
 }
 

@@ -115,6 +115,9 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		c.reject(cmd.ID, protocol.Errorf(protocol.CodeNameRequired, "choose a nickname first (hello with a name)"))
 		return true
 	}
+	if cmd.Type == protocol.CmdCursor && !c.cursors.Allow() {
+		return true // dropped silently: a newer position follows
+	}
 	if perr := c.limit(cmd); perr != nil {
 		c.reject(cmd.ID, perr)
 		return true
@@ -134,6 +137,10 @@ func (c *conn) handle(cmd protocol.Command) bool {
 	case protocol.CmdRooms:
 		c.g.hub.WatchRooms(c, cmd.ID) // answered by the hub, then kept up to date
 		return true
+	case protocol.CmdCursor:
+		if perr = c.g.hub.Cursor(c, cmd); perr == nil {
+			return true // ephemeral: no answer
+		}
 	case protocol.CmdFeed:
 		// The hub queues the feed answer itself, in order with its points.
 		if perr = c.g.hub.Feed(ctx, c, cmd); perr == nil {

@@ -30,6 +30,7 @@ type room struct {
 	lastLog time.Time
 	typing  map[string]time.Time // last typing signal relayed, by user id
 	feed    logPos               // position of the last feed event delivered
+	cur     cursorState          // live cursors
 }
 
 // member is a local connection in the room. While its join reads history,
@@ -160,8 +161,12 @@ func (r *room) broadcastLocked(ev *protocol.Event) {
 
 // onEphemeral passes a relayed event (typing) to the live local members.
 func (r *room) onEphemeral(ev protocol.Event) {
-	if ev.Type == protocol.EvKicked {
+	switch ev.Type {
+	case protocol.EvKicked:
 		r.kick(ev)
+		return
+	case protocol.EvCursors:
+		r.onCursors(ev)
 		return
 	}
 	r.mu.Lock()
@@ -329,6 +334,7 @@ func (r *room) notifyLocked(joined, left []protocol.User) {
 	if len(joined) == 0 && len(left) == 0 {
 		return
 	}
+	r.cursorsPresenceLocked(joined, left)
 	r.broadcastLocked(&protocol.Event{
 		Type: protocol.EvPresence, Room: r.name,
 		Joined: joined, Left: left, Count: len(r.people),

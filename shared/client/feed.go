@@ -143,3 +143,10 @@ func (c *Conn) feedAnswered(ref string) (string, bool) {
 	room, ok := c.feeds[ref]
 	return room, ok
 }
+
+// Cursor tells room that this person's pointer is at (x, y) on its board,
+// in fractions of its width and height. Send at most
+// protocol.CursorsPerSecond per second; the server drops the rest.
+func (c *Conn) Cursor(ctx context.Context, room string, x, y float64) error {
+	return c.Post(ctx, protocol.Command{Type: protocol.CmdCursor, Room: room, X: x, Y: y})
+}

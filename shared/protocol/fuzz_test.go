@@ -17,6 +17,7 @@ func FuzzDecodeCommand(f *testing.F) {
 		`{"type":"history","id":"h","room":"r","limit":5}`,
 		`{"type":"points","id":"pt","room":"r","points":[{"series":"BTC","value":1.5,"unit":"USD","ts":1}]}`,
 		`{"type":"feed","id":"f","room":"r","epoch":"e","offset":2}`,
+		`{"type":"cursor","id":"c","room":"r","x":0.5,"y":0.25}`,
 		`{"type":"ping","id":"p"}`, `{}`, `[]`, `null`, "\xff", `{"type":"send","id":"x","room":"r","text":"\u0000"}`,
 	} {
 		f.Add([]byte(s))

@@ -84,6 +84,9 @@ type Command struct {
 	Target uint64 `json:"target,omitempty"`
 	// Points are data points to publish to the room's feed (points).
 	Points []Point `json:"points,omitempty"`
+	// X and Y are a pointer position on the room's board (cursor).
+	X float64 `json:"x,omitempty"`
+	Y float64 `json:"y,omitempty"`
 }
 
 // EventType names a server-to-client frame.
@@ -204,6 +207,8 @@ type Event struct {
 	Code CloseCode `json:"code,omitempty"`
 	// Points are the data points of a feed event (points).
 	Points []Point `json:"points,omitempty"`
+	// Cursors are the pointer positions of a cursors batch.
+	Cursors []Cursor `json:"cursors,omitempty"`
 }
 
 // RoomInfo is one active room in a rooms event.

@@ -137,6 +137,14 @@ func (c *Command) Validate() *Error {
 			return err
 		}
 		allowed = fRoom | fPoints
+	case CmdCursor:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if err := c.validateCursor(); err != nil {
+			return err
+		}
+		allowed = fRoom | fX | fY
 	case CmdPing, CmdRooms:
 		allowed = 0
 	case "":
@@ -165,6 +173,8 @@ const (
 	fUser
 	fSeconds
 	fPoints
+	fX
+	fY
 )
 
 func (c *Command) fields() fieldSet {
@@ -186,11 +196,13 @@ func (c *Command) fields() fieldSet {
 	set(c.User != "", fUser)
 	set(c.Seconds != 0, fSeconds)
 	set(len(c.Points) > 0, fPoints)
+	set(c.X != 0, fX)
+	set(c.Y != 0, fY)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

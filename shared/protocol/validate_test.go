@@ -27,6 +27,11 @@ func TestDecodeCommand(t *testing.T) {
 		{"feed resume", `{"type":"feed","id":"f","room":"r","epoch":"e1","offset":4}`, "", ""},
 		{"points", `{"type":"points","id":"p","room":"r","points":[{"series":"BTC","value":0},{"series":"Oslo","value":-3.5,"unit":"°C","ts":1763729000123}]}`, "", ""},
 
+		{"cursor", `{"type":"cursor","id":"c","room":"r","x":0.25,"y":1}`, "", ""},
+		{"cursor top left", `{"type":"cursor","id":"c","room":"r"}`, "", ""},
+		{"cursor off the board", `{"type":"cursor","id":"c","room":"r","x":1.5,"y":0.5}`, CodeBadRequest, "c"},
+		{"cursor negative", `{"type":"cursor","id":"c","room":"r","x":0.5,"y":-0.1}`, CodeBadRequest, "c"},
+		{"x on send", `{"type":"send","id":"s","room":"r","text":"t","x":0.5}`, CodeBadRequest, "s"},
 		{"feed resume needs an epoch", `{"type":"feed","id":"f","room":"r","offset":4}`, CodeBadRequest, "f"},
 		{"points without points", `{"type":"points","id":"p","room":"r"}`, CodeInvalidPoint, "p"},
 		{"points empty list", `{"type":"points","id":"p","room":"r","points":[]}`, CodeInvalidPoint, "p"},

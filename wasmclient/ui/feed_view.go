@@ -36,3 +36,21 @@ func (c *roomPage) renderFeed() app.UI {
 				Body(charts...),
 		)
 }
+
+// renderBoard shows the shared board with everyone's pointer, in a panel
+// people can fold away.
+func (c *roomPage) renderBoard() app.UI {
+	return app.Details().
+		ID(idBoardPanel).
+		Class("sb-feed sb-board-panel").
+		Open(true).
+		Body(
+			app.Summary().
+				Class("sb-feed-summary").
+				Body(
+					app.Span().Class("sb-feed-title").Text("Shared board"),
+					app.Span().Class("sb-feed-window").Text("everyone's pointer, live"),
+				),
+			&cursorBoard{Me: c.model.me.ID},
+		)
+}

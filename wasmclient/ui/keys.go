@@ -49,6 +49,9 @@ const (
 	idModConfirm    = "sb-mod-confirm"
 	idRemoved       = "sb-removed"
 	idFeed          = "sb-feed"
+	idBoard         = "sb-board"
+	idBoardPanel    = "sb-board-panel"
+	idBoardHint     = "sb-board-hint"
 )
 
 // Action names (app.NewAction / ctx.Handle).
@@ -57,4 +60,10 @@ const (
 	// nickname; its value is a joinRequest. The home page handles it by
 	// opening the room, a room page waiting for a nickname by connecting.
 	actionJoin = "switchboard/join"
+	// actionCursors passes a cursors event (protocol.Event) from the room
+	// page to its board; an event without cursors clears the board.
+	actionCursors = "switchboard/cursors"
+	// actionCursorMove is posted by the board when the person's pointer
+	// moved (a cursorMove); the room page sends it.
+	actionCursorMove = "switchboard/cursor-move"
 )

@@ -138,6 +138,12 @@ func (c *roomPage) OnMount(ctx app.Context) {
 			}
 		}),
 	)
+	ctx.Handle(actionCursorMove, func(ctx app.Context, a app.Action) {
+		ctx.PreventUpdate()
+		if m, ok := a.Value.(cursorMove); ok {
+			c.sendCursor(ctx, m)
+		}
+	})
 	ctx.Handle(actionJoin, func(ctx app.Context, a app.Action) {
 		if req, ok := a.Value.(joinRequest); ok {
 			c.connect(ctx, req.Name)
@@ -337,6 +343,9 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	switch ev.Type {
 	case protocol.EvJoined:
 		c.model.applyJoined(ev)
+		// Pointers seen before are stale now; the server sends everyone's
+		// position to a new arrival.
+		ctx.NewActionWithValue(actionCursors, protocol.Event{Type: protocol.EvCursors})
 		focus := c.focusOnJoin
 		c.focusOnJoin = false
 		ctx.Defer(func(app.Context) {
@@ -354,6 +363,13 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		}
 		c.updateTitle(ctx)
 	case protocol.EvPresence:
+		if len(ev.Left) > 0 {
+			gone := make([]protocol.Cursor, len(ev.Left))
+			for i, u := range ev.Left {
+				gone[i] = protocol.Cursor{User: u.ID, Gone: true}
+			}
+			ctx.NewActionWithValue(actionCursors, protocol.Event{Type: protocol.EvCursors, Cursors: gone})
+		}
 		stick := nearBottom(idScroll)
 		c.model.applyPresence(ev)
 		if stick {
@@ -361,6 +377,10 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		}
 	case protocol.EvTyping:
 		c.model.applyTyping(ev, time.Now())
+	case protocol.EvCursors:
+		// The board draws them; the page does not change.
+		ctx.PreventUpdate()
+		ctx.NewActionWithValue(actionCursors, ev)
 	case protocol.EvFeed:
 		c.feed.applyFeed(ev)
 	case protocol.EvPoints:
@@ -504,6 +524,20 @@ func (c *roomPage) onComposerInput(ctx app.Context, e app.Event) {
 	if before < counterFrom && c.draftLen < counterFrom && hadErr == (c.sendErr != "") {
 		ctx.PreventUpdate()
 	}
+}
+
+// sendCursor sends the person's pointer position on the board (the board
+// already keeps to protocol.CursorsPerSecond). Not connected: dropped.
+func (c *roomPage) sendCursor(ctx app.Context, m cursorMove) {
+	if c.sess == nil || c.phase != client.Connected || c.removed != "" {
+		return
+	}
+	s, sctx, room := c.sess, c.sctx, c.room
+	ctx.Async(func() {
+		pctx, cancel := context.WithTimeout(sctx, 5*time.Second)
+		defer cancel()
+		s.Post(pctx, protocol.Command{Type: protocol.CmdCursor, Room: room, X: m.X, Y: m.Y})
+	})
 }
 
 // signalTyping sends a typing signal unless one went out less than

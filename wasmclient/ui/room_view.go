@@ -33,6 +33,7 @@ func (c *roomPage) Render() app.UI {
 						Class("sb-main").
 						Body(
 							c.renderFeed(),
+							c.renderBoard(),
 							c.renderMessages(),
 							c.renderTyping(),
 							c.renderComposer(),

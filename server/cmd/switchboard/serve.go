@@ -73,6 +73,8 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&c.FeedHistory, "feed-history", 600, "recent feed events (each one or more points) sent when a client asks for a room's live data")
 	fs.Int64Var(&c.FeedSize, "feed-size", 10000, "feed events kept per room")
 	fs.DurationVar(&c.FeedAge, "feed-age", 24*time.Hour, "how long feed events are kept")
+	fs.DurationVar(&c.CursorTick, "cursor-tick", protocol.CursorTick, "how often each room's members get the latest pointer positions (one batch per tick at most)")
+	fs.Float64Var(&c.CursorsPerSecond, "cursors-per-second", protocol.CursorsPerSecond, "pointer updates per connection per second (burst a quarter of it; more are dropped silently)")
 	fs.BoolVar(&f.demoFeed, "demo-feed", true, "publish simulated prices and weather every second to the room "+DemoFeedRoom)
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
