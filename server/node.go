@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/switchboard-rt/switchboard/server/attach"
 	"github.com/switchboard-rt/switchboard/server/broker"
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/hub"
@@ -88,6 +89,13 @@ type Config struct {
 	FeedHistory int
 	FeedSize    int64
 	FeedAge     time.Duration
+	// Attachments: MaxUploadBytes and UploadsPerMinute (see
+	// attach.Options), FilesMaxBytes and FilesAge (the object store's
+	// bounds, see broker.Options).
+	MaxUploadBytes   int64
+	UploadsPerMinute int
+	FilesMaxBytes    int64
+	FilesAge         time.Duration
 	// Live cursors: CursorTick (see hub.Options) and CursorsPerSecond
 	// (see gateway.Options).
 	CursorTick       time.Duration
@@ -106,7 +114,12 @@ type Node struct {
 	hub     *hub.Hub
 	gateway *gateway.Gateway
 	web     *web.Web
+	attach  *attach.Handler
 	handler http.Handler
+
+	// sessions and tokens verify who presents a token over HTTP (uploads).
+	sessions *identity.Sessions
+	tokens   *identity.Tokens
 
 	stopHub context.CancelFunc
 	hubDone sync.WaitGroup
@@ -144,6 +157,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge,
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
 		FeedSize: cfg.FeedSize, FeedAge: cfg.FeedAge,
+		FilesAge: cfg.FilesAge, FilesMaxBytes: cfg.FilesMaxBytes,
 		Logger: n.log,
 	})
 	if err != nil {
@@ -199,6 +213,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	n.sessions, n.tokens = sessions, tokens
+	n.attach = attach.New(n.broker, attach.Options{
+		MaxBytes: cfg.MaxUploadBytes, UploadsPerMinute: cfg.UploadsPerMinute,
+		Authenticate: n.authenticate, CheckAccess: n.hub.CheckAccess, Logger: n.log,
+	})
 	n.handler = n.routes()
 	return n, nil
 }

@@ -13,6 +13,8 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /ws", n.gateway)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(n.Ready))
+	mux.Handle("POST /upload", n.attach.Upload())
+	mux.Handle("GET /files/{id}", n.attach.Download())
 	if n.web != nil {
 		mux.Handle("GET /web/", n.web.Static())
 		mux.Handle("/", n.web.Pages()) // "/", "/r/{room}" and go-app's own files

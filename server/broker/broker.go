@@ -57,6 +57,15 @@ type Options struct {
 	FeedSize int64
 	// FeedAge is how long feed events are kept. Default 24 hours.
 	FeedAge time.Duration
+	// FilesBucket is the JetStream object store of uploaded files.
+	// Default "SWITCHBOARD_FILES".
+	FilesBucket string
+	// FilesAge is how long uploaded files are kept. Default: HistoryAge
+	// (files live as long as the messages that show them).
+	FilesAge time.Duration
+	// FilesMaxBytes bounds the object store; uploads beyond fail. Default
+	// 1 GiB.
+	FilesMaxBytes int64
 	// Replicas is the streams' replica count (1 on one node; 3 on a cluster
 	// for durability across node failures). Default 1.
 	Replicas int
@@ -85,6 +94,15 @@ func (o *Options) setDefaults() {
 	if o.FeedAge <= 0 {
 		o.FeedAge = 24 * time.Hour
 	}
+	if o.FilesBucket == "" {
+		o.FilesBucket = "SWITCHBOARD_FILES"
+	}
+	if o.FilesAge <= 0 {
+		o.FilesAge = o.HistoryAge
+	}
+	if o.FilesMaxBytes <= 0 {
+		o.FilesMaxBytes = 1 << 30
+	}
 	if o.DuplicateWindow <= 0 {
 		o.DuplicateWindow = 2 * time.Minute
 	}
@@ -108,7 +126,8 @@ type Broker struct {
 	points *eventLog // the rooms' feed points
 	log    *slog.Logger
 
-	bans jetstream.KeyValue // who is banned from which room, until when
+	bans  jetstream.KeyValue    // who is banned from which room, until when
+	files jetstream.ObjectStore // uploaded files
 }
 
 var _ hub.Broker = (*Broker)(nil)
@@ -165,6 +184,12 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("broker: bans bucket: %w", err)
+	}
+	if err := retry(cctx, func(ctx context.Context) (err error) {
+		b.files, err = b.openFiles(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("broker: files bucket: %w", err)
 	}
 	return b, nil
 }

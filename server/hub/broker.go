@@ -46,6 +46,9 @@ type Broker interface {
 	// Points is the log of the rooms' feeds, stored apart from their
 	// messages (own offsets, own retention).
 	Points() Log
+	// FileInfo returns what is stored of uploaded file id, or
+	// ErrFileNotFound.
+	FileInfo(ctx context.Context, id string) (FileMeta, error)
 }
 
 // Log is one per-room sequence of stored events with offsets 1, 2, 3, …:

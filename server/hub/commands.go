@@ -258,7 +258,15 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if !h.isIn(c, cmd.Room) {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room)
 	}
-	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text})
+	ev := protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}
+	if cmd.Attachment != nil {
+		att, perr := h.attach(ctx, c, cmd.Room, cmd.Attachment)
+		if perr != nil {
+			return protocol.Event{}, perr
+		}
+		ev.Attachment = att
+	}
+	return h.store(ctx, c, cmd, ev)
 }
 
 // Edit stores a new text for c's own message cmd.Target, if it is within

@@ -87,6 +87,9 @@ type Command struct {
 	// X and Y are a pointer position on the room's board (cursor).
 	X float64 `json:"x,omitempty"`
 	Y float64 `json:"y,omitempty"`
+	// Attachment names an uploaded file the message shares (send); only
+	// its ID is read.
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // EventType names a server-to-client frame.
@@ -209,6 +212,8 @@ type Event struct {
 	Points []Point `json:"points,omitempty"`
 	// Cursors are the pointer positions of a cursors batch.
 	Cursors []Cursor `json:"cursors,omitempty"`
+	// Attachment is the file a message shares, as the server stored it.
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // RoomInfo is one active room in a rooms event.

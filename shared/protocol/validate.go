@@ -74,10 +74,20 @@ func (c *Command) Validate() *Error {
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
 		}
-		if err := ValidateText(c.Text); err != nil {
+		if c.Attachment != nil {
+			// With an attachment, the text is an optional caption.
+			if err := ValidateAttachment(c.Attachment); err != nil {
+				return err
+			}
+			if c.Text != "" {
+				if err := ValidateText(c.Text); err != nil {
+					return err
+				}
+			}
+		} else if err := ValidateText(c.Text); err != nil {
 			return err
 		}
-		allowed = fRoom | fText
+		allowed = fRoom | fText | fAttachment
 	case CmdHistory:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -175,6 +185,7 @@ const (
 	fPoints
 	fX
 	fY
+	fAttachment
 )
 
 func (c *Command) fields() fieldSet {
@@ -198,11 +209,12 @@ func (c *Command) fields() fieldSet {
 	set(len(c.Points) > 0, fPoints)
 	set(c.X != 0, fX)
 	set(c.Y != 0, fY)
+	set(c.Attachment != nil, fAttachment)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

@@ -32,6 +32,11 @@ func TestDecodeCommand(t *testing.T) {
 		{"cursor off the board", `{"type":"cursor","id":"c","room":"r","x":1.5,"y":0.5}`, CodeBadRequest, "c"},
 		{"cursor negative", `{"type":"cursor","id":"c","room":"r","x":0.5,"y":-0.1}`, CodeBadRequest, "c"},
 		{"x on send", `{"type":"send","id":"s","room":"r","text":"t","x":0.5}`, CodeBadRequest, "s"},
+		{"send attachment", `{"type":"send","id":"s","room":"r","attachment":{"id":"f3a9c2"}}`, "", ""},
+		{"send attachment with caption", `{"type":"send","id":"s","room":"r","text":"look","attachment":{"id":"f3a9c2","name":"ignored.png"}}`, "", ""},
+		{"send attachment bad id", `{"type":"send","id":"s","room":"r","attachment":{"id":"../etc"}}`, CodeBadRequest, "s"},
+		{"send attachment no id", `{"type":"send","id":"s","room":"r","attachment":{}}`, CodeBadRequest, "s"},
+		{"attachment on edit", `{"type":"edit","id":"e","room":"r","target":1,"text":"t","attachment":{"id":"a"}}`, CodeBadRequest, "e"},
 		{"feed resume needs an epoch", `{"type":"feed","id":"f","room":"r","offset":4}`, CodeBadRequest, "f"},
 		{"points without points", `{"type":"points","id":"p","room":"r"}`, CodeInvalidPoint, "p"},
 		{"points empty list", `{"type":"points","id":"p","room":"r","points":[]}`, CodeInvalidPoint, "p"},
@@ -194,5 +199,21 @@ func TestBatchFrameDecodes(t *testing.T) {
 	}
 	if ev.Type != EvBatch || len(ev.Events) != 2 || ev.Events[0].Text != "a" || ev.Events[1].Ref != "p" {
 		t.Fatalf("batch = %+v", ev)
+	}
+}
+
+func TestCleanFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"photo.png":                             "photo.png",
+		"../../etc/passwd":                      "passwd",
+		`C:\Users\ann\cv.pdf`:                   "cv.pdf",
+		"a\u0000b\"c\u202e.txt":                 "abc.txt",
+		"  ":                                    "file",
+		"..":                                    "file",
+		strings.Repeat("é", MaxFileNameRunes+5): strings.Repeat("é", MaxFileNameRunes),
+	} {
+		if got := CleanFileName(in); got != want {
+			t.Errorf("CleanFileName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

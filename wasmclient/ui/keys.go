@@ -52,6 +52,7 @@ const (
 	idBoard         = "sb-board"
 	idBoardPanel    = "sb-board-panel"
 	idBoardHint     = "sb-board-hint"
+	idFileInput     = "sb-file"
 )
 
 // Action names (app.NewAction / ctx.Handle).

@@ -65,6 +65,8 @@ type roomPage struct {
 	connected bool // connected at least once: "Reconnecting", not "Connecting"
 	boot      string
 
+	uploading      int               // uploads under way
+	dropping       bool              // files are dragged over the room
 	draftLen       int               // characters in the composer
 	sendErr        string            // why the last message could not be sent
 	historyErr     string            // why older messages could not be loaded
