@@ -69,6 +69,8 @@ test-shared:
 fuzz:
 	@echo ">> fuzzing the frame decoder for $(FUZZTIME)"
 	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCommand -fuzztime=$(FUZZTIME) ./protocol
+	@echo ">> fuzzing the binary frame decoders for $(FUZZTIME)"
+	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeBinary -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the token verifier for $(FUZZTIME)"
 	cd server && $(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./identity
 

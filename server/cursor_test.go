@@ -198,3 +198,53 @@ func BenchmarkCursors50At60Hz(b *testing.B) {
 	b.ReportMetric(bytes/people, "B/s/member")
 	b.ReportMetric(cursorBytesBound(people, protocol.CursorTick), "bound-B/s")
 }
+
+// Cursor traffic in binary frames: a client that asks for it sends its
+// updates and receives the batches as binary frames, and mixes with JSON
+// clients in the same room; the batches are smaller than the JSON ones.
+func TestCursorsBinaryFrames(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	ctx := testnode.Ctx(t)
+	bin := testnode.DialOpts(t, n.WS, client.Options{Name: "bin", Binary: true})
+	txt := testnode.Dial(t, n.WS, "txt")
+	for _, c := range []*client.Conn{bin, txt} {
+		if _, err := c.Join(ctx, "binboard"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(name string, x float64) func(protocol.Event) bool {
+		return func(ev protocol.Event) bool {
+			for _, c := range ev.Cursors {
+				if ev.Type == protocol.EvCursors && c.Name == name && c.X == x {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	if err := bin.Cursor(ctx, "binboard", 0.25, 0.75); err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitEvent(t, txt, wait, "bin's binary update, as JSON", at("bin", 0.25))
+	if err := txt.Cursor(ctx, "binboard", 0.5, 0.125); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := testnode.WaitEvent(t, bin, wait, "txt's update, in a binary batch", at("txt", 0.5))
+	for _, c := range ev.Cursors {
+		if c.Name == "txt" && (c.Y != 0.125 || c.User != txt.Welcome().User.ID || ev.Room != "binboard") {
+			t.Fatalf("binary batch decoded as %+v", ev)
+		}
+	}
+	if b, j := len(protocol.EncodeCursorBatch(&ev)), len(mustJSON(t, ev)); b >= j {
+		t.Errorf("binary batch %d bytes, JSON %d", b, j)
+	}
+}
+
+func mustJSON(t *testing.T, ev protocol.Event) []byte {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

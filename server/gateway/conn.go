@@ -56,6 +56,8 @@ type conn struct {
 	user    protocol.User
 	access  hub.Access
 	greeted atomic.Bool
+	// binary: the hello asked for cursor batches as binary frames.
+	binary atomic.Bool
 	// expiry closes the connection when its token expires (reader only).
 	expiry *time.Timer
 
@@ -90,6 +92,10 @@ func (c *conn) ID() string { return c.id }
 
 // User implements hub.Conn.
 func (c *conn) User() protocol.User { return c.user }
+
+// WantsBinary tells the hub to send this connection cursor batches as
+// binary frames.
+func (c *conn) WantsBinary() bool { return c.binary.Load() }
 
 // Access implements hub.Conn.
 func (c *conn) Access() hub.Access { return c.access }

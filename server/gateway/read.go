@@ -37,9 +37,17 @@ func (c *conn) readLoop() {
 			return
 		}
 		if typ != websocket.MessageText {
-			c.reject("", protocol.Errorf(protocol.CodeBadRequest, "binary frames are not part of %s", protocol.Subprotocol))
-			if bad++; bad >= c.g.opts.MaxBadFrames {
-				c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+			// Binary frames carry cursor updates only (protocol binary.go).
+			cmd, perr := protocol.DecodeBinaryCommand(data)
+			if perr != nil {
+				c.reject("", perr)
+				if bad++; bad >= c.g.opts.MaxBadFrames {
+					c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+					return
+				}
+				continue
+			}
+			if !c.handle(cmd) {
 				return
 			}
 			continue
@@ -221,6 +229,7 @@ func (c *conn) identify(cmd protocol.Command, u protocol.User, a hub.Access, ses
 		return
 	}
 	c.user, c.access = u, a
+	c.binary.Store(cmd.Binary)
 	c.greeted.Store(true)
 	c.send(&protocol.Event{Type: protocol.EvWelcome, Ref: cmd.ID, User: &u, Session: session, Boot: c.g.opts.Boot})
 	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", u.ID, "role", u.Role)

@@ -97,7 +97,7 @@ func (r *room) sendCursorsLocked() {
 	}
 	r.cur.in, r.cur.full = nil, false
 	if len(batch) > 0 {
-		r.broadcastLocked(&protocol.Event{Type: protocol.EvCursors, Room: r.name, Cursors: sortedCursors(batch)})
+		r.broadcastCursorsLocked(&protocol.Event{Type: protocol.EvCursors, Room: r.name, Cursors: sortedCursors(batch)})
 	}
 	for _, m := range r.local {
 		if m.pending {
@@ -106,6 +106,36 @@ func (r *room) sendCursorsLocked() {
 			r.cur.full = len(r.cur.last) > 0
 			break
 		}
+	}
+}
+
+// binaryConn is a Conn that may ask for cursor batches as binary frames.
+type binaryConn interface{ WantsBinary() bool }
+
+// broadcastCursorsLocked queues a cursors batch for every live local
+// member, as a binary frame to those who asked for it and as JSON to the
+// others; each form is encoded once.
+func (r *room) broadcastCursorsLocked(ev *protocol.Event) {
+	var text, bin []byte
+	for _, m := range r.local {
+		if m.pending {
+			continue
+		}
+		if bc, ok := m.conn.(binaryConn); ok && bc.WantsBinary() {
+			if bin == nil {
+				bin = protocol.EncodeCursorBatch(ev)
+			}
+			m.conn.Deliver(bin)
+			continue
+		}
+		if text == nil {
+			var err error
+			if text, err = ev.Encode(); err != nil {
+				r.hub.log.Error("encode cursors", "room", r.name, "err", err)
+				return
+			}
+		}
+		m.conn.Deliver(text)
 	}
 }
 

@@ -2,6 +2,9 @@ package client
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/coder/websocket"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -148,5 +151,31 @@ func (c *Conn) feedAnswered(ref string) (string, bool) {
 // in fractions of its width and height. Send at most
 // protocol.CursorsPerSecond per second; the server drops the rest.
 func (c *Conn) Cursor(ctx context.Context, room string, x, y float64) error {
-	return c.Post(ctx, protocol.Command{Type: protocol.CmdCursor, Room: room, X: x, Y: y})
+	cmd := protocol.Command{Type: protocol.CmdCursor, Room: room, X: x, Y: y}
+	if !c.binary {
+		return c.Post(ctx, cmd)
+	}
+	cmd.ID = "-" // not sent: binary updates have no id
+	if err := cmd.Validate(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageBinary, protocol.EncodeCursorUpdate(room, x, y)); err != nil {
+		return fmt.Errorf("send cursor: %w", err)
+	}
+	return nil
+}
+
+// Cursor sends the person's pointer position on room's board over the
+// current connection (see Conn.Cursor). It fails at once when not
+// connected.
+func (s *Session) Cursor(ctx context.Context, room string, x, y float64) error {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return ErrNotConnected
+	}
+	return c.Cursor(ctx, room, x, y)
 }

@@ -56,6 +56,8 @@ type SessionOptions struct {
 	Token string
 	// Header is added to every handshake (native builds only).
 	Header map[string][]string
+	// Binary: see Options.Binary.
+	Binary bool
 	// MinBackoff and MaxBackoff bound the wait between attempts: full
 	// jitter over an exponentially growing window. Defaults 0.5 s and 20 s.
 	MinBackoff, MaxBackoff time.Duration
@@ -273,7 +275,7 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 	s.mu.Lock()
 	token := s.opts.Session
 	s.mu.Unlock()
-	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Token: s.opts.Token, Header: s.opts.Header})
+	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Token: s.opts.Token, Header: s.opts.Header, Binary: s.opts.Binary})
 	cancel()
 	var perr *protocol.Error
 	if errors.As(err, &perr) {

@@ -90,6 +90,9 @@ type Command struct {
 	// Attachment names an uploaded file the message shares (send); only
 	// its ID is read.
 	Attachment *Attachment `json:"attachment,omitempty"`
+	// Binary asks the server to send cursor batches as binary frames
+	// (hello; see binary.go).
+	Binary bool `json:"binary,omitempty"`
 }
 
 // EventType names a server-to-client frame.

@@ -29,7 +29,7 @@ func (c *Command) Validate() *Error {
 		if len(c.Token) > MaxTokenLen {
 			return Errorf(CodeTokenInvalid, "token longer than %d bytes", MaxTokenLen)
 		}
-		allowed = fName | fSession | fToken
+		allowed = fName | fSession | fToken | fBinary
 	case CmdRefresh:
 		if c.Token == "" || len(c.Token) > MaxTokenLen {
 			return Errorf(CodeTokenInvalid, "refresh needs a token of at most %d bytes", MaxTokenLen)
@@ -186,6 +186,7 @@ const (
 	fX
 	fY
 	fAttachment
+	fBinary
 )
 
 func (c *Command) fields() fieldSet {
@@ -210,11 +211,12 @@ func (c *Command) fields() fieldSet {
 	set(c.X != 0, fX)
 	set(c.Y != 0, fY)
 	set(c.Attachment != nil, fAttachment)
+	set(c.Binary, fBinary)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment", "binary"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

@@ -15,6 +15,8 @@ func TestDecodeCommand(t *testing.T) {
 		id    string    // the id the error must carry
 	}{
 		{"hello", `{"type":"hello","id":"1","name":"ann"}`, "", ""},
+		{"hello binary", `{"type":"hello","id":"1","name":"ann","binary":true}`, "", ""},
+		{"binary on join", `{"type":"join","id":"j","room":"r","binary":true}`, CodeBadRequest, "j"},
 		{"hello with session", `{"type":"hello","id":"1","name":"ann","session":"abc.def"}`, "", ""},
 		{"join", `{"type":"join","id":"a-1","room":"lobby"}`, "", ""},
 		{"join resume", `{"type":"join","id":"a-1","room":"lobby","epoch":"e1","offset":7}`, "", ""},

@@ -226,6 +226,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 		Session: session,
 		Token:   c.token,
 		Outbox:  newOutboxStore(ctx.LocalStorage(), c.room),
+		Binary:  true, // pointer traffic in compact binary frames
 		OnState: func(st client.State) {
 			mine(func(ctx app.Context) { c.applyState(ctx, st) })
 		},
@@ -538,7 +539,7 @@ func (c *roomPage) sendCursor(ctx app.Context, m cursorMove) {
 	ctx.Async(func() {
 		pctx, cancel := context.WithTimeout(sctx, 5*time.Second)
 		defer cancel()
-		s.Post(pctx, protocol.Command{Type: protocol.CmdCursor, Room: room, X: m.X, Y: m.Y})
+		s.Cursor(pctx, room, m.X, m.Y)
 	})
 }
 
