@@ -56,8 +56,8 @@ func TestFeedChartLiveAndResumed(t *testing.T) {
 	publish(7, 9)
 	ann.waitPoints("ACME", 9)
 	ann.waitPoints("Oslo", 9)
-	// Nothing more arrives: a duplicate would have shown by now, since the
-	// last point came after any replay.
+	// waitPoints fails as soon as a line has more points than published,
+	// and the last point came after any replay: exactly 9, in time order.
 	ann.checkPathInTimeOrder("ACME", 9)
 	ann.screenshot("feed-chart")
 }

@@ -93,3 +93,26 @@ func chartLabel(group []Series) string {
 	}
 	return label
 }
+
+// window is the span the charts show: DefaultChartWindow, or less while
+// the feed covers less (at least a minute, in whole minutes), so a new
+// feed fills its charts instead of sitting at their right edge.
+func (f *feedModel) window() time.Duration {
+	var first, last time.Time
+	for _, s := range f.series {
+		if len(s.Points) == 0 {
+			continue
+		}
+		if t := s.Points[0].T; first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t := s.Points[len(s.Points)-1].T; t.After(last) {
+			last = t
+		}
+	}
+	span := last.Sub(first)
+	if span >= DefaultChartWindow {
+		return DefaultChartWindow
+	}
+	return max(time.Minute, (span+time.Minute-1)/time.Minute*time.Minute)
+}

@@ -45,6 +45,17 @@ func TestFeedModel(t *testing.T) {
 	if len(f.series) != 0 {
 		t.Fatalf("not recovered, empty: %+v", f.series)
 	}
+	// The charts show as much as the feed covers, up to the default window.
+	var w feedModel
+	w.applyPoints(pointsEvent(1, t0, protocol.Point{Series: "a", Value: 1}))
+	w.applyPoints(pointsEvent(2, t0.Add(90*time.Second), protocol.Point{Series: "a", Value: 2}))
+	if got := w.window(); got != 2*time.Minute {
+		t.Errorf("window over 90 s of points = %v, want 2m", got)
+	}
+	w.applyPoints(pointsEvent(3, t0.Add(10*time.Minute), protocol.Point{Series: "a", Value: 3}))
+	if got := w.window(); got != DefaultChartWindow {
+		t.Errorf("window over 10 minutes = %v, want %v", got, DefaultChartWindow)
+	}
 	if got := chartLabel([]Series{{Name: "ACME", Unit: "USD"}, {Name: "GLOBEX", Unit: "USD"}}); got != "ACME, GLOBEX (USD)" {
 		t.Errorf("chartLabel = %q", got)
 	}

@@ -15,9 +15,10 @@ func (c *roomPage) renderFeed() app.UI {
 		return nil
 	}
 	groups := GroupByUnit(c.feed.series)
+	window := c.feed.window()
 	charts := make([]app.UI, len(groups))
 	for i, g := range groups {
-		charts[i] = &LineChart{Label: chartLabel(g), Window: DefaultChartWindow, Series: g}
+		charts[i] = &LineChart{Label: chartLabel(g), Window: window, Series: g}
 	}
 	return app.Details().
 		ID(idFeed).
@@ -28,7 +29,7 @@ func (c *roomPage) renderFeed() app.UI {
 				Class("sb-feed-summary").
 				Body(
 					app.Span().Class("sb-feed-title").Text("Live data"),
-					app.Span().Class("sb-feed-window").Text("last "+strconv.Itoa(int(DefaultChartWindow/time.Minute))+" min"),
+					app.Span().Class("sb-feed-window").Text("last "+strconv.Itoa(int(window/time.Minute))+" min"),
 				),
 			app.Section().
 				Class("sb-feed-charts").
