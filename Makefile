@@ -76,6 +76,8 @@ fuzz:
 	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCommand -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the counter action decoder for $(FUZZTIME)"
 	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCounterAction -fuzztime=$(FUZZTIME) ./protocol
+	@echo ">> fuzzing the binary frame decoders for $(FUZZTIME)"
+	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeBinary -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the token verifier for $(FUZZTIME)"
 	cd server && $(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./identity
 

@@ -229,3 +229,49 @@ func TestAPIPresenceAcrossNodes(t *testing.T) {
 		return pres.Count == 2 && pres.Members[0].Name == "ann" && pres.Members[1].Name == "bob"
 	})
 }
+
+// A backend publishes live data points into a room's feed: a client that
+// follows the feed receives them in order, a retry is stored once, and the
+// key's room patterns and the point rules apply.
+func TestAPIPublishPoints(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{APIKeys: apiKeys})
+	ctx := testnode.Ctx(t)
+	viewer := testnode.Dial(t, n.WS, "viewer")
+	if _, err := viewer.Join(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := viewer.Feed(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+	var ack protocol.Event
+	body := `{"id":"p-1","points":[{"series":"BTC","value":64000.5,"unit":"USD"},{"series":"ETH","value":3100,"unit":"USD"}]}`
+	if code, e := apiCall(t, n, "POST", "/api/v1/rooms/news/points", newsKey, body, &ack); code != http.StatusCreated || ack.Offset != 1 || ack.Epoch == "" {
+		t.Fatalf("publish points: %d %+v, ack %+v", code, e, ack)
+	}
+	got, _ := testnode.WaitEvent(t, viewer, wait, "the API's points", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvPoints && ev.Room == "news"
+	})
+	if got.Offset != 1 || len(got.Points) != 2 || got.Points[0].Series != "BTC" || got.Points[0].Value != 64000.5 || got.Points[1].Time == 0 {
+		t.Fatalf("points event %+v", got)
+	}
+	var again protocol.Event
+	apiCall(t, n, "POST", "/api/v1/rooms/news/points", newsKey, body, &again)
+	if again.Offset != 1 {
+		t.Errorf("a retried publish answered offset %d, want the first (1)", again.Offset)
+	}
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             protocol.ErrorCode
+	}{
+		{"no points", "/api/v1/rooms/news/points", `{"points":[]}`, http.StatusBadRequest, protocol.CodeInvalidPoint},
+		{"no series", "/api/v1/rooms/news/points", `{"points":[{"value":1}]}`, http.StatusBadRequest, protocol.CodeInvalidPoint},
+		{"not JSON", "/api/v1/rooms/news/points", `{"points":`, http.StatusBadRequest, protocol.CodeBadRequest},
+		{"outside the key's rooms", "/api/v1/rooms/lobby/points", `{"points":[{"series":"a","value":1}]}`, http.StatusForbidden, protocol.CodeForbidden},
+	} {
+		if code, e := apiCall(t, n, "POST", tc.path, newsKey, tc.body, nil); code != tc.status || e.Code != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, code, e.Code, tc.status, tc.code)
+		}
+	}
+}

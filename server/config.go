@@ -113,8 +113,21 @@ func (c *Config) Validate() error {
 		bad("MaxConnsPerIP", "(%d) is more than MaxConns (%d)", c.MaxConnsPerIP, c.MaxConns)
 	}
 	nonNegativeDuration("CounterStateInterval", c.CounterStateInterval)
+	nonNegative("FeedHistory", int64(c.FeedHistory))
+	nonNegative("FeedSize", c.FeedSize)
+	nonNegativeDuration("FeedAge", c.FeedAge)
+	nonNegative("MaxUploadBytes", c.MaxUploadBytes)
+	nonNegative("UploadsPerMinute", int64(c.UploadsPerMinute))
+	nonNegative("FilesMaxBytes", c.FilesMaxBytes)
+	nonNegativeDuration("FilesAge", c.FilesAge)
+	nonNegativeDuration("CursorTick", c.CursorTick)
+	for _, p := range c.FeedRooms {
+		if _, err := path.Match(p, ""); err != nil {
+			bad("FeedRooms", "%q is not a room pattern (like demo* or prices)", p)
+		}
+	}
 	for field, v := range map[string]float64{"HandshakesPerSecond": c.HandshakesPerSecond, "MessagesPerSecond": c.MessagesPerSecond,
-		"APIRequestsPerSecond": c.APIRequestsPerSecond} {
+		"APIRequestsPerSecond": c.APIRequestsPerSecond, "CursorsPerSecond": c.CursorsPerSecond} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			bad(field, "must be a positive number, not %v", v)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/switchboard-rt/switchboard/server/admin"
 	"github.com/switchboard-rt/switchboard/server/api"
+	"github.com/switchboard-rt/switchboard/server/attach"
 	"github.com/switchboard-rt/switchboard/server/broker"
 	"github.com/switchboard-rt/switchboard/server/counter"
 	"github.com/switchboard-rt/switchboard/server/gateway"
@@ -107,6 +108,23 @@ type Config struct {
 	// request. APIRequestsPerSecond: see api.Options.
 	APIKeys              []api.Key
 	APIRequestsPerSecond float64
+	// Feeds: FeedRooms and FeedHistory (see hub.Options), FeedSize and
+	// FeedAge (the feed stream's retention, see broker.Options).
+	FeedRooms   []string
+	FeedHistory int
+	FeedSize    int64
+	FeedAge     time.Duration
+	// Attachments: MaxUploadBytes and UploadsPerMinute (see
+	// attach.Options), FilesMaxBytes and FilesAge (the object store's
+	// bounds, see broker.Options).
+	MaxUploadBytes   int64
+	UploadsPerMinute int
+	FilesMaxBytes    int64
+	FilesAge         time.Duration
+	// Live cursors: CursorTick (see hub.Options) and CursorsPerSecond
+	// (see gateway.Options).
+	CursorTick       time.Duration
+	CursorsPerSecond float64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -121,6 +139,7 @@ type Node struct {
 	hub     *hub.Hub
 	gateway *gateway.Gateway
 	web     *web.Web
+	attach  *attach.Handler
 	handler http.Handler
 	metrics *metrics.Metrics
 	admin   *admin.API
@@ -130,6 +149,10 @@ type Node struct {
 
 	counters *counter.Counters // the shared counters (/counter/{name})
 	api      *api.API          // the HTTP API for backends (/api/v1)
+
+	// sessions and tokens verify who presents a token over HTTP (uploads).
+	sessions *identity.Sessions
+	tokens   *identity.Tokens
 
 	stopHub context.CancelFunc
 	hubDone sync.WaitGroup
@@ -185,6 +208,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.broker, err = broker.New(ctx, n.nc, broker.Options{
 		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge,
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
+		FeedSize: cfg.FeedSize, FeedAge: cfg.FeedAge,
+		FilesAge: cfg.FilesAge, FilesMaxBytes: cfg.FilesMaxBytes,
 		Logger: n.log, Metrics: n.metrics,
 	})
 	if err != nil {
@@ -218,7 +243,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
-		Metrics: n.metrics,
+		Metrics:   n.metrics,
+		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
@@ -241,12 +267,17 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		MailboxSize: cfg.MailboxSize, PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout,
 		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, MaxConnsPerUser: cfg.MaxConnsPerUser,
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
-		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute,
+		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute, CursorsPerSecond: cfg.CursorsPerSecond,
 		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
 	})
 	if err != nil {
 		return nil, err
 	}
+	n.sessions, n.tokens = sessions, tokens
+	n.attach = attach.New(n.broker, attach.Options{
+		MaxBytes: cfg.MaxUploadBytes, UploadsPerMinute: cfg.UploadsPerMinute,
+		Authenticate: n.authenticate, CheckAccess: n.hub.CheckAccess, Logger: n.log,
+	})
 	n.api = api.New(n.hub, api.Options{Keys: cfg.APIKeys, RequestsPerSecond: cfg.APIRequestsPerSecond, Logger: n.log})
 	n.admin, err = admin.New(admin.Options{
 		Node: cfg.Node, Hub: n.hub, Bus: n.broker, Metrics: n.metrics,

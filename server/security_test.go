@@ -104,9 +104,16 @@ func badInputs() []badInput {
 		{"control characters in text", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"a\u001b[2Jb"}`, protocol.CodeInvalidText)},
 		{"send to a room not joined", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"sneak"}`, protocol.CodeNotJoined)},
 		{"second hello", server.Config{}, answers(`{"type":"hello","id":"h2","name":"other"}`, protocol.CodeNotHello)},
-		{"binary frame", server.Config{}, func(t *testing.T, n *testnode.Node) {
+		{"binary frame of an undocumented kind", server.Config{}, func(t *testing.T, n *testnode.Node) {
 			ws := rawConn(t, n, hello)
-			if err := ws.Write(testnode.Ctx(t), websocket.MessageBinary, []byte{1, 2, 3}); err != nil {
+			if err := ws.Write(testnode.Ctx(t), websocket.MessageBinary, []byte(`{"type":"ping","id":"p"}`)); err != nil {
+				t.Fatal(err)
+			}
+			expectError(t, ws, protocol.CodeBadRequest)
+		}},
+		{"malformed binary cursor update", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			ws := rawConn(t, n, hello)
+			if err := ws.Write(testnode.Ctx(t), websocket.MessageBinary, []byte{protocol.BinaryCursor, 2, 3}); err != nil {
 				t.Fatal(err)
 			}
 			expectError(t, ws, protocol.CodeBadRequest)

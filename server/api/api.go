@@ -1,6 +1,7 @@
 // Package api is Switchboard's HTTP API for backends, under /api/v1: publish
-// a message into a room as a named sender, read a room's history page by
-// page, read who is in a room, and list the active rooms. Requests carry an
+// a message into a room as a named sender, publish live data points into a
+// room's feed, read a room's history page by page, read who is in a room,
+// and list the active rooms. Requests carry an
 // API key (Authorization: Bearer <secret>), each key limited to the rooms
 // its patterns match and to a request rate. Bodies are JSON in and out;
 // every refusal is a typed error {"error":{"code":…,"message":…}} with the
@@ -72,6 +73,7 @@ var endpoints = []struct {
 	{"POST", "/rooms/{room}/messages", (*API).publish},
 	{"GET", "/rooms/{room}/messages", (*API).history},
 	{"GET", "/rooms/{room}/presence", (*API).presence},
+	{"POST", "/rooms/{room}/points", (*API).publishPoints},
 }
 
 // New returns the API over rooms.

@@ -14,6 +14,7 @@ import (
 // Rooms is what the API asks of the hub (hub.Hub implements it).
 type Rooms interface {
 	Publish(ctx context.Context, room string, from protocol.User, id, text string) (protocol.Event, *protocol.Error)
+	PublishAs(ctx context.Context, room string, from protocol.User, id string, points []protocol.Point) (protocol.Event, *protocol.Error)
 	ReadHistory(ctx context.Context, room string, before uint64, limit int) (protocol.Event, *protocol.Error)
 	Members(ctx context.Context, room string) ([]protocol.User, *protocol.Error)
 	ActiveRooms() []protocol.RoomInfo
@@ -69,6 +70,36 @@ func (a *API) publish(r *http.Request, k *Key, room string) (int, any, *protocol
 	}
 	a.log.Info("api publish", "key", k.Name, "room", room, "offset", stored.Offset)
 	return http.StatusCreated, stored, nil
+}
+
+// PointsRequest is the body of POST /rooms/{room}/points.
+type PointsRequest struct {
+	// Points are 1 to protocol.MaxPointsPerCommand data points (the feed
+	// rules apply: series, finite value, optional unit and time).
+	Points []protocol.Point `json:"points"`
+	// ID, optional, makes the publish idempotent (see PublishRequest).
+	ID string `json:"id,omitempty"`
+}
+
+func (a *API) publishPoints(r *http.Request, k *Key, room string) (int, any, *protocol.Error) {
+	var req PointsRequest
+	if perr := decodeBody(r, &req); perr != nil {
+		return 0, nil, perr
+	}
+	if req.ID != "" {
+		if perr := protocol.ValidateID(req.ID); perr != nil {
+			return 0, nil, perr
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	// The key is the publisher: its points appear to come from it.
+	ack, perr := a.rooms.PublishAs(ctx, room, protocol.User{ID: "api:" + k.Name, Name: k.Name}, req.ID, req.Points)
+	if perr != nil {
+		return 0, nil, perr
+	}
+	a.log.Info("api points", "key", k.Name, "room", room, "points", len(req.Points), "offset", ack.Offset)
+	return http.StatusCreated, ack, nil
 }
 
 // HistoryPage is the answer of GET /rooms/{room}/messages.

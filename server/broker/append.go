@@ -30,14 +30,14 @@ type pendingAppend struct {
 }
 
 // Append stores ev in room at the room's next offset. See hub.Broker.
-func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Event) (protocol.Event, bool, error) {
+func (l *eventLog) Append(ctx context.Context, room, msgID string, ev protocol.Event) (protocol.Event, bool, error) {
 	type result struct {
 		ev  protocol.Event
 		dup bool
 		err error
 	}
 	done := make(chan result, 1)
-	b.AppendAsync(room, msgID, ev, func(ev protocol.Event, dup bool, err error) { done <- result{ev, dup, err} })
+	l.AppendAsync(room, msgID, ev, func(ev protocol.Event, dup bool, err error) { done <- result{ev, dup, err} })
 	select {
 	case r := <-done:
 		return r.ev, r.dup, r.err
@@ -58,27 +58,27 @@ func (b *Broker) Append(ctx context.Context, room, msgID string, ev protocol.Eve
 // bounded by one round trip per message and one connection's messages keep
 // their order. The writer ends when the queue is empty; every JetStream
 // call it makes is bounded by Options.Timeout.
-func (b *Broker) AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error)) {
+func (l *eventLog) AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error)) {
 	ev.Room, ev.Epoch, ev.Offset = "", "", 0
 	payload, err := json.Marshal(&ev)
 	if err != nil {
 		done(ev, false, err)
 		return
 	}
-	h := b.head(room)
+	h := l.head(room)
 	h.qmu.Lock()
 	h.queue = append(h.queue, &pendingAppend{msgID: msgID, payload: payload, ev: ev, done: done})
 	start := !h.writing
 	h.writing = true
 	h.qmu.Unlock()
 	if start {
-		go b.write(room, h)
+		go l.write(room, h)
 	}
 }
 
 // write is a room's writer: it stores the queued appends, batch after
 // batch, until none is left.
-func (b *Broker) write(room string, h *roomHead) {
+func (l *eventLog) write(room string, h *roomHead) {
 	var batch []*pendingAppend
 	for {
 		h.qmu.Lock()
@@ -93,17 +93,17 @@ func (b *Broker) write(room string, h *roomHead) {
 		h.queue = append(h.queue[:0], h.queue[n:]...)
 		h.qmu.Unlock()
 
-		ctx, cancel := context.WithTimeout(context.Background(), b.opts.Timeout)
-		b.commit(ctx, room, h, batch)
+		ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+		l.commit(ctx, room, h, batch)
 		cancel()
 		clear(batch)
 	}
 }
 
 // commit stores batch and answers each of its callers.
-func (b *Broker) commit(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) {
-	if len(batch) > 1 && !b.noBatches.Load() {
-		done, err := b.appendBatch(ctx, room, h, batch)
+func (l *eventLog) commit(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) {
+	if len(batch) > 1 && !l.noBatches.Load() {
+		done, err := l.appendBatch(ctx, room, h, batch)
 		if done {
 			for _, p := range batch {
 				p.done(p.ev, false, err)
@@ -114,16 +114,16 @@ func (b *Broker) commit(ctx context.Context, room string, h *roomHead, batch []*
 		// server's batch limits): store one by one, which the ids make safe.
 	}
 	for _, p := range batch {
-		p.done(b.appendOne(ctx, room, h, p))
+		p.done(l.appendOne(ctx, room, h, p))
 	}
 }
 
 // appendOne stores one event after the room's last.
-func (b *Broker) appendOne(ctx context.Context, room string, h *roomHead, p *pendingAppend) (protocol.Event, bool, error) {
+func (l *eventLog) appendOne(ctx context.Context, room string, h *roomHead, p *pendingAppend) (protocol.Event, bool, error) {
 	ev := p.ev
 	for try := 0; try < maxAppendTries; try++ {
 		if !h.known {
-			if err := b.loadHead(ctx, room, h); err != nil {
+			if err := l.loadHead(ctx, room, h); err != nil {
 				return ev, false, err
 			}
 		}
@@ -131,11 +131,11 @@ func (b *Broker) appendOne(ctx context.Context, room string, h *roomHead, p *pen
 		if h.offset == 0 && h.seq == 0 {
 			epoch = newEpoch()
 		}
-		msg := &nats.Msg{Subject: roomSubject + room, Data: p.payload, Header: nats.Header{}}
+		msg := &nats.Msg{Subject: l.subject + room, Data: p.payload, Header: nats.Header{}}
 		msg.Header.Set(hdrEpoch, epoch)
 		msg.Header.Set(hdrOffset, strconv.FormatUint(offset, 10))
 		start := time.Now()
-		ack, err := b.js.PublishMsg(ctx, msg,
+		ack, err := l.js.PublishMsg(ctx, msg,
 			jetstream.WithMsgID(p.msgID),
 			jetstream.WithExpectLastSequencePerSubject(h.seq))
 		if isWrongLastSequence(err) {
@@ -148,12 +148,11 @@ func (b *Broker) appendOne(ctx context.Context, room string, h *roomHead, p *pen
 		}
 		if ack.Duplicate {
 			// Stored before (a retry): answer with the first copy.
-			stored, err := b.get(ctx, room, ack.Sequence)
+			stored, err := l.get(ctx, room, ack.Sequence)
 			return stored, true, err
 		}
 		h.epoch, h.offset, h.seq = epoch, offset, ack.Sequence
-		b.opts.Metrics.StoreSeconds.Observe(time.Since(start).Seconds())
-		b.opts.Metrics.MessagesStored.Inc()
+		l.stored(1, time.Since(start))
 		ev.Room, ev.Epoch, ev.Offset = room, epoch, offset
 		return ev, false, nil
 	}
@@ -181,10 +180,10 @@ type batchAck struct {
 // appendBatch stores batch as one atomic JetStream batch at consecutive
 // offsets, setting each pending event's position. It reports false when
 // JetStream refused the batch as a whole and nothing of it was stored.
-func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) (bool, error) {
+func (l *eventLog) appendBatch(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) (bool, error) {
 	for try := 0; try < maxAppendTries; try++ {
 		if !h.known {
-			if err := b.loadHead(ctx, room, h); err != nil {
+			if err := l.loadHead(ctx, room, h); err != nil {
 				return true, err
 			}
 		}
@@ -197,7 +196,7 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 		var reply *nats.Msg
 		var err error
 		for i, p := range batch {
-			msg := &nats.Msg{Subject: roomSubject + room, Data: p.payload, Header: nats.Header{}}
+			msg := &nats.Msg{Subject: l.subject + room, Data: p.payload, Header: nats.Header{}}
 			msg.Header.Set(hdrEpoch, epoch)
 			msg.Header.Set(hdrOffset, strconv.FormatUint(h.offset+1+uint64(i), 10))
 			msg.Header.Set(jetstream.MsgIDHeader, p.msgID)
@@ -207,13 +206,13 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 				msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(h.seq, 10))
 			}
 			if i < len(batch)-1 {
-				if err = b.nc.PublishMsg(msg); err != nil {
+				if err = l.nc.PublishMsg(msg); err != nil {
 					break
 				}
 				continue
 			}
 			msg.Header.Set(hdrBatchCommit, "1")
-			reply, err = b.nc.RequestMsgWithContext(ctx, msg)
+			reply, err = l.nc.RequestMsgWithContext(ctx, msg)
 		}
 		if err != nil {
 			// Perhaps stored, perhaps not: the one-by-one path finds out
@@ -233,8 +232,8 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 				continue // another node appended: re-read and retry
 			}
 			if ack.Error.ErrCode == errCodeAtomicPublishDisabled {
-				b.noBatches.Store(true)
-				b.log.Warn("JetStream refuses atomic batches: appends go one by one", "stream", b.opts.Stream)
+				l.noBatches.Store(true)
+				l.log.Warn("JetStream refuses atomic batches: appends go one by one", "stream", l.name)
 			}
 			return false, nil
 		}
@@ -245,13 +244,9 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 		for i, p := range batch {
 			p.ev.Room, p.ev.Epoch, p.ev.Offset = room, epoch, h.offset+1+uint64(i)
 		}
-		b.batches.Add(1)
-		b.batched.Add(uint64(len(batch)))
-		took := time.Since(start).Seconds()
-		for range batch {
-			b.opts.Metrics.StoreSeconds.Observe(took)
-		}
-		b.opts.Metrics.MessagesStored.Add(float64(len(batch)))
+		l.batches.Add(1)
+		l.batched.Add(uint64(len(batch)))
+		l.stored(len(batch), time.Since(start))
 		h.epoch, h.offset, h.seq = epoch, h.offset+uint64(len(batch)), ack.Sequence
 		return true, nil
 	}
@@ -264,8 +259,8 @@ func (b *Broker) appendBatch(ctx context.Context, room string, h *roomHead, batc
 const errCodeAtomicPublishDisabled jetstream.ErrorCode = 10174
 
 // loadHead reads the room's last stored event into h.
-func (b *Broker) loadHead(ctx context.Context, room string, h *roomHead) error {
-	m, err := b.stream.GetLastMsgForSubject(ctx, roomSubject+room)
+func (l *eventLog) loadHead(ctx context.Context, room string, h *roomHead) error {
+	m, err := l.stream.GetLastMsgForSubject(ctx, l.subject+room)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		h.known, h.epoch, h.offset, h.seq = true, "", 0, 0
 		return nil
@@ -314,16 +309,16 @@ func decode(room string, h nats.Header, data []byte) (protocol.Event, error) {
 	return ev, nil
 }
 
-func (b *Broker) get(ctx context.Context, room string, seq uint64) (protocol.Event, error) {
-	m, err := b.stream.GetMsg(ctx, seq)
+func (l *eventLog) get(ctx context.Context, room string, seq uint64) (protocol.Event, error) {
+	m, err := l.stream.GetMsg(ctx, seq)
 	if err != nil {
 		return protocol.Event{}, fmt.Errorf("read %s seq %d: %w", room, seq, err)
 	}
 	return decode(room, m.Header, m.Data)
 }
 
-// GroupCommits reports how many atomic batches this broker stored and how
-// many events they held.
+// GroupCommits reports how many atomic batches this broker stored room
+// messages in, and how many messages they held.
 func (b *Broker) GroupCommits() (batches, events uint64) {
-	return b.batches.Load(), b.batched.Load()
+	return b.msgs.batches.Load(), b.msgs.batched.Load()
 }

@@ -1,9 +1,11 @@
 // Package broker implements hub.Broker on NATS JetStream: one stream stores
 // every room's events (subject sb.room.<room>), JetStream republishes each
 // stored event to sb.live.<room> for the nodes with members in that room, and
-// presence travels on sb.pres.<room>. It also implements counter.Store: the
-// shared counters' values in a key-value bucket, and their clients counts
-// on sb.ctr.<name>. Only this package imports nats.go.
+// presence travels on sb.pres.<room>. A second stream, with its own
+// retention, stores the rooms' feed points (sb.feed.<room>, republished to
+// sb.flive.<room>). It also implements counter.Store: the shared counters'
+// values in a key-value bucket, and their clients counts on sb.ctr.<name>.
+// Only this package imports nats.go.
 //
 // Offsets are per room, start at 1 and have no gaps: each append names the
 // stream sequence of the room's previous event (JetStream's
@@ -21,8 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -35,6 +35,8 @@ import (
 const (
 	roomSubject      = "sb.room."
 	liveSubject      = "sb.live."
+	feedSubject      = "sb.feed."
+	feedLiveSubject  = "sb.flive."
 	presenceSubject  = "sb.pres."
 	relaySubject     = "sb.eph."
 	directorySubject = "sb.dir"
@@ -53,7 +55,24 @@ type Options struct {
 	// DuplicateWindow is how long a message id is remembered for
 	// deduplication. Default 2 minutes.
 	DuplicateWindow time.Duration
-	// Replicas is the stream's replica count (1 on one node; 3 on a cluster
+	// FeedStream is the JetStream stream of the rooms' feed points.
+	// Default "SWITCHBOARD_FEEDS".
+	FeedStream string
+	// FeedSize is how many feed events (each one or more points) each
+	// room keeps. Default 10,000.
+	FeedSize int64
+	// FeedAge is how long feed events are kept. Default 24 hours.
+	FeedAge time.Duration
+	// FilesBucket is the JetStream object store of uploaded files.
+	// Default "SWITCHBOARD_FILES".
+	FilesBucket string
+	// FilesAge is how long uploaded files are kept. Default: HistoryAge
+	// (files live as long as the messages that show them).
+	FilesAge time.Duration
+	// FilesMaxBytes bounds the object store; uploads beyond fail. Default
+	// 1 GiB.
+	FilesMaxBytes int64
+	// Replicas is the streams' replica count (1 on one node; 3 on a cluster
 	// for durability across node failures). Default 1.
 	Replicas int
 	// Timeout bounds each JetStream request. Default 5 s.
@@ -78,6 +97,24 @@ func (o *Options) setDefaults() {
 	if o.HistoryAge <= 0 {
 		o.HistoryAge = 7 * 24 * time.Hour
 	}
+	if o.FeedStream == "" {
+		o.FeedStream = "SWITCHBOARD_FEEDS"
+	}
+	if o.FeedSize <= 0 {
+		o.FeedSize = 10000
+	}
+	if o.FeedAge <= 0 {
+		o.FeedAge = 24 * time.Hour
+	}
+	if o.FilesBucket == "" {
+		o.FilesBucket = "SWITCHBOARD_FILES"
+	}
+	if o.FilesAge <= 0 {
+		o.FilesAge = o.HistoryAge
+	}
+	if o.FilesMaxBytes <= 0 {
+		o.FilesMaxBytes = 1 << 30
+	}
 	if o.DuplicateWindow <= 0 {
 		o.DuplicateWindow = 2 * time.Minute
 	}
@@ -97,32 +134,13 @@ type Broker struct {
 	opts   Options
 	nc     *nats.Conn
 	js     jetstream.JetStream
-	stream jetstream.Stream
+	msgs   *eventLog // the rooms' messages
+	points *eventLog // the rooms' feed points
 	log    *slog.Logger
 
-	mu    sync.Mutex
-	rooms map[string]*roomHead // append state per room, created on first use
-
-	bans     jetstream.KeyValue // who is banned from which room, until when
-	counters jetstream.KeyValue // the shared counters' values
-
-	noBatches atomic.Bool   // the stream refused an atomic batch: append one by one
-	batches   atomic.Uint64 // atomic batches stored
-	batched   atomic.Uint64 // events stored in them
-}
-
-// roomHead is what this node knows of a room's last stored event, and the
-// appends waiting to be stored after it. Only the room's writer (see
-// Append) reads or changes known, epoch, offset and seq.
-type roomHead struct {
-	known  bool
-	epoch  string
-	offset uint64
-	seq    uint64 // stream sequence of the room's last event
-
-	qmu     sync.Mutex
-	queue   []*pendingAppend
-	writing bool // a caller is the room's writer
+	bans     jetstream.KeyValue    // who is banned from which room, until when
+	counters jetstream.KeyValue    // the shared counters' values
+	files    jetstream.ObjectStore // uploaded files
 }
 
 var _ hub.Broker = (*Broker)(nil)
@@ -159,18 +177,29 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	b := &Broker{
-		opts:  opts,
-		nc:    nc,
-		js:    js,
-		log:   opts.Logger,
-		rooms: make(map[string]*roomHead),
+		opts: opts,
+		nc:   nc,
+		js:   js,
+		log:  opts.Logger,
 	}
-	err = retry(cctx, func(ctx context.Context) (err error) {
-		b.stream, err = js.CreateOrUpdateStream(ctx, cfg)
-		return err
-	})
-	if err != nil {
+	if b.msgs, err = openLog(cctx, nc, js, cfg, roomSubject, opts.Timeout, opts.Logger); err != nil {
 		return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
+	}
+	feeds := cfg
+	feeds.Name, feeds.Description = opts.FeedStream, "Switchboard feed points"
+	feeds.MaxMsgsPerSubject, feeds.MaxAge = opts.FeedSize, opts.FeedAge
+	feeds.RePublish = &jetstream.RePublish{
+		Source:      feedSubject + "*",
+		Destination: feedLiveSubject + "{{wildcard(1)}}",
+	}
+	b.msgs.stored = func(n int, d time.Duration) {
+		for range n {
+			opts.Metrics.StoreSeconds.Observe(d.Seconds())
+		}
+		opts.Metrics.MessagesStored.Add(float64(n))
+	}
+	if b.points, err = openLog(cctx, nc, js, feeds, feedSubject, opts.Timeout, opts.Logger); err != nil {
+		return nil, fmt.Errorf("broker: create stream %s: %w", opts.FeedStream, err)
 	}
 	if err := retry(cctx, func(ctx context.Context) (err error) {
 		b.bans, err = b.openBans(ctx)
@@ -183,6 +212,12 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("broker: counters bucket: %w", err)
+	}
+	if err := retry(cctx, func(ctx context.Context) (err error) {
+		b.files, err = b.openFiles(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("broker: files bucket: %w", err)
 	}
 	return b, nil
 }
@@ -212,21 +247,10 @@ func (b *Broker) Ready(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, err := b.stream.Info(ctx); err != nil {
+	if _, err := b.msgs.stream.Info(ctx); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	return nil
-}
-
-func (b *Broker) head(room string) *roomHead {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	h := b.rooms[room]
-	if h == nil {
-		h = &roomHead{}
-		b.rooms[room] = h
-	}
-	return h
 }
 
 func newEpoch() string {

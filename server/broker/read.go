@@ -11,11 +11,11 @@ import (
 )
 
 // Position returns the room's epoch and first and last retained offsets.
-func (b *Broker) Position(ctx context.Context, room string) (hub.Position, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+func (l *eventLog) Position(ctx context.Context, room string) (hub.Position, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	subj := roomSubject + room
-	last, err := b.stream.GetLastMsgForSubject(ctx, subj)
+	subj := l.subject + room
+	last, err := l.stream.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return hub.Position{}, nil
 	}
@@ -26,7 +26,7 @@ func (b *Broker) Position(ctx context.Context, room string) (hub.Position, error
 	if err != nil {
 		return hub.Position{}, err
 	}
-	first, err := b.stream.GetMsg(ctx, 1, jetstream.WithGetMsgSubject(subj))
+	first, err := l.stream.GetMsg(ctx, 1, jetstream.WithGetMsgSubject(subj))
 	if err != nil {
 		return hub.Position{}, fmt.Errorf("first event of %s: %w", room, err)
 	}
@@ -41,14 +41,14 @@ func (b *Broker) Position(ctx context.Context, room string) (hub.Position, error
 // It finds the stream sequence of offset from by binary search over the
 // stream (offsets grow with sequences), then reads forward with an ordered
 // consumer filtered to the room.
-func (b *Broker) Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error) {
+func (l *eventLog) Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	subj := roomSubject + room
-	lastMsg, err := b.stream.GetLastMsgForSubject(ctx, subj)
+	subj := l.subject + room
+	lastMsg, err := l.stream.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
@@ -62,12 +62,12 @@ func (b *Broker) Read(ctx context.Context, room string, from uint64, limit int) 
 	if from > lastOff {
 		return nil, nil
 	}
-	seq, startOff, err := b.seek(ctx, subj, from, lastMsg.Sequence)
+	seq, startOff, err := l.seek(ctx, subj, from, lastMsg.Sequence)
 	if err != nil {
 		return nil, err
 	}
 	want := min(uint64(limit), lastOff-startOff+1)
-	cons, err := b.js.OrderedConsumer(ctx, b.opts.Stream, jetstream.OrderedConsumerConfig{
+	cons, err := l.js.OrderedConsumer(ctx, l.name, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subj},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    seq,
@@ -104,12 +104,12 @@ func (b *Broker) Read(ctx context.Context, room string, from uint64, limit int) 
 
 // seek returns the stream sequence and offset of the room's first retained
 // event with an offset of at least from; lastSeq is the room's last event.
-func (b *Broker) seek(ctx context.Context, subj string, from, lastSeq uint64) (uint64, uint64, error) {
+func (l *eventLog) seek(ctx context.Context, subj string, from, lastSeq uint64) (uint64, uint64, error) {
 	lo, hi := uint64(1), lastSeq
 	ansSeq, ansOff := uint64(0), uint64(0)
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
-		m, err := b.stream.GetMsg(ctx, mid, jetstream.WithGetMsgSubject(subj))
+		m, err := l.stream.GetMsg(ctx, mid, jetstream.WithGetMsgSubject(subj))
 		if err != nil {
 			return 0, 0, fmt.Errorf("seek in %s: %w", subj, err)
 		}

@@ -11,7 +11,8 @@ import (
 )
 
 // Subscribe delivers the room's stored events (as JetStream republishes them
-// after storing) and its presence announcements. See hub.Broker.
+// after storing), its feed events, its presence announcements and its
+// relayed events. See hub.Broker.
 func (b *Broker) Subscribe(room string, h hub.RoomHandlers) (hub.Subscription, error) {
 	var subs subscription
 	add := func(subject string, fn nats.MsgHandler) error {
@@ -42,6 +43,16 @@ func (b *Broker) Subscribe(room string, h hub.RoomHandlers) (hub.Subscription, e
 				return
 			}
 			h.Presence(p)
+		})
+	}
+	if err == nil && h.Points != nil {
+		err = add(feedLiveSubject+room, func(m *nats.Msg) {
+			ev, err := decode(room, m.Header, m.Data)
+			if err != nil {
+				b.log.Error("bad live feed event", "room", room, "err", err)
+				return
+			}
+			h.Points(ev)
 		})
 	}
 	if err == nil {

@@ -50,14 +50,17 @@ type conn struct {
 	workers sync.WaitGroup
 
 	// Per-connection limits, used by the reader only.
-	messages *rate.Limiter // sends, edits, deletes
+	messages *rate.Limiter // sends, edits, deletes, points
 	joins    *rate.Limiter
+	cursors  *rate.Limiter
 
 	// user is set once by hello, by the reader, before the hub ever sees
 	// the conn; greeted tells other goroutines that it happened.
 	user    protocol.User
 	access  hub.Access
 	greeted atomic.Bool
+	// binary: the hello asked for cursor batches as binary frames.
+	binary atomic.Bool
 	// expiry closes the connection when its token expires (reader only).
 	expiry *time.Timer
 
@@ -87,6 +90,7 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string, d dialect) *conn {
 		dialect:     d,
 		messages:    rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
 		joins:       rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
+		cursors:     rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
 	}
 }
 
@@ -95,6 +99,10 @@ func (c *conn) ID() string { return c.id }
 
 // User implements hub.Conn.
 func (c *conn) User() protocol.User { return c.user }
+
+// WantsBinary tells the hub to send this connection cursor batches as
+// binary frames.
+func (c *conn) WantsBinary() bool { return c.binary.Load() }
 
 // Access implements hub.Conn.
 func (c *conn) Access() hub.Access { return c.access }

@@ -45,6 +45,10 @@ type Options struct {
 	// Defaults 5 and 20.
 	MessagesPerSecond float64
 	MessageBurst      int
+	// CursorsPerSecond bounds cursor updates per connection (burst: a
+	// quarter of it, at least 1); extra ones are dropped silently, as a
+	// newer position follows. Default protocol.CursorsPerSecond.
+	CursorsPerSecond float64
 	// JoinsPerMinute bounds joins per connection (rate_limited beyond).
 	// Default 30.
 	JoinsPerMinute int
@@ -122,6 +126,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MessageBurst <= 0 {
 		o.MessageBurst = 20
+	}
+	if o.CursorsPerSecond <= 0 {
+		o.CursorsPerSecond = protocol.CursorsPerSecond
 	}
 	if o.JoinsPerMinute <= 0 {
 		o.JoinsPerMinute = 30

@@ -37,9 +37,17 @@ func (c *conn) readLoop() {
 			return
 		}
 		if typ != websocket.MessageText {
-			c.reject("", protocol.Errorf(protocol.CodeBadRequest, "binary frames are not part of %s", protocol.Subprotocol))
-			if bad++; bad >= c.g.opts.MaxBadFrames {
-				c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+			// Binary frames carry cursor updates only (protocol binary.go).
+			cmd, perr := protocol.DecodeBinaryCommand(data)
+			if perr != nil {
+				c.reject("", perr)
+				if bad++; bad >= c.g.opts.MaxBadFrames {
+					c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+					return
+				}
+				continue
+			}
+			if !c.handle(cmd) {
 				return
 			}
 			continue
@@ -116,6 +124,9 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		c.reject(cmd.ID, protocol.Errorf(protocol.CodeNameRequired, "choose a nickname first (hello with a name)"))
 		return true
 	}
+	if cmd.Type == protocol.CmdCursor && !c.cursors.Allow() {
+		return true // dropped silently: a newer position follows
+	}
 	if perr := c.limit(cmd); perr != nil {
 		c.reject(cmd.ID, perr)
 		return true
@@ -135,6 +146,17 @@ func (c *conn) handle(cmd protocol.Command) bool {
 	case protocol.CmdRooms:
 		c.g.hub.WatchRooms(c, cmd.ID) // answered by the hub, then kept up to date
 		return true
+	case protocol.CmdCursor:
+		if perr = c.g.hub.Cursor(c, cmd); perr == nil {
+			return true // ephemeral: no answer
+		}
+	case protocol.CmdFeed:
+		// The hub queues the feed answer itself, in order with its points.
+		if perr = c.g.hub.Feed(ctx, c, cmd); perr == nil {
+			return true
+		}
+	case protocol.CmdPoints:
+		ans, perr = c.g.hub.PublishPoints(ctx, c, cmd)
 	case protocol.CmdTyping:
 		if perr = c.g.hub.Typing(c, cmd); perr == nil {
 			return true // a hint: no answer
@@ -217,6 +239,7 @@ func (c *conn) identify(cmd protocol.Command, u protocol.User, a hub.Access, ses
 		return
 	}
 	c.user, c.access = u, a
+	c.binary.Store(cmd.Binary)
 	c.greeted.Store(true)
 	c.send(&protocol.Event{Type: protocol.EvWelcome, Ref: cmd.ID, User: &u, Session: session, Boot: c.g.opts.Boot})
 	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", u.ID, "role", u.Role)
@@ -281,11 +304,11 @@ func tokenProblem(err error) string {
 	return "it is not valid here"
 }
 
-// limit applies the per-connection rates: sends, edits and deletes share a
-// token bucket; joins have their own.
+// limit applies the per-connection rates: sends, edits, deletes and points
+// share a token bucket; joins have their own.
 func (c *conn) limit(cmd protocol.Command) *protocol.Error {
 	switch cmd.Type {
-	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete:
+	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdPoints:
 		if !c.messages.Allow() {
 			c.g.opts.Metrics.RateLimitedMessages.Inc()
 			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)

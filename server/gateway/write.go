@@ -74,15 +74,23 @@ func (w *writer) flush(ctx context.Context) error {
 		return nil
 	}
 	for len(frames) > 0 {
-		if len(frames) == 1 {
+		if isBinary(frames[0]) {
+			if err := w.c.writeBinary(ctx, frames[0]); err != nil {
+				return err
+			}
+			frames = frames[1:]
+			continue
+		}
+		if len(frames) == 1 || isBinary(frames[1]) {
 			if err := w.c.write(ctx, frames[0]); err != nil {
 				return err
 			}
-			break
+			frames = frames[1:]
+			continue
 		}
 		w.buf = append(w.buf[:0], protocol.BatchPrefix...)
 		n := 0
-		for n < len(frames) && (n == 0 || len(w.buf)+len(frames[n]) < maxBatchBytes) {
+		for n < len(frames) && !isBinary(frames[n]) && (n == 0 || len(w.buf)+len(frames[n]) < maxBatchBytes) {
 			if n > 0 {
 				w.buf = append(w.buf, ',')
 			}
@@ -105,6 +113,14 @@ func (w *writer) flush(ctx context.Context) error {
 func (c *conn) write(ctx context.Context, frame []byte) error {
 	c.g.opts.Metrics.BytesOut.Add(float64(len(frame)))
 	return c.ws.Write(ctx, websocket.MessageText, frame)
+}
+
+// isBinary tells the queued binary frames (protocol binary.go: they start
+// with their kind byte) from text ones (JSON objects: they start with '{').
+func isBinary(frame []byte) bool { return len(frame) > 0 && frame[0] != '{' }
+
+func (c *conn) writeBinary(ctx context.Context, frame []byte) error {
+	return c.ws.Write(ctx, websocket.MessageBinary, frame)
 }
 
 // close ends the connection: unless the peer stopped reading it first

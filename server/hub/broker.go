@@ -48,13 +48,30 @@ type Broker interface {
 	PublishDirectory(r DirectoryReport) error
 	// SubscribeDirectory delivers every node's room reports to fn.
 	SubscribeDirectory(fn func(DirectoryReport)) (Subscription, error)
+	// Points is the log of the rooms' feeds, stored apart from their
+	// messages (own offsets, own retention).
+	Points() Log
+	// FileInfo returns what is stored of uploaded file id, or
+	// ErrFileNotFound.
+	FileInfo(ctx context.Context, id string) (FileMeta, error)
 }
 
-// RoomHandlers receive what a room subscription delivers.
+// Log is one per-room sequence of stored events with offsets 1, 2, 3, …:
+// the rooms' feeds (Broker.Points). Its methods work as the Broker's
+// Append, Position and Read do for messages.
+type Log interface {
+	Append(ctx context.Context, room, msgID string, ev protocol.Event) (stored protocol.Event, duplicate bool, err error)
+	Position(ctx context.Context, room string) (Position, error)
+	Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error)
+}
+
+// RoomHandlers receive what a room subscription delivers. Points, if set,
+// receives the room's stored feed events.
 type RoomHandlers struct {
 	Event     func(protocol.Event)
 	Presence  func(Presence)
 	Ephemeral func(protocol.Event)
+	Points    func(protocol.Event)
 }
 
 // DirectoryReport is one node's view of the rooms it has members in: for

@@ -26,7 +26,7 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		recovered bool
 	)
 	if err == nil {
-		events, recovered, err = h.catchUp(ctx, r.name, pos, cmd)
+		events, recovered, err = h.catchUp(ctx, h.broker, r.name, pos, cmd, h.opts.HistoryOnJoin)
 	}
 	if err != nil {
 		h.Leave(c, r.name)
@@ -78,17 +78,17 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 	return nil
 }
 
-// catchUp reads what a joining client needs: the events after its position
-// if it gave one that is still in the room's history (recovered), otherwise
-// the most recent HistoryOnJoin events.
-func (h *Hub) catchUp(ctx context.Context, room string, pos Position, cmd protocol.Command) ([]protocol.Event, bool, error) {
+// catchUp reads from log what a joining (or feed-starting) client needs: the
+// events after its position if it gave one that is still in the log
+// (recovered), otherwise the most recent ones, at most recent of them.
+func (h *Hub) catchUp(ctx context.Context, log Log, room string, pos Position, cmd protocol.Command, recent int) ([]protocol.Event, bool, error) {
 	if cmd.Epoch == protocol.EpochNone && (pos.Last == 0 || pos.First == 1) {
 		// The client joined when the room was empty, and nothing has
 		// expired since: everything stored is what it missed.
 		if pos.Last == 0 {
 			return nil, true, nil
 		}
-		events, err := h.broker.Read(ctx, room, 1, int(pos.Last))
+		events, err := log.Read(ctx, room, 1, int(pos.Last))
 		return events, err == nil, err
 	}
 	if cmd.Epoch != "" && cmd.Epoch == pos.Epoch && cmd.Offset <= pos.Last &&
@@ -96,7 +96,7 @@ func (h *Hub) catchUp(ctx context.Context, room string, pos Position, cmd protoc
 		if cmd.Offset == pos.Last {
 			return nil, true, nil
 		}
-		events, err := h.broker.Read(ctx, room, cmd.Offset+1, int(pos.Last-cmd.Offset))
+		events, err := log.Read(ctx, room, cmd.Offset+1, int(pos.Last-cmd.Offset))
 		return events, err == nil, err
 	}
 	if pos.Last == 0 {
@@ -104,10 +104,10 @@ func (h *Hub) catchUp(ctx context.Context, room string, pos Position, cmd protoc
 		return nil, cmd.Epoch == "" || cmd.Epoch == pos.Epoch, nil
 	}
 	from := pos.First
-	if n := uint64(h.opts.HistoryOnJoin); pos.Last-from+1 > n {
+	if n := uint64(recent); pos.Last-from+1 > n {
 		from = pos.Last - n + 1
 	}
-	events, err := h.broker.Read(ctx, room, from, int(pos.Last-from+1))
+	events, err := log.Read(ctx, room, from, int(pos.Last-from+1))
 	return events, false, err
 }
 
@@ -272,7 +272,15 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if !h.isIn(c, cmd.Room) {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room)
 	}
-	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text})
+	ev := protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}
+	if cmd.Attachment != nil {
+		att, perr := h.attach(ctx, c, cmd.Room, cmd.Attachment)
+		if perr != nil {
+			return protocol.Event{}, perr
+		}
+		ev.Attachment = att
+	}
+	return h.store(ctx, c, cmd, ev)
 }
 
 // SendAsync is Send without waiting for the store: reply gets the ack or

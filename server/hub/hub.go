@@ -72,6 +72,16 @@ type Options struct {
 	// DirectoryInterval is how often the room directory is refreshed for
 	// watchers (and this node's report sent when it changed). Default 1 s.
 	DirectoryInterval time.Duration
+	// CursorTick is how often each room's members get the latest cursor
+	// positions (at most one batch per tick). Default protocol.CursorTick.
+	CursorTick time.Duration
+	// FeedRooms are patterns (path.Match) of rooms whose feed anyone
+	// allowed in may publish points to (besides publishers, moderators
+	// and admins). Default: none.
+	FeedRooms []string
+	// FeedHistory is how many recent feed events a feed request without a
+	// resume position receives. Default 600.
+	FeedHistory int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -87,6 +97,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.HistoryOnJoin <= 0 {
 		o.HistoryOnJoin = 100
+	}
+	if o.CursorTick <= 0 {
+		o.CursorTick = protocol.CursorTick
+	}
+	if o.FeedHistory <= 0 {
+		o.FeedHistory = 600
 	}
 	if o.MaxRoomsPerConn <= 0 {
 		o.MaxRoomsPerConn = 32
@@ -141,8 +157,8 @@ func New(b Broker, opts Options) *Hub {
 	}
 }
 
-// Run restates this node's presence, expires other nodes', and keeps the
-// room directory until ctx ends.
+// Run restates this node's presence, expires other nodes', keeps the room
+// directory and sends the live cursors every CursorTick until ctx ends.
 func (h *Hub) Run(ctx context.Context) error {
 	sub, err := h.broker.SubscribeDirectory(h.dir.report)
 	if err != nil {
@@ -154,6 +170,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	dir := time.NewTicker(h.opts.DirectoryInterval)
 	defer dir.Stop()
 	h.publishDirectory(true) // the other nodes learn of this one at once
+	cursors := time.NewTicker(h.opts.CursorTick)
+	defer cursors.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -163,6 +181,8 @@ func (h *Hub) Run(ctx context.Context) error {
 				r.heartbeat(h.opts.Now())
 			}
 			h.publishDirectory(true)
+		case <-cursors.C:
+			h.flushCursors()
 		case <-dir.C:
 			h.publishDirectory(false)
 			h.dir.refresh(h.opts.Now(), h.opts.PresenceTTL)

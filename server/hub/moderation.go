@@ -38,14 +38,12 @@ func (h *Hub) moderates(a Access, room string) bool {
 
 // admit checks, before a join, that c may enter room and is not banned.
 func (h *Hub) admit(ctx context.Context, c Conn, room string) *protocol.Error {
-	declared, err := h.broker.Private(ctx, room)
-	if err != nil {
-		return h.unavailable("privacy", room, err)
-	}
-	if !h.mayEnter(c.Access(), room, declared) {
-		return protocol.Errorf(protocol.CodeForbidden, "room %q is private: your sign-in does not include it", room)
-	}
-	until, err := h.broker.BannedUntil(ctx, room, c.User().ID)
+	return h.CheckAccess(ctx, c.Access(), c.User().ID, room)
+}
+
+// checkBan reports whether userID is banned from room now.
+func (h *Hub) checkBan(ctx context.Context, userID, room string) *protocol.Error {
+	until, err := h.broker.BannedUntil(ctx, room, userID)
 	if err != nil {
 		return h.unavailable("bans", room, err)
 	}

@@ -29,6 +29,8 @@ type room struct {
 	last    uint64
 	lastLog time.Time
 	typing  map[string]time.Time // last typing signal relayed, by user id
+	feed    logPos               // position of the last feed event delivered
+	cur     cursorState          // live cursors
 }
 
 // member is a local connection in the room. While its join reads history,
@@ -38,6 +40,7 @@ type member struct {
 	pending  bool
 	buf      []bufferedEvent
 	overflow bool
+	feed     *feedWatch // nil unless the member asked for the room's feed
 }
 
 type bufferedEvent struct {
@@ -70,7 +73,7 @@ func newRoom(h *Hub, name string) *room {
 func (r *room) init(ctx context.Context) {
 	defer close(r.ready)
 	sub, err := r.hub.broker.Subscribe(r.name, RoomHandlers{
-		Event: r.onEvent, Presence: r.onPresence, Ephemeral: r.onEphemeral,
+		Event: r.onEvent, Presence: r.onPresence, Ephemeral: r.onEphemeral, Points: r.onPoints,
 	})
 	if err != nil {
 		r.initEr = err
@@ -108,18 +111,9 @@ func (r *room) close() {
 // is filled from the store, a repeat dropped.
 func (r *room) onEvent(ev protocol.Event) {
 	r.mu.Lock()
-	epoch, last := r.epoch, r.last
+	pos := logPos{r.epoch, r.last}
 	r.mu.Unlock()
-	events := []protocol.Event{ev}
-	if ev.Epoch == epoch && last > 0 && ev.Offset > last+1 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		missing, err := r.hub.broker.Read(ctx, r.name, last+1, int(ev.Offset-last-1))
-		cancel()
-		if err != nil {
-			r.hub.log.Warn("fill gap in live events", "room", r.name, "from", last+1, "to", ev.Offset-1, "err", err)
-		}
-		events = append(missing, ev)
-	}
+	events := r.fill(r.hub.broker, pos, ev)
 	for i := range events {
 		r.deliver(&events[i])
 	}
@@ -172,8 +166,12 @@ func (r *room) broadcastLocked(ev *protocol.Event) {
 
 // onEphemeral passes a relayed event (typing) to the live local members.
 func (r *room) onEphemeral(ev protocol.Event) {
-	if ev.Type == protocol.EvKicked {
+	switch ev.Type {
+	case protocol.EvKicked:
 		r.kick(ev)
+		return
+	case protocol.EvCursors:
+		r.onCursors(ev)
 		return
 	}
 	r.mu.Lock()
@@ -341,6 +339,7 @@ func (r *room) notifyLocked(joined, left []protocol.User) {
 	if len(joined) == 0 && len(left) == 0 {
 		return
 	}
+	r.cursorsPresenceLocked(joined, left)
 	r.broadcastLocked(&protocol.Event{
 		Type: protocol.EvPresence, Room: r.name,
 		Joined: joined, Left: left, Count: len(r.people),

@@ -35,7 +35,7 @@ type TokenClaims struct {
 	jwt.RegisteredClaims
 	// Name is the display name.
 	Name string `json:"name"`
-	// Role is member (default), moderator or admin.
+	// Role is member (default), publisher, moderator or admin.
 	Role string `json:"role,omitempty"`
 	// Rooms are the rooms the person may enter, as patterns ("team-*");
 	// none means every public room.
@@ -143,9 +143,9 @@ func (t *Tokens) Verify(token string) (Person, error) {
 	switch c.Role {
 	case "", protocol.RoleMember:
 		c.Role = ""
-	case protocol.RoleModerator, protocol.RoleAdmin:
+	case protocol.RoleModerator, protocol.RoleAdmin, protocol.RolePublisher:
 	default:
-		return Person{}, fmt.Errorf("token role %q is not member, moderator or admin", c.Role)
+		return Person{}, fmt.Errorf("token role %q is not member, publisher, moderator or admin", c.Role)
 	}
 	for _, p := range c.Rooms {
 		if _, err := path.Match(p, ""); err != nil {

@@ -45,11 +45,16 @@ type Options struct {
 	// ReadLimit is the largest event frame accepted, in bytes. Default 16 MiB
 	// (a joined event carries a page of history).
 	ReadLimit int64
+	// Binary sends cursor updates as binary frames and asks the server for
+	// cursor batches as binary frames (protocol binary.go); Events
+	// delivers them as cursors events all the same.
+	Binary bool
 }
 
 // Conn is an open Switchboard connection. Its methods are safe for concurrent use.
 type Conn struct {
 	ws      *websocket.Conn
+	binary  bool // cursor traffic in binary frames
 	welcome protocol.Event
 	events  chan protocol.Event
 	idBase  string
@@ -65,6 +70,7 @@ type Conn struct {
 	rooms      map[string]bool                // rooms a Session joined on this connection
 	joining    map[string]string              // join command id → room, until answered
 	readyRooms map[string]bool                // rooms whose joined answer has arrived
+	feeds      map[string]string              // feed command id → room, for rooms whose feed a Session asked for
 }
 
 // Dial connects to a Switchboard server at url (ws://, wss://, or in the
@@ -83,12 +89,13 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 	ws.SetReadLimit(opts.ReadLimit)
 	c := &Conn{
 		ws:      ws,
+		binary:  opts.Binary,
 		events:  make(chan protocol.Event, opts.EventBuffer),
 		idBase:  randomID(),
 		done:    make(chan struct{}),
 		pending: make(map[string]chan protocol.Event),
 	}
-	hello := protocol.Command{Type: protocol.CmdHello, ID: c.NewID(), Name: opts.Name, Session: opts.Session, Token: opts.Token}
+	hello := protocol.Command{Type: protocol.CmdHello, ID: c.NewID(), Name: opts.Name, Session: opts.Session, Token: opts.Token, Binary: opts.Binary}
 	if verr := hello.Validate(); verr != nil {
 		ws.Close(websocket.StatusNormalClosure, "")
 		return nil, verr
@@ -335,7 +342,7 @@ func (c *Conn) readEvent(ctx context.Context) (protocol.Event, error) {
 		return protocol.Event{}, err
 	}
 	if typ != websocket.MessageText {
-		return protocol.Event{}, errors.New("server sent a binary frame")
+		return protocol.DecodeBinaryEvent(data)
 	}
 	return protocol.DecodeEvent(data)
 }

@@ -56,6 +56,8 @@ type SessionOptions struct {
 	Token string
 	// Header is added to every handshake (native builds only).
 	Header map[string][]string
+	// Binary: see Options.Binary.
+	Binary bool
 	// MinBackoff and MaxBackoff bound the wait between attempts: full
 	// jitter over an exponentially growing window. Defaults 0.5 s and 20 s.
 	MinBackoff, MaxBackoff time.Duration
@@ -93,6 +95,7 @@ type Session struct {
 type position struct {
 	epoch  string
 	offset uint64
+	feed   *feedPosition // nil unless the room's feed is wanted
 }
 
 // NewSession returns a session; call Run to connect.
@@ -272,7 +275,7 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 	s.mu.Lock()
 	token := s.opts.Session
 	s.mu.Unlock()
-	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Token: s.opts.Token, Header: s.opts.Header})
+	c, err := Dial(dctx, url, Options{Name: s.opts.Name, Session: token, Token: s.opts.Token, Header: s.opts.Header, Binary: s.opts.Binary})
 	cancel()
 	var perr *protocol.Error
 	if errors.As(err, &perr) {
@@ -321,6 +324,9 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 	defer ping.Stop()
 	for {
 		if err := s.syncRooms(cctx, c); err != nil {
+			return s.ended(c, err)
+		}
+		if err := s.syncFeeds(cctx, c); err != nil {
 			return s.ended(c, err)
 		}
 		var retry <-chan time.Time
@@ -522,7 +528,18 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 			}
 			s.applyJoined(ev)
 			c.markReady(room)
-			s.signal() // the outbox may hold sends for this room
+			s.signal() // the outbox may hold sends for this room, or its feed is wanted
+		} else if room, ok := c.feedAnswered(ev.Ref); ok {
+			if ev.Type == protocol.EvError && ev.Error != nil && ev.Error.Code == protocol.CodeUnavailable {
+				c.closeWith(errStoreUnavailable) // ask again on the next connection
+				return
+			}
+			ev.Room = room
+			s.applyFeed(ev)
+		} else if ev.Type == protocol.EvPoints {
+			if !s.advanceFeed(ev) {
+				continue
+			}
 		} else if ev.Offset != 0 && !s.advance(ev) {
 			continue
 		} else if ev.Type == protocol.EvKicked {

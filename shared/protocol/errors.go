@@ -42,6 +42,10 @@ const (
 	CodeTokenInvalid ErrorCode = "token_invalid"
 	// CodeBanned: a moderator banned the person from the room for a while.
 	CodeBanned ErrorCode = "banned"
+	// CodeInvalidPoint: a data point's series, unit or time breaks the feed rules.
+	CodeInvalidPoint ErrorCode = "invalid_point"
+	// CodeTooLarge: an upload is larger than the server accepts.
+	CodeTooLarge ErrorCode = "too_large"
 	// CodeUnavailable: the message store cannot be reached; nothing was stored.
 	CodeUnavailable ErrorCode = "unavailable"
 	// CodeInternal: the server failed; details are in its log, never in the frame.

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -14,6 +15,9 @@ func FuzzDecodeCommand(f *testing.F) {
 		`{"type":"send","id":"x","room":"lobby","text":"hi\nthere"}`,
 		`{"type":"join","id":"j","room":"r","epoch":"e","offset":3}`,
 		`{"type":"history","id":"h","room":"r","limit":5}`,
+		`{"type":"points","id":"pt","room":"r","points":[{"series":"BTC","value":1.5,"unit":"USD","ts":1}]}`,
+		`{"type":"feed","id":"f","room":"r","epoch":"e","offset":2}`,
+		`{"type":"cursor","id":"c","room":"r","x":0.5,"y":0.25}`,
 		`{"type":"ping","id":"p"}`, `{}`, `[]`, `null`, "\xff", `{"type":"send","id":"x","room":"r","text":"\u0000"}`,
 	} {
 		f.Add([]byte(s))
@@ -38,7 +42,7 @@ func FuzzDecodeCommand(f *testing.F) {
 			t.Fatal(err)
 		}
 		back, err := DecodeCommand(again)
-		if err != nil || back != cmd {
+		if err != nil || !reflect.DeepEqual(back, cmd) {
 			t.Fatalf("re-decoding %s: %+v, %v; want %+v", again, back, err, cmd)
 		}
 	})

@@ -82,6 +82,17 @@ type Command struct {
 	Limit int `json:"limit,omitempty"`
 	// Target is the offset of the message an edit or delete is about.
 	Target uint64 `json:"target,omitempty"`
+	// Points are data points to publish to the room's feed (points).
+	Points []Point `json:"points,omitempty"`
+	// X and Y are a pointer position on the room's board (cursor).
+	X float64 `json:"x,omitempty"`
+	Y float64 `json:"y,omitempty"`
+	// Attachment names an uploaded file the message shares (send); only
+	// its ID is read.
+	Attachment *Attachment `json:"attachment,omitempty"`
+	// Binary asks the server to send cursor batches as binary frames
+	// (hello; see binary.go).
+	Binary bool `json:"binary,omitempty"`
 }
 
 // EventType names a server-to-client frame.
@@ -200,6 +211,12 @@ type Event struct {
 	Rooms []RoomInfo `json:"rooms,omitempty"`
 	// Code is the WebSocket close code that follows (closing).
 	Code CloseCode `json:"code,omitempty"`
+	// Points are the data points of a feed event (points).
+	Points []Point `json:"points,omitempty"`
+	// Cursors are the pointer positions of a cursors batch.
+	Cursors []Cursor `json:"cursors,omitempty"`
+	// Attachment is the file a message shares, as the server stored it.
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // RoomInfo is one active room in a rooms event.

@@ -27,7 +27,7 @@ func (c *Command) Validate() *Error {
 		if len(c.Token) > MaxTokenLen {
 			return Errorf(CodeTokenInvalid, "token longer than %d bytes", MaxTokenLen)
 		}
-		allowed = fName | fSession | fToken
+		allowed = fName | fSession | fToken | fBinary
 	case CmdRefresh:
 		if c.Token == "" || len(c.Token) > MaxTokenLen {
 			return Errorf(CodeTokenInvalid, "refresh needs a token of at most %d bytes", MaxTokenLen)
@@ -72,10 +72,20 @@ func (c *Command) Validate() *Error {
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
 		}
-		if err := ValidateText(c.Text); err != nil {
+		if c.Attachment != nil {
+			// With an attachment, the text is an optional caption.
+			if err := ValidateAttachment(c.Attachment); err != nil {
+				return err
+			}
+			if c.Text != "" {
+				if err := ValidateText(c.Text); err != nil {
+					return err
+				}
+			}
+		} else if err := ValidateText(c.Text); err != nil {
 			return err
 		}
-		allowed = fRoom | fText
+		allowed = fRoom | fText | fAttachment
 	case CmdHistory:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -116,6 +126,33 @@ func (c *Command) Validate() *Error {
 			return Errorf(CodeBadRequest, "delete needs the target message's offset")
 		}
 		allowed = fRoom | fTarget
+	case CmdFeed:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if c.Offset != 0 && c.Epoch == "" {
+			return Errorf(CodeBadRequest, "a resume position needs an epoch")
+		}
+		if err := validateEpoch(c.Epoch); err != nil {
+			return err
+		}
+		allowed = fRoom | fEpoch | fOffset
+	case CmdPoints:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if err := ValidatePoints(c.Points); err != nil {
+			return err
+		}
+		allowed = fRoom | fPoints
+	case CmdCursor:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if err := c.validateCursor(); err != nil {
+			return err
+		}
+		allowed = fRoom | fX | fY
 	case CmdPing, CmdRooms:
 		allowed = 0
 	case "":
@@ -143,6 +180,11 @@ const (
 	fToken
 	fUser
 	fSeconds
+	fPoints
+	fX
+	fY
+	fAttachment
+	fBinary
 )
 
 func (c *Command) fields() fieldSet {
@@ -163,11 +205,16 @@ func (c *Command) fields() fieldSet {
 	set(c.Token != "", fToken)
 	set(c.User != "", fUser)
 	set(c.Seconds != 0, fSeconds)
+	set(len(c.Points) > 0, fPoints)
+	set(c.X != 0, fX)
+	set(c.Y != 0, fY)
+	set(c.Attachment != nil, fAttachment)
+	set(c.Binary, fBinary)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment", "binary"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

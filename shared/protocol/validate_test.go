@@ -15,6 +15,8 @@ func TestDecodeCommand(t *testing.T) {
 		id    string    // the id the error must carry
 	}{
 		{"hello", `{"type":"hello","id":"1","name":"ann"}`, "", ""},
+		{"hello binary", `{"type":"hello","id":"1","name":"ann","binary":true}`, "", ""},
+		{"binary on join", `{"type":"join","id":"j","room":"r","binary":true}`, CodeBadRequest, "j"},
 		{"hello with session", `{"type":"hello","id":"1","name":"ann","session":"abc.def"}`, "", ""},
 		{"join", `{"type":"join","id":"a-1","room":"lobby"}`, "", ""},
 		{"join resume", `{"type":"join","id":"a-1","room":"lobby","epoch":"e1","offset":7}`, "", ""},
@@ -23,6 +25,31 @@ func TestDecodeCommand(t *testing.T) {
 		{"history", `{"type":"history","id":"h","room":"r","offset":10,"limit":50}`, "", ""},
 		{"ping", `{"type":"ping","id":"p"}`, "", ""},
 		{"leave", `{"type":"leave","id":"l","room":"r"}`, "", ""},
+		{"feed", `{"type":"feed","id":"f","room":"r"}`, "", ""},
+		{"feed resume", `{"type":"feed","id":"f","room":"r","epoch":"e1","offset":4}`, "", ""},
+		{"points", `{"type":"points","id":"p","room":"r","points":[{"series":"BTC","value":0},{"series":"Oslo","value":-3.5,"unit":"°C","ts":1763729000123}]}`, "", ""},
+
+		{"cursor", `{"type":"cursor","id":"c","room":"r","x":0.25,"y":1}`, "", ""},
+		{"cursor top left", `{"type":"cursor","id":"c","room":"r"}`, "", ""},
+		{"cursor off the board", `{"type":"cursor","id":"c","room":"r","x":1.5,"y":0.5}`, CodeBadRequest, "c"},
+		{"cursor negative", `{"type":"cursor","id":"c","room":"r","x":0.5,"y":-0.1}`, CodeBadRequest, "c"},
+		{"x on send", `{"type":"send","id":"s","room":"r","text":"t","x":0.5}`, CodeBadRequest, "s"},
+		{"send attachment", `{"type":"send","id":"s","room":"r","attachment":{"id":"f3a9c2"}}`, "", ""},
+		{"send attachment with caption", `{"type":"send","id":"s","room":"r","text":"look","attachment":{"id":"f3a9c2","name":"ignored.png"}}`, "", ""},
+		{"send attachment bad id", `{"type":"send","id":"s","room":"r","attachment":{"id":"../etc"}}`, CodeBadRequest, "s"},
+		{"send attachment no id", `{"type":"send","id":"s","room":"r","attachment":{}}`, CodeBadRequest, "s"},
+		{"attachment on edit", `{"type":"edit","id":"e","room":"r","target":1,"text":"t","attachment":{"id":"a"}}`, CodeBadRequest, "e"},
+		{"feed resume needs an epoch", `{"type":"feed","id":"f","room":"r","offset":4}`, CodeBadRequest, "f"},
+		{"points without points", `{"type":"points","id":"p","room":"r"}`, CodeInvalidPoint, "p"},
+		{"points empty list", `{"type":"points","id":"p","room":"r","points":[]}`, CodeInvalidPoint, "p"},
+		{"point without series", `{"type":"points","id":"p","room":"r","points":[{"value":1}]}`, CodeInvalidPoint, "p"},
+		{"point series too long", `{"type":"points","id":"p","room":"r","points":[{"series":"` + strings.Repeat("s", MaxSeriesRunes+1) + `","value":1}]}`, CodeInvalidPoint, "p"},
+		{"point unit control char", `{"type":"points","id":"p","room":"r","points":[{"series":"a","unit":"\u0007","value":1}]}`, CodeInvalidPoint, "p"},
+		{"point negative time", `{"type":"points","id":"p","room":"r","points":[{"series":"a","value":1,"ts":-5}]}`, CodeInvalidPoint, "p"},
+		{"point value not a number", `{"type":"points","id":"p","room":"r","points":[{"series":"a","value":"NaN"}]}`, CodeBadRequest, "p"},
+		{"point unknown field", `{"type":"points","id":"p","room":"r","points":[{"series":"a","value":1,"x":2}]}`, CodeBadRequest, "p"},
+		{"too many points", `{"type":"points","id":"p","room":"r","points":[` + strings.Repeat(`{"series":"a","value":1},`, MaxPointsPerCommand) + `{"series":"a","value":1}]}`, CodeInvalidPoint, "p"},
+		{"points on send", `{"type":"send","id":"s","room":"r","text":"x","points":[{"series":"a","value":1}]}`, CodeBadRequest, "s"},
 
 		{"not json", `hello`, CodeBadRequest, ""},
 		{"array", `[1,2]`, CodeBadRequest, ""},
@@ -174,5 +201,21 @@ func TestBatchFrameDecodes(t *testing.T) {
 	}
 	if ev.Type != EvBatch || len(ev.Events) != 2 || ev.Events[0].Text != "a" || ev.Events[1].Ref != "p" {
 		t.Fatalf("batch = %+v", ev)
+	}
+}
+
+func TestCleanFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"photo.png":                             "photo.png",
+		"../../etc/passwd":                      "passwd",
+		`C:\Users\ann\cv.pdf`:                   "cv.pdf",
+		"a\u0000b\"c\u202e.txt":                 "abc.txt",
+		"  ":                                    "file",
+		"..":                                    "file",
+		strings.Repeat("é", MaxFileNameRunes+5): strings.Repeat("é", MaxFileNameRunes),
+	} {
+		if got := CleanFileName(in); got != want {
+			t.Errorf("CleanFileName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -37,7 +37,7 @@ const (
 	chartH       = 240.0
 	chartLeft    = 56.0 // room for the value axis labels
 	chartRight   = 12.0
-	chartTop     = 12.0
+	chartTop     = 24.0 // room for the unit above the value axis
 	chartBottom  = 28.0 // room for the time axis labels
 	chartPalette = 6    // series colours: .chart-s0 ... .chart-s5 in app.css
 	// DefaultChartWindow is the span a chart shows when Window is zero.
@@ -248,8 +248,8 @@ func (c *LineChart) Render() app.UI {
 			Attr("x", fmt.Sprintf("%.1f", t.Pos)).Attr("y", chartH-8).Attr("text-anchor", "middle").Text(t.Label))
 	}
 	if l.Unit != "" {
-		grid = append(grid, svg("text").Class("chart-axis chart-unit").Attr("x", 4).Attr("y", chartTop).
-			Attr("dominant-baseline", "hanging").Text(l.Unit))
+		grid = append(grid, svg("text").Class("chart-axis chart-unit").Attr("x", chartLeft-6).Attr("y", 4).
+			Attr("text-anchor", "end").Attr("dominant-baseline", "hanging").Text(l.Unit))
 	}
 	var lines, legend []app.UI
 	for i, line := range l.Lines {

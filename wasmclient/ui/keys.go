@@ -57,6 +57,11 @@ const (
 	idModConfirm    = "sb-mod-confirm"
 	idRemoved       = "sb-removed"
 	idCounterValue  = "sb-counter-value"
+	idFeed          = "sb-feed"
+	idBoard         = "sb-board"
+	idBoardPanel    = "sb-board-panel"
+	idBoardHint     = "sb-board-hint"
+	idFileInput     = "sb-file"
 )
 
 // Action names (app.NewAction / ctx.Handle).
@@ -65,6 +70,12 @@ const (
 	// nickname; its value is a joinRequest. The home page handles it by
 	// opening the room, a room page waiting for a nickname by connecting.
 	actionJoin = "switchboard/join"
+	// actionCursors passes a cursors event (protocol.Event) from the room
+	// page to its board; an event without cursors clears the board.
+	actionCursors = "switchboard/cursors"
+	// actionCursorMove is posted by the board when the person's pointer
+	// moved (a cursorMove); the room page sends it.
+	actionCursorMove = "switchboard/cursor-move"
 )
 
 // The admin dashboard's path, storage key and element ids.

@@ -39,6 +39,7 @@ type roomPage struct {
 
 	id    identity
 	model roomModel
+	feed  feedModel // the room's live data (charts)
 
 	// token is a site's JWT from local storage (keyToken). With one, the
 	// session signs in with it and the name comes from the welcome; the
@@ -64,6 +65,8 @@ type roomPage struct {
 	connected bool // connected at least once: "Reconnecting", not "Connecting"
 	boot      string
 
+	uploading      int               // uploads under way
+	dropping       bool              // files are dragged over the room
 	draftLen       int               // characters in the composer
 	sendErr        string            // why the last message could not be sent
 	historyErr     string            // why older messages could not be loaded
@@ -144,6 +147,12 @@ func (c *roomPage) OnMount(ctx app.Context) {
 			}
 		}),
 	)
+	ctx.Handle(actionCursorMove, func(ctx app.Context, a app.Action) {
+		ctx.PreventUpdate()
+		if m, ok := a.Value.(cursorMove); ok {
+			c.sendCursor(ctx, m)
+		}
+	})
 	ctx.Handle(actionJoin, func(ctx app.Context, a app.Action) {
 		if req, ok := a.Value.(joinRequest); ok {
 			c.connect(ctx, req.Name)
@@ -205,6 +214,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	hidden := c.model.hidden
 	c.model = roomModel{}
 	c.model.setHidden(hidden)
+	c.feed = feedModel{}
 	c.editing, c.confirmDelete, c.changeIDs = 0, 0, nil
 	c.removed, c.modTarget, c.modBusy, c.modErr, c.modDone = "", nil, false, "", ""
 	c.focusOnJoin = true
@@ -230,6 +240,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 		Session: session,
 		Token:   c.token,
 		Outbox:  newOutboxStore(ctx.LocalStorage(), c.room),
+		Binary:  true, // pointer traffic in compact binary frames
 		OnState: func(st client.State) {
 			mine(func(ctx app.Context) { c.applyState(ctx, st) })
 		},
@@ -242,7 +253,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 			c.model.addPending(cmd.ID, cmd.Text)
 		}
 	}
-	s.Join(c.room)
+	s.Feed(c.room) // joins the room, and asks for its live data
 	sctx, cancel := context.WithCancel(context.Background())
 	c.sess, c.sctx, c.cancel = s, sctx, cancel
 	ctx.Async(func() { s.Run(sctx) })
@@ -349,6 +360,9 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	switch ev.Type {
 	case protocol.EvJoined:
 		c.model.applyJoined(ev)
+		// Pointers seen before are stale now; the server sends everyone's
+		// position to a new arrival.
+		ctx.NewActionWithValue(actionCursors, protocol.Event{Type: protocol.EvCursors})
 		// An embed page takes the focus only in an open panel: never
 		// from the embedding page behind a closed one.
 		focus := c.focusOnJoin && (c.embed == nil || c.embed.open)
@@ -369,6 +383,13 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		c.updateTitle(ctx)
 		c.postLive(ev)
 	case protocol.EvPresence:
+		if len(ev.Left) > 0 {
+			gone := make([]protocol.Cursor, len(ev.Left))
+			for i, u := range ev.Left {
+				gone[i] = protocol.Cursor{User: u.ID, Gone: true}
+			}
+			ctx.NewActionWithValue(actionCursors, protocol.Event{Type: protocol.EvCursors, Cursors: gone})
+		}
 		stick := nearBottom(idScroll)
 		c.model.applyPresence(ev)
 		if stick {
@@ -376,6 +397,14 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		}
 	case protocol.EvTyping:
 		c.model.applyTyping(ev, time.Now())
+	case protocol.EvCursors:
+		// The board draws them; the page does not change.
+		ctx.PreventUpdate()
+		ctx.NewActionWithValue(actionCursors, ev)
+	case protocol.EvFeed:
+		c.feed.applyFeed(ev)
+	case protocol.EvPoints:
+		c.feed.applyPoints(ev)
 	case protocol.EvAck:
 		c.model.acked(ev.Ref, ev.Offset)
 		delete(c.changeIDs, ev.Ref)
@@ -515,6 +544,20 @@ func (c *roomPage) onComposerInput(ctx app.Context, e app.Event) {
 	if before < counterFrom && c.draftLen < counterFrom && hadErr == (c.sendErr != "") {
 		ctx.PreventUpdate()
 	}
+}
+
+// sendCursor sends the person's pointer position on the board (the board
+// already keeps to protocol.CursorsPerSecond). Not connected: dropped.
+func (c *roomPage) sendCursor(ctx app.Context, m cursorMove) {
+	if c.sess == nil || c.phase != client.Connected || c.removed != "" {
+		return
+	}
+	s, sctx, room := c.sess, c.sctx, c.room
+	ctx.Async(func() {
+		pctx, cancel := context.WithTimeout(sctx, 5*time.Second)
+		defer cancel()
+		s.Cursor(pctx, room, m.X, m.Y)
+	})
 }
 
 // signalTyping sends a typing signal unless one went out less than

@@ -25,6 +25,10 @@ func (c *roomPage) Render() app.UI {
 	if c.embedded {
 		class += " sb-embed"
 	}
+	mainClass := "sb-main"
+	if c.dropping {
+		mainClass += " sb-dropping"
+	}
 	return app.Div().
 		Class(class).
 		Body(
@@ -34,8 +38,13 @@ func (c *roomPage) Render() app.UI {
 				Class("sb-layout").
 				Body(
 					app.Main().
-						Class("sb-main").
+						Class(mainClass).
+						On("dragover", c.onDragOver).
+						On("dragleave", c.onDragLeave).
+						On("drop", c.onDrop).
 						Body(
+							c.renderFeed(),
+							c.renderBoard(),
 							c.renderMessages(),
 							c.renderTyping(),
 							c.renderComposer(),
@@ -280,6 +289,11 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 			parts = append(parts, app.Span().Class("sb-edited").Text(" (edited)"))
 		}
 		body = app.P().Class("sb-msg-text").Body(parts...)
+		if l.text == "" && ev.Attachment != nil {
+			body = renderAttachment(ev.Attachment)
+		} else if ev.Attachment != nil {
+			body = app.Div().Body(body, renderAttachment(ev.Attachment))
+		}
 	}
 	return app.Li().
 		Class(class).
@@ -418,6 +432,9 @@ func (c *roomPage) renderComposer() app.UI {
 	if errText == "" {
 		errText = c.model.notice
 	}
+	if errText == "" && c.uploading > 0 {
+		errText = "Uploading…"
+	}
 	sendLabel := "Send"
 	if c.editing != 0 {
 		sendLabel = "Save"
@@ -470,6 +487,14 @@ func (c *roomPage) renderComposer() app.UI {
 						On("beforeinput", c.onComposerBeforeInput).
 						OnInput(c.onComposerInput),
 					app.Button().
+						Type("button").
+						Class("sb-attach-button").
+						Title("Attach a file (or drop it on the room)").
+						Aria("label", "Attach a file").
+						Disabled(c.removed != "").
+						OnClick(c.onAttachClick).
+						Body(app.Span().Class("sb-attach-icon").Aria("hidden", true)),
+					app.Button().
 						Type("submit").
 						Class("sb-send").
 						Disabled(c.removed != "").
@@ -477,6 +502,14 @@ func (c *roomPage) renderComposer() app.UI {
 							app.Span().Class("sb-send-icon").Aria("hidden", true),
 							app.Span().Class("sb-send-label").Text(sendLabel),
 						),
+					app.Input().
+						ID(idFileInput).
+						Type("file").
+						Class("sr-only").
+						TabIndex(-1).
+						Aria("hidden", true).
+						Multiple(true).
+						OnChange(c.onFilesPicked),
 				),
 			app.Div().
 				Class("sb-composer-foot").

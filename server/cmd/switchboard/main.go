@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, args, getenv, stdout, stderr)
 	case "config":
 		return configCmd(args, getenv, stdout, stderr)
+	case "feed":
+		return feed(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -59,5 +61,6 @@ commands:
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
   bench         load-test a server against the bare baseline (used by make bench)
   config print  show the effective settings of serve (flags, environment, config file), secrets masked
+  feed          publish points to a room's live chart: --demo simulates prices and weather
   help          show this text
 `

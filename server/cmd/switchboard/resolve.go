@@ -26,6 +26,9 @@ var fieldFlags = map[string]string{
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
 	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
+	"FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
+	"MaxUploadBytes": "max-upload-bytes", "UploadsPerMinute": "uploads-per-minute", "FilesMaxBytes": "files-max-bytes",
+	"FilesAge": "files-age", "CursorTick": "cursor-tick", "CursorsPerSecond": "cursors-per-second",
 	"MaxConns": "max-conns", "MaxConnsPerIP": "max-conns-per-ip", "MaxConnsPerUser": "max-conns-per-user",
 	"HandshakesPerSecond": "handshakes-per-second", "MessagesPerSecond": "messages-per-second",
 	"MessageBurst": "message-burst", "JoinsPerMinute": "joins-per-minute",
@@ -52,6 +55,7 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 	cfg.AllowedOrigins = f.origins
 	cfg.EmbedOrigins = f.embedOrigins
 	cfg.PrivateRooms = f.private
+	cfg.FeedRooms = f.feedRooms
 	cfg.Tokens.HS256Secret = []byte(f.jwtSecret)
 	if f.jwtKeys != "" {
 		data, err := os.ReadFile(f.jwtKeys)

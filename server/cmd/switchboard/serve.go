@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
@@ -21,6 +22,8 @@ type serveFlags struct {
 	tlsCert, tlsKey, jwtSecret, jwtKeys     string
 	apiKeys                                 string
 	private                                 listFlag
+	feedRooms                               listFlag
+	demoFeed                                bool
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
 	origins, embedOrigins                   listFlag
@@ -69,6 +72,18 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&f.apiKeys, "api-keys", "", "file of HTTP API keys, one per line: name secret room-patterns (e.g. alerts 9f…e1 alerts-*,ops)")
 	fs.Float64Var(&c.APIRequestsPerSecond, "api-requests-per-second", 20, "HTTP API requests per key per second, burst twice that (more: 429)")
 	fs.Var(&f.private, "private-rooms", "patterns of private rooms (e.g. team-*,ops): only tokens naming them may enter")
+	f.feedRooms = listFlag{"demo*"}
+	fs.Var(&f.feedRooms, "feed-rooms", "patterns of rooms whose live data anyone in them may publish (besides publisher, moderator and admin tokens); --feed-rooms= for none")
+	fs.IntVar(&c.FeedHistory, "feed-history", 600, "recent feed events (each one or more points) sent when a client asks for a room's live data")
+	fs.Int64Var(&c.FeedSize, "feed-size", 10000, "feed events kept per room")
+	fs.DurationVar(&c.FeedAge, "feed-age", 24*time.Hour, "how long feed events are kept")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 5<<20, "largest file one upload may carry (larger: HTTP 413 too_large)")
+	fs.IntVar(&c.UploadsPerMinute, "uploads-per-minute", 30, "uploads per person per minute (more: HTTP 429 rate_limited)")
+	fs.Int64Var(&c.FilesMaxBytes, "files-max-bytes", 1<<30, "total size of stored files (uploads beyond it fail)")
+	fs.DurationVar(&c.FilesAge, "files-age", 0, "how long uploaded files are kept (default: --history-age)")
+	fs.DurationVar(&c.CursorTick, "cursor-tick", protocol.CursorTick, "how often each room's members get the latest pointer positions (one batch per tick at most)")
+	fs.Float64Var(&c.CursorsPerSecond, "cursors-per-second", protocol.CursorsPerSecond, "pointer updates per connection per second (burst a quarter of it; more are dropped silently)")
+	fs.BoolVar(&f.demoFeed, "demo-feed", true, "publish simulated prices and weather every second to the room "+DemoFeedRoom)
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -144,6 +159,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { served <- srv.Serve(ln) }()
 	}
 	fmt.Fprintf(stdout, "Switchboard is serving at %s://%s/\n", scheme, ln.Addr())
+	demoCtx, stopDemo := context.WithCancel(ctx)
+	var demoDone sync.WaitGroup
+	if f.demoFeed {
+		fmt.Fprintf(stdout, "Live data demo: %s://%s/r/%s\n", scheme, ln.Addr(), DemoFeedRoom)
+		demoDone.Go(func() {
+			runDemoFeed(demoCtx, time.Second, func(ctx context.Context, points []protocol.Point) error {
+				_, err := node.PublishPoints(ctx, DemoFeedRoom, "", points)
+				return err
+			}, log)
+		})
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "web", cfg.WebDir, "nats", natsMode(cfg))
 
 	select {
@@ -151,6 +177,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 	}
 	log.Info("stopping")
+	stopDemo()
+	demoDone.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	httpDone := make(chan error, 1)

@@ -82,6 +82,13 @@ func (r *Restartable) Start() {
 	r.node, r.pages = n, n.Handler()
 }
 
+// Node returns the running node, or nil while it is stopped.
+func (r *Restartable) Node() *server.Node {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.node
+}
+
 // Stop shuts the node down (every connection is closed with 1001 and NATS
 // stops); the address keeps serving pages only.
 func (r *Restartable) Stop() {
