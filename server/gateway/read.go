@@ -167,6 +167,11 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		}
 		ans = protocol.Event{Type: protocol.EvLeft, Ref: cmd.ID, Room: cmd.Room}
 	case protocol.CmdSend:
+		if cmd.Attachment != nil {
+			// The attachment is looked up first: wait for it.
+			ans, perr = c.g.hub.Send(ctx, c, cmd)
+			break
+		}
 		// Stored in the background, in order: the next frame is read at once.
 		id := cmd.ID
 		c.g.hub.SendAsync(c, cmd, func(ack protocol.Event, perr *protocol.Error) {

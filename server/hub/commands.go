@@ -283,11 +283,16 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	return h.store(ctx, c, cmd, ev)
 }
 
-// SendAsync is Send without waiting for the store: reply gets the ack or
+// SendAsync is Send, for messages without an attachment, without waiting
+// for the store: reply gets the ack or
 // the error, on a goroutine of the broker's (reply must not block). One
 // connection's messages to a room are stored in the order it sent them, so
 // a connection may keep sending while earlier messages are being stored.
 func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event, *protocol.Error)) {
+	if cmd.Attachment != nil {
+		reply(protocol.Event{}, protocol.Errorf(protocol.CodeBadRequest, "a message with an attachment goes through Send"))
+		return
+	}
 	if !h.isIn(c, cmd.Room) {
 		reply(protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room))
 		return
