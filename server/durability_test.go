@@ -489,3 +489,96 @@ func TestPresenceExpiresWhenNodeDies(t *testing.T) {
 	})
 	t.Logf("a dead node's member vanished after %v (TTL 1s)", time.Since(killed).Round(time.Millisecond))
 }
+
+// A session whose connection is cut again and again while a room streams,
+// and while it sends itself, ends up with every stored event exactly once,
+// in order, and its outbox stored: an event cut off on its way to the app
+// is replayed on the next connection, never skipped (its position moves
+// only once the app has it).
+func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{MessagesPerSecond: 100000, MessageBurst: 1000})
+	proxy := testnode.NewProxy(t, n.WS)
+	const room, fromOthers, fromSession = "flaky", 300, 100
+	const total = fromOthers + fromSession
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	s := client.NewSession(client.SessionOptions{
+		URLs: []string{proxy.WS}, Name: "reader",
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+	})
+	log := &roomLog{}
+	wg.Go(func() { s.Run(ctx) })
+	wg.Go(func() {
+		for ev := range s.Events() {
+			if ev.Room == room {
+				log.apply(ev)
+			}
+		}
+	})
+	s.Join(room)
+	waitFor(t, wait, "the reader to join", func() bool { _, joins, _ := log.snapshot(); return joins > 0 })
+
+	sender := testnode.Dial(t, n.WS, "sender")
+	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {
+		t.Fatal(err)
+	}
+	for i := range fromSession {
+		if _, err := s.Send(protocol.Command{Type: protocol.CmdSend, Room: room, Text: fmt.Sprint("r", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := make(chan error, 1)
+	go func() {
+		for i := range fromOthers {
+			if _, err := sender.Send(ctx, room, fmt.Sprint("m", i)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	// Cut the session's connection every few milliseconds while the room
+	// streams and its outbox drains.
+	cut := time.NewTicker(10 * time.Millisecond)
+	defer cut.Stop()
+	deadline := time.Now().Add(60 * time.Second)
+	lastCut := 0
+	for othersDone := false; !othersDone || len(s.Outbox()) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("still streaming after 60 s: outbox %d", len(s.Outbox()))
+		}
+		select {
+		case err := <-sent:
+			if err != nil {
+				t.Fatal(err)
+			}
+			othersDone = true
+		case <-cut.C:
+			// Cut only once the session made progress on this
+			// connection, so that it gets somewhere between cuts.
+			if got, _, _ := log.snapshot(); len(got) > lastCut {
+				lastCut = len(got)
+				proxy.Cut()
+			}
+		}
+	}
+	want := make([]uint64, total)
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	waitFor(t, 30*time.Second, "the reader to hold every message", func() bool {
+		got, _, _ := log.snapshot()
+		return len(s.Outbox()) == 0 && (len(got) >= total || (len(got) > 0 && got[len(got)-1] == total))
+	})
+	got, joins, resumed := log.snapshot()
+	if !slices.Equal(got, want) {
+		t.Fatalf("the reader holds %d offsets, want 1..%d exactly once in order: %s", len(got), total, diff(got, want))
+	}
+	if proxy.Cuts() < 5 || resumed < 5 {
+		t.Fatalf("%d cuts and %d resumed joins: the test did not exercise reconnects", proxy.Cuts(), resumed)
+	}
+	t.Logf("%d cuts, %d joins (%d recovered)", proxy.Cuts(), joins, resumed)
+}

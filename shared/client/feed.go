@@ -14,12 +14,6 @@ import (
 // the last feed position it has, and drops feed events it already has, as
 // it does for messages.
 
-// feedPosition is the last feed event a Session has of a room.
-type feedPosition struct {
-	epoch  string
-	offset uint64
-}
-
 // Feed adds room to the session, as Join does, and asks for its feed too:
 // the feed answer (protocol.EvFeed; Recovered false means: replace what you
 // have of the feed with its Events) and then each feed event (EvPoints)
@@ -32,7 +26,7 @@ func (s *Session) Feed(room string) {
 		s.rooms[room] = pos
 	}
 	if pos.feed == nil {
-		pos.feed = &feedPosition{}
+		pos.feed = &mark{}
 	}
 	s.mu.Unlock()
 	s.signal()
@@ -55,7 +49,7 @@ func (s *Session) syncFeeds(ctx context.Context, c *Conn) error {
 }
 
 // nextFeed picks a room ready on c whose feed is wanted but not asked for.
-func (s *Session) nextFeed(c *Conn) (string, feedPosition, bool) {
+func (s *Session) nextFeed(c *Conn) (string, mark, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for room, pos := range s.rooms {
@@ -63,7 +57,7 @@ func (s *Session) nextFeed(c *Conn) (string, feedPosition, bool) {
 			return room, *pos.feed, true
 		}
 	}
-	return "", feedPosition{}, false
+	return "", mark{}, false
 }
 
 // applyFeed moves the room's feed position to the end of what the feed
@@ -84,21 +78,6 @@ func (s *Session) applyFeed(ev protocol.Event) {
 			pos.feed.offset = e.Offset
 		}
 	}
-}
-
-// advanceFeed records a feed event's position; false means a duplicate.
-func (s *Session) advanceFeed(ev protocol.Event) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pos := s.rooms[ev.Room]
-	if pos == nil || pos.feed == nil {
-		return true
-	}
-	if ev.Epoch == pos.feed.epoch && ev.Offset <= pos.feed.offset {
-		return false
-	}
-	pos.feed.epoch, pos.feed.offset = ev.Epoch, ev.Offset
-	return true
 }
 
 // Feed asks for room's feed on c (which must have joined it) and returns

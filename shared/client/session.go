@@ -93,10 +93,19 @@ type Session struct {
 }
 
 type position struct {
+	mark       // the last stored event handed to the app
+	feed *mark // the last feed event handed over; nil unless the room's feed is wanted
+}
+
+// mark is a place in a room's log: an epoch and an offset in it.
+type mark struct {
 	epoch  string
 	offset uint64
-	feed   *feedPosition // nil unless the room's feed is wanted
 }
+
+// has reports whether the log place ev stands at is at or before m: an
+// event the app already has.
+func (m *mark) has(ev protocol.Event) bool { return ev.Epoch == m.epoch && ev.Offset <= m.offset }
 
 // NewSession returns a session; call Run to connect.
 func NewSession(opts SessionOptions) *Session {
@@ -506,7 +515,9 @@ func (s *Session) flushOutbox(ctx context.Context, c *Conn) error {
 }
 
 // pump passes c's events on in order: answers to joins, and stored events
-// it has not seen yet.
+// it has not seen yet. A position moves only once its event is handed to
+// the app: an event cut off by the connection's end is asked for again on
+// the next one, never skipped.
 func (s *Session) pump(ctx context.Context, c *Conn) {
 	for {
 		var ev protocol.Event
@@ -526,23 +537,27 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 				}
 				continue
 			}
+			if !s.emit(ctx, ev) {
+				return
+			}
 			s.applyJoined(ev)
 			c.markReady(room)
 			s.signal() // the outbox may hold sends for this room, or its feed is wanted
-		} else if room, ok := c.feedAnswered(ev.Ref); ok {
+			continue
+		}
+		if room, ok := c.feedAnswered(ev.Ref); ok {
 			if ev.Type == protocol.EvError && ev.Error != nil && ev.Error.Code == protocol.CodeUnavailable {
 				c.closeWith(errStoreUnavailable) // ask again on the next connection
 				return
 			}
 			ev.Room = room
-			s.applyFeed(ev)
-		} else if ev.Type == protocol.EvPoints {
-			if !s.advanceFeed(ev) {
-				continue
+			if !s.emit(ctx, ev) {
+				return
 			}
-		} else if ev.Offset != 0 && !s.advance(ev) {
+			s.applyFeed(ev)
 			continue
-		} else if ev.Type == protocol.EvKicked {
+		}
+		if ev.Type == protocol.EvKicked {
 			// Removed by a moderator: do not walk back in, neither on
 			// reconnect nor to deliver what was queued for the room.
 			perr := protocol.Errorf(protocol.CodeForbidden, "a moderator removed you from %q", ev.Room)
@@ -551,28 +566,59 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 			}
 			continue
 		}
+		logged := ev.Type == protocol.EvPoints || ev.Offset != 0
+		if logged && s.seen(ev) {
+			continue // a duplicate
+		}
 		if !s.emit(ctx, ev) {
 			return
+		}
+		if logged {
+			s.advance(ev)
 		}
 	}
 }
 
-// advance records a stored event's position; false means a duplicate.
-func (s *Session) advance(ev protocol.Event) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// markOfLocked returns the position the session holds of ev's log (the room's
+// messages, or its feed for points), nil if it keeps none. s.mu is held.
+func (s *Session) markOfLocked(ev protocol.Event) *mark {
 	pos := s.rooms[ev.Room]
-	if pos == nil {
-		return true
+	switch {
+	case pos == nil:
+		return nil
+	case ev.Type == protocol.EvPoints:
+		return pos.feed
+	default:
+		return &pos.mark
 	}
-	if ev.Epoch == pos.epoch && ev.Offset <= pos.offset {
-		return false
-	}
-	pos.epoch, pos.offset = ev.Epoch, ev.Offset
-	return true
 }
 
+// seen reports whether the app already has the stored event ev.
+func (s *Session) seen(ev protocol.Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.markOfLocked(ev)
+	return m != nil && m.has(ev)
+}
+
+// advance records that the app has the stored event ev.
+func (s *Session) advance(ev protocol.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.markOfLocked(ev); m != nil {
+		m.epoch, m.offset = ev.Epoch, ev.Offset
+	}
+}
+
+// emit hands ev to the app. It gives up only when ctx ends and the app's
+// queue is full: while there is room, ev is delivered even if ctx has
+// ended meanwhile.
 func (s *Session) emit(ctx context.Context, ev protocol.Event) bool {
+	select {
+	case s.events <- ev:
+		return true
+	default:
+	}
 	select {
 	case s.events <- ev:
 		return true
