@@ -28,6 +28,12 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 	if err == nil {
 		events, recovered, err = h.catchUp(ctx, h.broker, r.name, pos, cmd, h.opts.HistoryOnJoin)
 	}
+	if err == nil && recovered && replayBytes(events) > MaxReplayBytes {
+		// Too much missed to replay in one joined frame: say so plainly;
+		// the client takes the recent history and pages back from there.
+		events, _, err = h.catchUp(ctx, h.broker, r.name, pos, protocol.Command{}, h.opts.HistoryOnJoin)
+		recovered = false
+	}
 	if err != nil {
 		h.Leave(c, r.name)
 		return h.unavailable("join", r.name, err)
@@ -76,6 +82,21 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 	m.pending, m.buf = false, nil
 	r.mu.Unlock()
 	return nil
+}
+
+// MaxReplayBytes bounds what a resuming join replays in its joined frame,
+// in bytes of message text (plus a fixed allowance per event). A client
+// that missed more gets recovered=false and the recent history instead, so
+// no joined frame outgrows the client's read limit (16 MiB).
+const MaxReplayBytes = 4 << 20
+
+// replayBytes estimates the size of events in a joined frame.
+func replayBytes(events []protocol.Event) int {
+	n := 0
+	for _, e := range events {
+		n += len(e.Text) + 256
+	}
+	return n
 }
 
 // catchUp reads from log what a joining (or feed-starting) client needs: the
