@@ -46,8 +46,9 @@ type Options struct {
 	MessagesPerSecond float64
 	MessageBurst      int
 	// CursorsPerSecond bounds cursor updates per connection (burst: a
-	// quarter of it, at least 1); extra ones are dropped silently, as a
-	// newer position follows. Default protocol.CursorsPerSecond.
+	// quarter of it, at least 1); an update over the rate is kept as the
+	// pending position (latest wins) and relayed at the next allowance.
+	// Default protocol.CursorsPerSecond.
 	CursorsPerSecond float64
 	// JoinsPerMinute bounds joins per connection (rate_limited beyond).
 	// Default 30.

@@ -7,7 +7,8 @@ import "time"
 // JetStream, and gone when the person leaves the room.
 //
 // A client sends CmdCursor at most CursorsPerSecond times a second (the
-// server drops extra updates silently, as hints). The server keeps only
+// server keeps an update over the rate as the pending position, latest
+// wins, and relays it at the next allowance). The server keeps only
 // the latest position of each person and sends each member at most one
 // EvCursors batch per tick (CursorTick by default), holding the people who
 // moved since the last one, and a Gone entry for each who left the room.
