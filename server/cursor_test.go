@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 	"github.com/switchboard-rt/switchboard/shared/client"
@@ -247,4 +248,101 @@ func mustJSON(t *testing.T, ev protocol.Event) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// A plain JSON client that sends its pointer faster than the rate (100
+// updates as fast as it can) is not frozen at an old position: the server
+// keeps the newest position over the rate and relays it at the next
+// allowance, so the others' final view of it is the last position sent,
+// while what is relayed of it stays within the rate.
+func TestCursorsLastPositionOverTheRate(t *testing.T) {
+	t.Parallel()
+	const perSecond = 5 // burst 1: almost every update is over the rate
+	n := testnode.Start(t, server.Config{CursorsPerSecond: perSecond, CursorTick: 10 * time.Millisecond})
+	ctx := testnode.Ctx(t)
+	watch := testnode.Dial(t, n.WS, "watch")
+	if _, err := watch.Join(ctx, "race"); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		seen  []float64 // the mover's positions as the watcher saw them
+		lastX = -1.0
+	)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	wg.Go(func() {
+		for ev := range watch.Events() {
+			for _, c := range ev.Cursors {
+				if ev.Type == protocol.EvCursors && c.Name == "mover" && !c.Gone {
+					mu.Lock()
+					seen, lastX = append(seen, c.X), c.X
+					mu.Unlock()
+				}
+			}
+		}
+	})
+	t.Cleanup(func() { watch.Close() }) // before wg.Wait: ends the events
+
+	mover, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mover.CloseNow() })
+	write := func(cmd protocol.Command) {
+		t.Helper()
+		data, err := json.Marshal(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mover.Write(ctx, websocket.MessageText, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	awaitFrame := func(typ protocol.EventType) {
+		t.Helper()
+		for {
+			_, data, err := mover.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", typ, err)
+			}
+			var ev protocol.Event
+			if json.Unmarshal(data, &ev) == nil && ev.Type == typ {
+				return
+			}
+		}
+	}
+	write(protocol.Command{Type: protocol.CmdHello, ID: "h", Name: "mover"})
+	awaitFrame(protocol.EvWelcome)
+	write(protocol.Command{Type: protocol.CmdJoin, ID: "j", Room: "race"})
+	awaitFrame(protocol.EvJoined)
+	wg.Go(func() { // keep reading what the room sends the mover
+		for {
+			if _, _, err := mover.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	})
+
+	const updates = 100
+	start := time.Now()
+	final := 0.0
+	for i := range updates {
+		final = float64(i+1) / 200
+		write(protocol.Command{Type: protocol.CmdCursor, ID: fmt.Sprint("c", i), Room: "race", X: final, Y: 0.5})
+	}
+	waitFor(t, wait, fmt.Sprintf("the watcher to see the mover's last position %v", final), func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return lastX == final
+	})
+	elapsed := time.Since(start)
+	mu.Lock()
+	relayed := len(seen)
+	mu.Unlock()
+	// One position per allowance: the burst (1), then perSecond a second,
+	// plus one for the edges.
+	if bound := 2 + int(elapsed.Seconds()*perSecond); relayed > bound {
+		t.Errorf("%d of the mover's positions were relayed in %v, over the rate's %d", relayed, elapsed, bound)
+	}
 }

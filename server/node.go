@@ -67,6 +67,9 @@ type Config struct {
 	PresenceInterval time.Duration
 	PresenceTTL      time.Duration
 	EditWindow       time.Duration
+	// MaxMessageChars is the longest message text (see hub.Options), 1 to
+	// protocol.MaxTextRunes. Default protocol.MaxTextRunes.
+	MaxMessageChars int
 	// Gateway settings: see gateway.Options for each (the zero value means
 	// its default there).
 	MailboxSize         int
@@ -210,7 +213,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
 		FeedSize: cfg.FeedSize, FeedAge: cfg.FeedAge,
 		FilesAge: cfg.FilesAge, FilesMaxBytes: cfg.FilesMaxBytes,
-		Logger: n.log, Metrics: n.metrics,
+		Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -240,7 +243,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		boot = n.web.Version()
 	}
 	n.hub = hub.New(n.broker, hub.Options{
-		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn,
+		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn, MaxMessageChars: cfg.MaxMessageChars,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
 		Metrics:   n.metrics,
@@ -337,7 +340,7 @@ func (n *Node) connectNATS() error {
 func (n *Node) Handler() http.Handler { return n.handler }
 
 // Ready reports whether the node can serve: not shutting down, NATS
-// connected, JetStream answering.
+// connected, JetStream writable (see broker.Broker.Ready).
 func (n *Node) Ready(ctx context.Context) error {
 	if n.draining.Load() {
 		return errDraining

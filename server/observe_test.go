@@ -15,6 +15,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -243,6 +245,48 @@ func TestMetricsAfterSession(t *testing.T) {
 	}
 }
 
+// A close code a client makes up is counted under code="other": a client
+// cannot create connections_closed_total series at will, while the codes
+// Switchboard sends and the standard ones a peer may send keep their own.
+func TestClosedMetricClampsPeerCodes(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	url := n.HTTP.URL + "/metrics"
+	ctx := testnode.Ctx(t)
+	codes := []websocket.StatusCode{4999, 3123, 4321, websocket.StatusUnsupportedData} // 1003: standard
+	for i, code := range codes {
+		ws, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.CloseNow() })
+		hello := fmt.Sprintf(`{"type":"hello","id":"h","name":"peer%d"}`, i)
+		if err := ws.Write(ctx, websocket.MessageText, []byte(hello)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ws.Read(ctx); err != nil { // the welcome
+			t.Fatal(err)
+		}
+		ws.Close(code, "bye")
+	}
+	waitFor(t, wait, "every connection to be counted closed", func() bool {
+		m := scrape(t, url)
+		return metric(m, "switchboard_connections_closed_total", "code", "other") == 3 &&
+			metric(m, "switchboard_connections_closed_total", "code", "1003") == 1
+	})
+	m := scrape(t, url)
+	for _, mm := range m["switchboard_connections_closed_total"].Metric {
+		for _, l := range mm.Label {
+			if v := l.GetValue(); l.GetName() == "code" && (v == "4999" || v == "3123" || v == "4321") {
+				t.Errorf("a series for the made-up close code %s", v)
+			}
+		}
+	}
+	if got := len(m["switchboard_connections_closed_total"].Metric); got > 20 {
+		t.Errorf("%d close-code series, want a fixed small set", got)
+	}
+}
+
 // Several nodes in one process each have their own registry.
 func TestMetricsPerNode(t *testing.T) {
 	t.Parallel()
@@ -317,6 +361,73 @@ func TestReadyzFollowsNATSAndDraining(t *testing.T) {
 	}
 	stuck.CloseNow()
 	<-done
+}
+
+// /readyz proves JetStream takes writes, not only that it answers: the
+// probe stores this node's entry in the health bucket, and when that bucket
+// refuses writes (an operator seals its stream: reads still work, writes
+// fail) /readyz says 503 with the reason, while NATS stays connected.
+func TestReadyzFailsWhenJetStreamRefusesWrites(t *testing.T) {
+	t.Parallel()
+	ext := testnode.NATS(t, t.TempDir(), "127.0.0.1:-1")
+	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL(), Node: "ready-a"})
+	if code := readyz(t, n); code != http.StatusOK {
+		t.Fatalf("/readyz = %d before the writes fail", code)
+	}
+
+	nc, err := nats.Connect(ext.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testnode.Ctx(t)
+	kv, err := js.KeyValue(ctx, "SWITCHBOARD_HEALTH")
+	if err != nil {
+		t.Fatalf("the health bucket after /readyz: %v", err)
+	}
+	e, err := kv.Get(ctx, "ready-a")
+	if err != nil {
+		t.Fatalf("the node's entry in the health bucket: %v", err)
+	}
+	if !strings.HasPrefix(string(e.Value()), "ready-a ") {
+		t.Errorf("the node's health entry is %q", e.Value())
+	}
+	// Polling faster than the cache reuses the answer: no write per poll.
+	first := e.Revision()
+	for range 20 {
+		readyz(t, n)
+	}
+	if e, err := kv.Get(ctx, "ready-a"); err != nil || e.Revision() > first+2 {
+		t.Errorf("20 polls in a row wrote the health entry up to revision %d (from %d): %v", e.Revision(), first, err)
+	}
+
+	stream, err := js.Stream(ctx, "KV_SWITCHBOARD_HEALTH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stream.CachedInfo().Config
+	cfg.Sealed = true
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatalf("seal the health bucket: %v", err)
+	}
+	waitFor(t, wait, "/readyz to fail while writes fail", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
+	resp, err := http.Get(n.HTTP.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	bufio.NewReader(resp.Body).WriteTo(&body)
+	resp.Body.Close()
+	if !strings.Contains(body.String(), "not writable") {
+		t.Errorf("/readyz while writes fail says %q", body.String())
+	}
+	if !nc.IsConnected() || metric(scrape(t, n.HTTP.URL+"/metrics"), "switchboard_nats_connected") != 1 {
+		t.Error("NATS went down: the test proves nothing about writes")
+	}
 }
 
 // Every switchboard_* metric the Grafana dashboard in docs/ queries exists.

@@ -5,7 +5,8 @@
 // retention, stores the rooms' feed points (sb.feed.<room>, republished to
 // sb.flive.<room>). It also implements counter.Store: the shared counters'
 // values in a key-value bucket, and their clients counts on sb.ctr.<name>.
-// Only this package imports nats.go.
+// Readiness (Ready) is proved by a write: each node's name and the time in
+// the health bucket. Only this package imports nats.go.
 //
 // Offsets are per room, start at 1 and have no gaps: each append names the
 // stream sequence of the room's previous event (JetStream's
@@ -23,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -77,6 +79,9 @@ type Options struct {
 	Replicas int
 	// Timeout bounds each JetStream request. Default 5 s.
 	Timeout time.Duration
+	// Node names this node in the health bucket (see Ready). Default: a
+	// random name.
+	Node string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Metrics receives store counts and latencies. Default: collectors
@@ -127,6 +132,9 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Node == "" {
+		o.Node = "n" + newEpoch()
+	}
 }
 
 // Broker is the NATS JetStream hub.Broker. Safe for concurrent use.
@@ -141,6 +149,13 @@ type Broker struct {
 	bans     jetstream.KeyValue    // who is banned from which room, until when
 	counters jetstream.KeyValue    // the shared counters' values
 	files    jetstream.ObjectStore // uploaded files
+	health   jetstream.KeyValue    // each node's last readiness write
+
+	// readyMu serialises readiness probes; readyAt and readyErr are the
+	// last probe's time and answer, reused for readyCache.
+	readyMu  sync.Mutex
+	readyAt  time.Time
+	readyErr error
 }
 
 var _ hub.Broker = (*Broker)(nil)
@@ -219,6 +234,12 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("broker: files bucket: %w", err)
 	}
+	if err := retry(cctx, func(ctx context.Context) (err error) {
+		b.health, err = b.openHealth(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("broker: health bucket: %w", err)
+	}
 	return b, nil
 }
 
@@ -239,18 +260,84 @@ func retry(ctx context.Context, f func(context.Context) error) error {
 	}
 }
 
-// Ready reports whether JetStream answers: the connection is up and the
-// stream can be read.
+// healthBucket holds one key per node, the node's last readiness write
+// (its name and the time). History 1: it never grows beyond one entry per
+// node.
+const healthBucket = "SWITCHBOARD_HEALTH"
+
+// Readiness probe bounds: a probe's write waits at most readyTimeout, and
+// its answer is reused for readyCache, so a load balancer polling /readyz
+// often costs at most one JetStream write per second per node.
+const (
+	readyTimeout = 2 * time.Second
+	readyCache   = time.Second
+)
+
+// openHealth creates or opens the health bucket, with the same replicas as
+// the streams (a write to it proves what a message append needs).
+func (b *Broker) openHealth(ctx context.Context) (jetstream.KeyValue, error) {
+	return b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: healthBucket, Description: "Switchboard readiness probes", History: 1,
+		Storage: jetstream.FileStorage, Replicas: b.opts.Replicas,
+	})
+}
+
+// Ready reports whether JetStream is writable from this node: the NATS
+// connection is up and a put of this node's name and the time into the
+// health bucket is stored within readyTimeout. The write's answer is
+// reused for readyCache; the connection check is made on every call. Safe
+// for concurrent use: concurrent callers wait for one probe.
 func (b *Broker) Ready(ctx context.Context) error {
 	if !b.nc.IsConnected() {
 		return errors.New("not connected to NATS")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if _, err := b.msgs.stream.Info(ctx); err != nil {
-		return fmt.Errorf("jetstream: %w", err)
+	b.readyMu.Lock()
+	defer b.readyMu.Unlock()
+	if !b.readyAt.IsZero() && time.Since(b.readyAt) < readyCache {
+		return b.readyErr
 	}
-	return nil
+	// The answer is shared with other callers: the caller's cancellation
+	// must not become everyone's "not ready".
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	err := b.probeWrite(pctx)
+	if err != nil {
+		err = fmt.Errorf("jetstream not writable: %w", err)
+	}
+	b.readyAt, b.readyErr = time.Now(), err
+	return err
+}
+
+// probeWrite puts this node's entry in the health bucket. A bucket that is
+// gone (deleted by an operator) is created again once.
+func (b *Broker) probeWrite(ctx context.Context) error {
+	value := []byte(b.opts.Node + " " + time.Now().UTC().Format(time.RFC3339Nano))
+	_, err := b.health.Put(ctx, healthKey(b.opts.Node), value)
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		kv, oerr := b.openHealth(ctx)
+		if oerr != nil {
+			return err
+		}
+		b.health = kv
+		_, err = b.health.Put(ctx, healthKey(b.opts.Node), value)
+	}
+	return err
+}
+
+// healthKey is node's key in the health bucket: the name with each byte a
+// key may not hold replaced by '_'.
+func healthKey(node string) string {
+	k := []byte(node)
+	for i, c := range k {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		if !ok {
+			k[i] = '_'
+		}
+	}
+	if len(k) == 0 {
+		return "_"
+	}
+	return string(k)
 }
 
 func newEpoch() string {

@@ -21,10 +21,11 @@ const widgetJS = `document.querySelector("[data-switchboard]").shadowRoot`
 const expanded = widgetJS + `.querySelector(".sb-launcher").getAttribute("aria-expanded")`
 
 // A site on another origin pastes the snippet: the bubble opens a panel
-// whose iframe joins the room, a message from someone else appears in it,
-// the badge counts messages while the panel is closed, the host's API
-// reports them, and the host page's own styles, links and scripts are
-// untouched.
+// whose iframe joins the room, messages from someone else (a Go client,
+// and a person in a normal browser tab on the full room page /r/{room})
+// appear in it, the badge counts messages while the panel is closed, the
+// host's API reports them, and the host page's own styles, links and
+// scripts are untouched.
 func TestEmbedWidget(t *testing.T) {
 	const room = "support"
 	site := startHostSite(t)
@@ -74,12 +75,24 @@ func TestEmbedWidget(t *testing.T) {
 	widget.waitText("list", "Messages", "true to size")
 	waitEval(host, `window.seen.includes("Bob: They run true to size. Which model?")`, true)
 	waitEval(host, `window.seen.includes("visitor: Do the boots run small?")`, true)
+
+	// A person on the full room page, in another browser tab, talks to the
+	// widget's visitor.
+	carol, _ := openTab(t, alloc, "Carol")
+	carol.joinRoom(n.HTTP.URL, room)
+	waitEval(carol, `location.pathname`, "/r/"+room)
+	carol.waitText("list", "Messages", "Do the boots run small?")
+	carol.say("Carol here, from the shop floor.")
+	widget.waitText("list", "Messages", "Carol here, from the shop floor.")
+	waitEval(host, `window.seen.includes("Carol: Carol here, from the shop floor.")`, true)
 	host.screenshot("widget-open")
 
 	// Closed, the badge counts what arrives.
 	host.click("button", "Close Acme support")
 	waitEval(host, expanded, "false")
-	sendGo(t, bob, room, "We also have wide fits.")
+	carol.say("We also have wide fits.") // from the room page
+	host.find("button", "Acme support, 1 unread")
+	waitEval(host, `window.seen.includes("Carol: We also have wide fits.")`, true)
 	sendGo(t, bob, room, "Free returns, too.")
 	host.find("button", "Acme support, 2 unread")
 	waitEval(host, widgetJS+`.querySelector(".sb-badge").textContent`, "2")

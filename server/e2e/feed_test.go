@@ -1,37 +1,63 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// Points published to a room's feed (through the server's entry point for
-// the HTTP API) appear in order in the room page's chart, and after the
-// server restarts the page resumes the feed: the chart gains exactly the
-// new points, none twice.
+// Points published to a room's feed through the HTTP API (POST
+// /api/v1/rooms/{room}/points with an API key, as a backend would) appear
+// in order in the room page's chart, and after the server restarts the
+// page resumes the feed: the chart gains exactly the new points, none
+// twice.
 func TestFeedChartLiveAndResumed(t *testing.T) {
 	const room = "e2e-feed"
-	r := testnode.StartRestartable(t, server.Config{WebDir: webDir})
+	const key = "feed-key-0123456789abcdef0123"
+	r := testnode.StartRestartable(t, server.Config{WebDir: webDir,
+		APIKeys: []api.Key{{Name: "feeder", Secret: key, Rooms: []string{room}}}})
 	start := time.Now().Add(-time.Minute)
 	value := func(i int) float64 { return 100 + float64(i%5)*2.5 }
 	publish := func(from, to int) {
 		t.Helper()
 		for i := from; i <= to; i++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, err := r.Node().PublishPoints(ctx, room, "", []protocol.Point{
-				{Series: "ACME", Unit: "USD", Value: value(i), Time: start.Add(time.Duration(i) * time.Second).UnixMilli()},
-				{Series: "Oslo", Unit: "°C", Value: float64(i) / 10, Time: start.Add(time.Duration(i) * time.Second).UnixMilli()},
-			})
-			cancel()
+			at := start.Add(time.Duration(i) * time.Second).UnixMilli()
+			body, err := json.Marshal(map[string]any{"id": "feed-" + strconv.Itoa(i), "points": []protocol.Point{
+				{Series: "ACME", Unit: "USD", Value: value(i), Time: at},
+				{Series: "Oslo", Unit: "°C", Value: float64(i) / 10, Time: at},
+			}})
 			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			req, err := http.NewRequestWithContext(ctx, "POST", r.URL+"/api/v1/rooms/"+room+"/points", bytes.NewReader(body))
+			if err != nil {
+				cancel()
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+key)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				cancel()
 				t.Fatalf("publish %d: %v", i, err)
+			}
+			answer, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			cancel()
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("publish %d: %s %s", i, res.Status, answer)
 			}
 		}
 	}

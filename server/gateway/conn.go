@@ -49,10 +49,23 @@ type conn struct {
 	// writer and its pings. serve waits for them.
 	workers sync.WaitGroup
 
-	// Per-connection limits, used by the reader only.
+	// Per-connection limits, used by the reader (and, for cursors, the
+	// cursor timer: see deferCursor).
 	messages *rate.Limiter // sends, edits, deletes, points
 	joins    *rate.Limiter
 	cursors  *rate.Limiter
+
+	// cursorMu guards the cursor positions that came over the rate: the
+	// newest per room waits in pendingCursors (latest wins) until
+	// cursorTimer fires at the limiter's next allowance and hands it to the
+	// hub, so the last position a client sends always arrives. Every call
+	// of hub.Cursor for this connection is made holding cursorMu, so an
+	// older pending position never overtakes a newer one. cursorsStopped
+	// is set when the connection ends; no timer is armed after.
+	cursorMu       sync.Mutex
+	pendingCursors map[string]protocol.Command
+	cursorTimer    *time.Timer
+	cursorsStopped bool
 
 	// user is set once by hello, by the reader, before the hub ever sees
 	// the conn; greeted tells other goroutines that it happened.
@@ -145,6 +158,7 @@ func (c *conn) serve() {
 	c.workers.Go(c.writeLoop)
 	c.dialect.read(c)
 	c.closeWith(protocol.CloseNormal, "")
+	c.stopCursors()
 	if c.expiry != nil {
 		c.expiry.Stop()
 	}
@@ -166,6 +180,66 @@ func (c *conn) serve() {
 	}
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
 		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(start).Round(time.Millisecond))
+}
+
+// cursor hands cmd, a cursor position within the rate, to the hub. A
+// pending older position for the same room is dropped: this one is newer.
+func (c *conn) cursor(cmd protocol.Command) *protocol.Error {
+	c.cursorMu.Lock()
+	defer c.cursorMu.Unlock()
+	delete(c.pendingCursors, cmd.Room)
+	return c.g.hub.Cursor(c, cmd)
+}
+
+// deferCursor keeps cmd, a cursor position over the rate, as its room's
+// pending position (replacing an older one) and, unless a timer is already
+// armed, reserves the limiter's next allowance and arms the timer for it.
+// A client moving faster than the rate thus has at most one position per
+// allowance relayed, and its final one always is.
+func (c *conn) deferCursor(cmd protocol.Command) {
+	c.cursorMu.Lock()
+	defer c.cursorMu.Unlock()
+	if c.cursorsStopped {
+		return
+	}
+	if c.pendingCursors == nil {
+		c.pendingCursors = make(map[string]protocol.Command)
+	}
+	c.pendingCursors[cmd.Room] = cmd
+	if c.cursorTimer != nil {
+		return // armed: it sends the newest pending position
+	}
+	delay := c.cursors.Reserve().Delay()
+	c.cursorTimer = time.AfterFunc(delay, c.flushCursors)
+}
+
+// flushCursors runs on the cursor timer: it hands the pending positions to
+// the hub (an error means the person left the room meanwhile: nothing to
+// show).
+func (c *conn) flushCursors() {
+	c.cursorMu.Lock()
+	defer c.cursorMu.Unlock()
+	c.cursorTimer = nil
+	if c.cursorsStopped {
+		return
+	}
+	for room, cmd := range c.pendingCursors {
+		c.g.hub.Cursor(c, cmd)
+		delete(c.pendingCursors, room)
+	}
+}
+
+// stopCursors drops the pending positions and stops the timer; serve calls
+// it before leaving the hub, so no position is relayed after.
+func (c *conn) stopCursors() {
+	c.cursorMu.Lock()
+	defer c.cursorMu.Unlock()
+	c.cursorsStopped = true
+	c.pendingCursors = nil
+	if c.cursorTimer != nil {
+		c.cursorTimer.Stop()
+		c.cursorTimer = nil
+	}
 }
 
 func randomID() string {

@@ -97,7 +97,8 @@ func (c *conn) read() (websocket.MessageType, []byte, error) {
 func (c *conn) readFailed(err error) {
 	switch {
 	case websocket.CloseStatus(err) != -1:
-		// The peer closed; answer with the same code.
+		// The peer closed; answer with the same code. (The metric labels
+		// codes the peer made up as "other": see metrics.Closed.)
 		c.closeWith(protocol.CloseCode(websocket.CloseStatus(err)), "")
 	case c.ctx.Err() != nil || c.readCtx.Err() != nil:
 		// Closing for a reason already recorded.
@@ -125,7 +126,10 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		return true
 	}
 	if cmd.Type == protocol.CmdCursor && !c.cursors.Allow() {
-		return true // dropped silently: a newer position follows
+		// Over the rate: kept as the pending position (latest wins),
+		// relayed at the next allowance.
+		c.deferCursor(cmd)
+		return true
 	}
 	if perr := c.limit(cmd); perr != nil {
 		c.reject(cmd.ID, perr)
@@ -147,7 +151,7 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		c.g.hub.WatchRooms(c, cmd.ID) // answered by the hub, then kept up to date
 		return true
 	case protocol.CmdCursor:
-		if perr = c.g.hub.Cursor(c, cmd); perr == nil {
+		if perr = c.cursor(cmd); perr == nil {
 			return true // ephemeral: no answer
 		}
 	case protocol.CmdFeed:
@@ -309,9 +313,15 @@ func tokenProblem(err error) string {
 	return "it is not valid here"
 }
 
-// limit applies the per-connection rates: sends, edits, deletes and points
-// share a token bucket; joins have their own.
+// limit applies the node's message length (hub.CheckTextLength) and the
+// per-connection rates: sends, edits, deletes and points share a token
+// bucket; joins have their own.
 func (c *conn) limit(cmd protocol.Command) *protocol.Error {
+	if (cmd.Type == protocol.CmdSend || cmd.Type == protocol.CmdEdit) && cmd.Text != "" {
+		if perr := c.g.hub.CheckTextLength(cmd.Text); perr != nil {
+			return perr
+		}
+	}
 	switch cmd.Type {
 	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdPoints:
 		if !c.messages.Allow() {

@@ -33,6 +33,16 @@ var closeCodes = []protocol.CloseCode{
 	protocol.CloseProtocolViolation, protocol.CloseUnauthorized, protocol.CloseTokenExpired,
 }
 
+// peerCloseCodes are the other standard codes (RFC 6455, section 7.4.1) a
+// peer may send in a close frame. With closeCodes they are the only codes
+// that keep their own series: any other code a peer sends (3000-4999 are
+// the peer's to choose) is counted as otherCloseCode, so a client cannot
+// create label series at will.
+var peerCloseCodes = []protocol.CloseCode{1002, 1003, 1010, 1014}
+
+// otherCloseCode labels every close code not in closeCodes or peerCloseCodes.
+const otherCloseCode = "other"
+
 // Metrics are one node's collectors. The fields are safe for concurrent use
 // (Prometheus collectors are). Counters only go up; gauges are kept exact
 // by their single owner (gateway: connections; hub: rooms and members).
@@ -47,6 +57,7 @@ type Metrics struct {
 	ConnectionsOpened prometheus.Counter
 	closedVec         *prometheus.CounterVec
 	closed            map[protocol.CloseCode]prometheus.Counter // read-only after New
+	closedOther       prometheus.Counter                        // code="other"
 
 	// Rooms is the number of rooms with members on this node; Members the
 	// number of (connection, room) memberships on this node (hub).
@@ -101,7 +112,7 @@ func New(register bool) *Metrics {
 			Namespace: Namespace, Name: "connections_closed_total",
 			Help: "Closed protocol connections, by WebSocket close code.",
 		}, []string{"code"}),
-		closed:            make(map[protocol.CloseCode]prometheus.Counter, len(closeCodes)),
+		closed:            make(map[protocol.CloseCode]prometheus.Counter, len(closeCodes)+len(peerCloseCodes)),
 		Rooms:             gauge("rooms", "Rooms with members on this node."),
 		Members:           gauge("room_members", "Room memberships (connection, room) on this node."),
 		MessagesReceived:  counter("messages_received_total", "Sends, edits and deletes accepted from clients."),
@@ -127,9 +138,12 @@ func New(register bool) *Metrics {
 	}, []string{"recovered"})
 	m.ResumesRecovered = resumes.WithLabelValues("true")
 	m.ResumesLost = resumes.WithLabelValues("false")
-	for _, c := range closeCodes {
-		m.closed[c] = m.closedVec.WithLabelValues(strconv.Itoa(int(c)))
+	for _, codes := range [][]protocol.CloseCode{closeCodes, peerCloseCodes} {
+		for _, c := range codes {
+			m.closed[c] = m.closedVec.WithLabelValues(strconv.Itoa(int(c)))
+		}
 	}
+	m.closedOther = m.closedVec.WithLabelValues(otherCloseCode)
 	if !register {
 		return m
 	}
@@ -144,14 +158,15 @@ func New(register bool) *Metrics {
 	return m
 }
 
-// Closed counts one connection closed with code. Codes a peer chose that
-// the server never uses are resolved here, once per connection.
+// Closed counts one connection closed with code. The label is the code for
+// the codes Switchboard sends and the other standard ones, and "other" for
+// any code a peer made up: the number of series stays fixed.
 func (m *Metrics) Closed(code protocol.CloseCode) {
 	if c, ok := m.closed[code]; ok {
 		c.Inc()
 		return
 	}
-	m.closedVec.WithLabelValues(strconv.Itoa(int(code))).Inc()
+	m.closedOther.Inc()
 }
 
 // AddFunc registers a gauge whose value f computes at each scrape (for
