@@ -98,6 +98,9 @@ func (c *Config) Validate() error {
 	nonNegative("MailboxSize", int64(c.MailboxSize))
 	nonNegativeDuration("PingInterval", c.PingInterval)
 	nonNegativeDuration("PongTimeout", c.PongTimeout)
+	if c.MaxMessageChars < 0 || c.MaxMessageChars > protocol.MaxTextRunes {
+		bad("MaxMessageChars", "must be 1 to %d, not %d", protocol.MaxTextRunes, c.MaxMessageChars)
+	}
 	if c.MaxFrameBytes != 0 && (c.MaxFrameBytes < MinFrameBytes || c.MaxFrameBytes > protocol.MaxFrameBytes) {
 		bad("MaxFrameBytes", "must be %d to %d, not %d", MinFrameBytes, protocol.MaxFrameBytes, c.MaxFrameBytes)
 	}

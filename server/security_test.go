@@ -384,3 +384,43 @@ func rawHugeFrame(t *testing.T, n *testnode.Node) int {
 		}
 	}
 }
+
+// A node's --max-message-chars (lower than the protocol's 4,000) holds for
+// sends, edits and the HTTP API: longer texts get invalid_text and are not
+// stored, texts at the limit (counted in characters, not bytes) are.
+func TestMaxMessageChars(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{MaxMessageChars: 10, APIKeys: apiKeys})
+	ctx := testnode.Ctx(t)
+	c := testnode.Dial(t, n.WS, "terse")
+	if _, err := c.Join(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Send(ctx, "news", strings.Repeat("a", 11))
+	wantCode(t, err, protocol.CodeInvalidText)
+	ack, err := c.Send(ctx, "news", strings.Repeat("é", 10))
+	if err != nil {
+		t.Fatalf("a text at the limit: %v", err)
+	}
+	_, err = c.Do(ctx, protocol.Command{Type: protocol.CmdEdit, Room: "news", Target: ack.Offset, Text: strings.Repeat("b", 11)})
+	wantCode(t, err, protocol.CodeInvalidText)
+	status, perr := apiCall(t, n, "POST", "/api/v1/rooms/news/messages", newsKey, `{"sender":"Newsbot","text":"`+strings.Repeat("c", 11)+`"}`, nil)
+	if status != http.StatusBadRequest || perr.Code != protocol.CodeInvalidText {
+		t.Fatalf("API publish over the limit: %d %+v, want 400 invalid_text", status, perr)
+	}
+	if status, perr := apiCall(t, n, "POST", "/api/v1/rooms/news/messages", newsKey, `{"sender":"Newsbot","text":"0123456789"}`, nil); status != http.StatusCreated {
+		t.Fatalf("API publish at the limit: %d %+v", status, perr)
+	}
+	testnode.WaitEvent(t, c, wait, "the API message", isMessage("news", "0123456789"))
+	page, err := c.Do(ctx, protocol.Command{Type: protocol.CmdHistory, Room: "news", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, ev := range page.Events {
+		texts = append(texts, ev.Text)
+	}
+	if want := strings.Repeat("é", 10) + "|0123456789"; strings.Join(texts, "|") != want {
+		t.Fatalf("stored history = %q, want %q", texts, want)
+	}
+}

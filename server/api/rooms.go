@@ -18,6 +18,8 @@ type Rooms interface {
 	ReadHistory(ctx context.Context, room string, before uint64, limit int) (protocol.Event, *protocol.Error)
 	Members(ctx context.Context, room string) ([]protocol.User, *protocol.Error)
 	ActiveRooms() []protocol.RoomInfo
+	// CheckTextLength answers a text over the node's message length.
+	CheckTextLength(text string) *protocol.Error
 }
 
 // requestTimeout bounds the hub's work for one request.
@@ -53,6 +55,9 @@ func (a *API) publish(r *http.Request, k *Key, room string) (int, any, *protocol
 		return 0, nil, perr
 	}
 	if perr := protocol.ValidateText(req.Text); perr != nil {
+		return 0, nil, perr
+	}
+	if perr := a.rooms.CheckTextLength(req.Text); perr != nil {
 		return 0, nil, perr
 	}
 	if req.ID == "" {

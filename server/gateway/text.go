@@ -125,6 +125,9 @@ func (t *textRoom) post(c *conn, typ websocket.MessageType, data []byte, idBase 
 	if perr := protocol.ValidateText(text); perr != nil {
 		return perr
 	}
+	if perr := c.g.hub.CheckTextLength(text); perr != nil {
+		return perr
+	}
 	if !c.messages.Allow() {
 		return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)
 	}

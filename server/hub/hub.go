@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchboard-rt/switchboard/server/metrics"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -61,7 +62,10 @@ type Options struct {
 	// to the others. Default 10 s.
 	PresenceInterval time.Duration
 	// PresenceTTL is how long a node's members stay listed without a
-	// restatement, so a dead node's members vanish within it. Default 30 s.
+	// restatement. Expiry is checked every PresenceTTL/PresenceExpiryChecks,
+	// so the members of a node that died vanish from the others' presence
+	// within PresenceTTL + PresenceTTL/PresenceExpiryChecks of its last
+	// restatement: 26 s with the default of 25 s.
 	PresenceTTL time.Duration
 	// PrivateRooms are patterns (path.Match) of rooms only people whose
 	// token names them may join, read or appear in. Default: none.
@@ -82,6 +86,10 @@ type Options struct {
 	// FeedHistory is how many recent feed events a feed request without a
 	// resume position receives. Default 600.
 	FeedHistory int
+	// MaxMessageChars is the longest message text, in characters, the
+	// node stores (longer: invalid_text). Default and most
+	// protocol.MaxTextRunes.
+	MaxMessageChars int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -104,6 +112,9 @@ func (o *Options) setDefaults() {
 	if o.FeedHistory <= 0 {
 		o.FeedHistory = 600
 	}
+	if o.MaxMessageChars <= 0 || o.MaxMessageChars > protocol.MaxTextRunes {
+		o.MaxMessageChars = protocol.MaxTextRunes
+	}
 	if o.MaxRoomsPerConn <= 0 {
 		o.MaxRoomsPerConn = 32
 	}
@@ -114,7 +125,7 @@ func (o *Options) setDefaults() {
 		o.PresenceInterval = 10 * time.Second
 	}
 	if o.PresenceTTL <= 0 {
-		o.PresenceTTL = 30 * time.Second
+		o.PresenceTTL = defaultPresenceTTL
 	}
 	if o.EditWindow <= 0 {
 		o.EditWindow = 15 * time.Minute
@@ -128,6 +139,31 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+}
+
+// PresenceExpiryChecks is how many times per PresenceTTL each node looks for
+// silent nodes whose members must be forgotten. Expiry runs on a tick of its
+// own, not on the restatement interval, so the bound on how long a dead
+// node's members stay listed is PresenceTTL plus this short period
+// (PresenceTTL/PresenceExpiryChecks), not PresenceTTL plus PresenceInterval.
+const PresenceExpiryChecks = 25
+
+// defaultPresenceTTL is Options.PresenceTTL's default: with the expiry
+// check, a dead node's members are gone within 26 s.
+const defaultPresenceTTL = 25 * time.Second
+
+// minExpiryCheck keeps a tiny PresenceTTL (tests) from spinning the expiry
+// tick.
+const minExpiryCheck = 10 * time.Millisecond
+
+// ExpiryCheck returns how often o's silent nodes are looked for:
+// PresenceTTL/PresenceExpiryChecks (1 s with the defaults), at least 10 ms.
+func (o Options) ExpiryCheck() time.Duration {
+	ttl := o.PresenceTTL
+	if ttl <= 0 {
+		ttl = defaultPresenceTTL
+	}
+	return max(ttl/PresenceExpiryChecks, minExpiryCheck)
 }
 
 // Hub holds the rooms of one node. Its methods are safe for concurrent use;
@@ -157,8 +193,9 @@ func New(b Broker, opts Options) *Hub {
 	}
 }
 
-// Run restates this node's presence, expires other nodes', keeps the room
-// directory and sends the live cursors every CursorTick until ctx ends.
+// Run restates this node's presence every PresenceInterval, expires other
+// nodes' every ExpiryCheck, keeps the room directory and sends the live
+// cursors every CursorTick until ctx ends.
 func (h *Hub) Run(ctx context.Context) error {
 	sub, err := h.broker.SubscribeDirectory(h.dir.report)
 	if err != nil {
@@ -167,6 +204,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	defer sub.Unsubscribe()
 	presence := time.NewTicker(h.opts.PresenceInterval)
 	defer presence.Stop()
+	expiry := time.NewTicker(h.opts.ExpiryCheck())
+	defer expiry.Stop()
 	dir := time.NewTicker(h.opts.DirectoryInterval)
 	defer dir.Stop()
 	h.publishDirectory(true) // the other nodes learn of this one at once
@@ -178,14 +217,19 @@ func (h *Hub) Run(ctx context.Context) error {
 			return nil
 		case <-presence.C:
 			for _, r := range h.roomList() {
-				r.heartbeat(h.opts.Now())
+				r.announceState()
 			}
 			h.publishDirectory(true)
+		case <-expiry.C:
+			now := h.opts.Now()
+			for _, r := range h.roomList() {
+				r.expire(now)
+			}
 		case <-cursors.C:
 			h.flushCursors()
 		case <-dir.C:
 			h.publishDirectory(false)
-			h.dir.refresh(h.opts.Now(), h.opts.PresenceTTL)
+			h.refreshDirectory()
 		}
 	}
 }
@@ -223,4 +267,15 @@ func (h *Hub) unavailable(op, room string, err error) *protocol.Error {
 	}
 	h.log.Warn("broker call failed", "op", op, "room", room, "err", err)
 	return errUnavailable
+}
+
+// CheckTextLength answers a message text longer than this node's
+// MaxMessageChars with invalid_text (the protocol's own checks, up to
+// protocol.MaxTextRunes, come first, in protocol.ValidateText). Every way
+// in (protocol, plain text, HTTP API) asks it before storing a text.
+func (h *Hub) CheckTextLength(text string) *protocol.Error {
+	if n := utf8.RuneCountInString(text); n > h.opts.MaxMessageChars {
+		return protocol.Errorf(protocol.CodeInvalidText, "message is %d characters long; the limit is %d", n, h.opts.MaxMessageChars)
+	}
+	return nil
 }

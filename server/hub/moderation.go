@@ -31,14 +31,47 @@ func (h *Hub) mayEnter(a Access, room string, declared bool) bool {
 	return !declared && !matchAny(h.opts.PrivateRooms, room)
 }
 
-// moderates reports whether a may moderate room.
+// moderates reports whether a may moderate room, for a person already in
+// it (so its declared privacy let them in): admins anywhere, moderators in
+// the rooms they may enter. Callers that do not know the person is in the
+// room ask mayModerate, which looks up whether an admin declared it private.
 func (h *Hub) moderates(a Access, room string) bool {
 	return a.Role == protocol.RoleAdmin || (a.Role == protocol.RoleModerator && h.mayEnter(a, room, false))
 }
 
+// mayModerate answers, as a typed error, whether a may moderate room:
+// admins anywhere; moderators only in rooms they may enter, declared
+// private ones included.
+func (h *Hub) mayModerate(ctx context.Context, a Access, room, verb string) *protocol.Error {
+	if a.Role == protocol.RoleAdmin {
+		return nil
+	}
+	if a.Role != protocol.RoleModerator || !h.mayEnter(a, room, false) {
+		return protocol.Errorf(protocol.CodeForbidden, "only moderators of %q may %s people there", room, verb)
+	}
+	declared, err := h.broker.Private(ctx, room)
+	if err != nil {
+		return h.unavailable("privacy", room, err)
+	}
+	h.dir.learnPrivate(room, declared, h.opts.Now())
+	if !h.mayEnter(a, room, declared) {
+		return protocol.Errorf(protocol.CodeForbidden, "only moderators of %q may %s people there", room, verb)
+	}
+	return nil
+}
+
 // admit checks, before a join, that c may enter room and is not banned.
+// What it learns of the room's privacy keeps the room directory current.
 func (h *Hub) admit(ctx context.Context, c Conn, room string) *protocol.Error {
-	return h.CheckAccess(ctx, c.Access(), c.User().ID, room)
+	declared, err := h.broker.Private(ctx, room)
+	if err != nil {
+		return h.unavailable("privacy", room, err)
+	}
+	h.dir.learnPrivate(room, declared, h.opts.Now())
+	if !h.mayEnter(c.Access(), room, declared) {
+		return protocol.Errorf(protocol.CodeForbidden, "room %q is private: your sign-in does not include it", room)
+	}
+	return h.checkBan(ctx, c.User().ID, room)
 }
 
 // checkBan reports whether userID is banned from room now.
@@ -57,8 +90,8 @@ func (h *Hub) checkBan(ctx context.Context, userID, room string) *protocol.Error
 // Kick removes person cmd.User from cmd.Room on every node, telling them
 // the reason. With a ban (cmd.Type ban) they stay out for cmd.Seconds.
 func (h *Hub) Kick(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
-	if !h.moderates(c.Access(), cmd.Room) {
-		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "only moderators may %s people from %q", cmd.Type, cmd.Room)
+	if perr := h.mayModerate(ctx, c.Access(), cmd.Room, string(cmd.Type)); perr != nil {
+		return protocol.Event{}, perr
 	}
 	kicked := protocol.Event{Type: protocol.EvKicked, User: &protocol.User{ID: cmd.User}, Text: cmd.Text}
 	if cmd.Type == protocol.CmdBan {
@@ -79,9 +112,11 @@ func (h *Hub) SetPrivate(ctx context.Context, c Conn, cmd protocol.Command) (pro
 	if c.Access().Role != protocol.RoleAdmin {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "only admins may make rooms private or public")
 	}
-	if err := h.broker.SetPrivate(ctx, cmd.Room, cmd.Type == protocol.CmdPrivate); err != nil {
+	private := cmd.Type == protocol.CmdPrivate
+	if err := h.broker.SetPrivate(ctx, cmd.Room, private); err != nil {
 		return protocol.Event{}, h.unavailable("privacy", cmd.Room, err)
 	}
+	h.dir.learnPrivate(cmd.Room, private, h.opts.Now()) // this node's watchers at once; others within PresenceInterval
 	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room}, nil
 }
 

@@ -263,9 +263,9 @@ func (r *room) onPresence(p Presence) {
 	r.notifyLocked(joined, left)
 }
 
-// heartbeat restates this node's members and expires silent nodes.
-func (r *room) heartbeat(now time.Time) {
-	r.announceState()
+// expire forgets the members of every other node not heard from for
+// PresenceTTL. Hub.Run calls it every Options.ExpiryCheck.
+func (r *room) expire(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var left []protocol.User

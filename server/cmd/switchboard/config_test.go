@@ -51,6 +51,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"replicas over 5", []string{"--replicas", "7"}, nil, []string{"--replicas: must be 1 to 5, not 7"}},
 		{"negative mailbox from the environment", nil, env("SWITCHBOARD_MAILBOX_SIZE", "-1"), []string{"--mailbox-size: must not be negative (-1)"}},
 		{"not a number in the environment", nil, env("SWITCHBOARD_MAX_CONNS", "lots"), []string{`SWITCHBOARD_MAX_CONNS: invalid value "lots" (a whole number)`}},
+		{"message length over the protocol's", []string{"--max-message-chars", "5000"}, nil, []string{"--max-message-chars: must be 1 to 4000, not 5000"}},
+		{"negative message length from the environment", nil, env("SWITCHBOARD_MAX_MESSAGE_CHARS", "-1"), []string{"--max-message-chars: must be 1 to 4000, not -1"}},
 		{"frame limit too small", []string{"--max-frame-bytes", "100"}, nil, []string{"--max-frame-bytes: must be 1024 to 16384, not 100"}},
 		{"malformed origin", []string{"--allowed-origins", "example.com"}, nil, []string{`--allowed-origins: "example.com": an origin is scheme://host[:port]`}},
 		{"short JWT secret, hidden", nil, env("SWITCHBOARD_JWT_SECRET", "hunter2", "SWITCHBOARD_JWT_ISSUER", "site"), []string{"--jwt-secret: needs at least 32 bytes, has 7"}},

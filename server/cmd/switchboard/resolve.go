@@ -21,7 +21,7 @@ var fieldFlags = map[string]string{
 	"DataDir": "data", "NATSURL": "nats-url", "NATSListen": "nats-listen", "Node": "node",
 	"Replicas": "replicas", "HistorySize": "history-size", "HistoryAge": "history-age",
 	"DuplicateWindow": "dedup-window", "HistoryOnJoin": "history-on-join",
-	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window",
+	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window", "MaxMessageChars": "max-message-chars",
 	"MailboxSize": "mailbox-size", "PingInterval": "ping-interval", "PongTimeout": "pong-timeout",
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",

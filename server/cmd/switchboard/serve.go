@@ -49,6 +49,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&c.HistoryOnJoin, "history-on-join", 100, "recent messages sent when joining a room")
 	fs.DurationVar(&c.EditWindow, "edit-window", 15*time.Minute, "how long after sending people may edit a message")
 	fs.IntVar(&c.MaxRoomsPerConn, "max-rooms-per-conn", 32, "rooms one connection may be in")
+	fs.IntVar(&c.MaxMessageChars, "max-message-chars", protocol.MaxTextRunes, fmt.Sprintf("longest message text in characters, 1 to %d (longer: invalid_text)", protocol.MaxTextRunes))
 	fs.IntVar(&c.MailboxSize, "mailbox-size", 512, "frames queued per connection before it is closed as slow (4000)")
 	fs.DurationVar(&c.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each connection")
 	fs.DurationVar(&c.PongTimeout, "pong-timeout", 10*time.Second, "how long a pong may take before the connection is closed (4001)")
