@@ -337,9 +337,13 @@ func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 // Delete stores the deletion of message cmd.Target: c's own, or anyone's
 // if c moderates the room.
 func (h *Hub) Delete(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
-	if _, perr := h.ownMessage(ctx, c, cmd, "delete"); perr != nil &&
-		!(perr.Code == protocol.CodeForbidden && h.moderates(c.Access(), cmd.Room)) {
-		return protocol.Event{}, perr
+	if _, perr := h.ownMessage(ctx, c, cmd, "delete"); perr != nil {
+		if perr.Code != protocol.CodeForbidden {
+			return protocol.Event{}, perr
+		}
+		if merr := h.mayModerate(ctx, c.Access(), cmd.Room, "delete messages of"); merr != nil {
+			return protocol.Event{}, perr
+		}
 	}
 	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvDelete, Target: cmd.Target})
 }

@@ -31,14 +31,6 @@ func (h *Hub) mayEnter(a Access, room string, declared bool) bool {
 	return !declared && !matchAny(h.opts.PrivateRooms, room)
 }
 
-// moderates reports whether a may moderate room, for a person already in
-// it (so its declared privacy let them in): admins anywhere, moderators in
-// the rooms they may enter. Callers that do not know the person is in the
-// room ask mayModerate, which looks up whether an admin declared it private.
-func (h *Hub) moderates(a Access, room string) bool {
-	return a.Role == protocol.RoleAdmin || (a.Role == protocol.RoleModerator && h.mayEnter(a, room, false))
-}
-
 // mayModerate answers, as a typed error, whether a may moderate room:
 // admins anywhere; moderators only in rooms they may enter, declared
 // private ones included.
