@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-rt/switchboard/server"
@@ -38,6 +39,11 @@ func TestNicknameRules(t *testing.T) {
 	perr := wantCode(t, err, protocol.CodeNameTaken)
 	if perr.Suggestion != "ÉLISE2" {
 		t.Fatalf("suggestion = %q, want ÉLISE2 (message %q)", perr.Suggestion, perr.Message)
+	}
+	// The error names the taken name, in double quotes: the web app shows
+	// the name it finds between them.
+	if !strings.Contains(perr.Message, `"ÉLISE"`) {
+		t.Fatalf("name clash message %q does not name the taken nickname \"ÉLISE\"", perr.Message)
 	}
 	// The same person in a second tab: same session, no clash, one entry.
 	tab2 := testnode.DialOpts(t, n.WS, client.Options{Name: "élise", Session: ann.Welcome().Session})

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +165,54 @@ func TestEcho(t *testing.T) {
 	c.say(strings.Repeat("x", 1025))
 	if code := c.waitClose(); code != websocket.StatusMessageTooBig {
 		t.Fatalf("close code %d, want 1009", code)
+	}
+}
+
+// On connect a plain-text client first gets the room's last 20 messages,
+// oldest first (?history=N chooses how many, 0 none); a message sent after
+// it joined comes next, once.
+func TestPlainTextHistory(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{MessagesPerSecond: 1000, MessageBurst: 100})
+	ctx := testnode.Ctx(t)
+	web := testnode.Dial(t, n.WS, "web")
+	if _, err := web.Join(ctx, "plain-history"); err != nil {
+		t.Fatal(err)
+	}
+	const total = 25
+	var stored []string // every message of the room, as a plain client shows it
+	for i := 1; i <= total; i++ {
+		m := fmt.Sprintf("m%02d", i)
+		if _, err := web.Send(ctx, "plain-history", m); err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, "web: "+m)
+	}
+
+	for i, tc := range []struct {
+		query string
+		n     int // how many of the last messages come first
+	}{
+		{"", 20},
+		{"?history=5", 5},
+		{"?history=0", 0},
+		{"?history=50", 50}, // more than the room holds: all of it
+	} {
+		name := fmt.Sprintf("reader%d", i)
+		want := stored[max(len(stored)-tc.n, 0):]
+		c := dialPlain(t, textURL(n, "/text/plain-history/"+name+tc.query), nil)
+		// Once the reader is in the room, a live message follows its history.
+		testnode.WaitEvent(t, web, 10*time.Second, name+"'s join", func(ev protocol.Event) bool {
+			return ev.Type == protocol.EvPresence && len(ev.Joined) == 1 && ev.Joined[0].Name == name
+		})
+		live := "live for " + name
+		if _, err := web.Send(ctx, "plain-history", live); err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, "web: "+live)
+		got := waitLine(t, c.lines, "web: "+live)
+		if got = got[:len(got)-1]; !slices.Equal(got, want) {
+			t.Errorf("history%s: %d lines before the live one %q, want %d: %q", tc.query, len(got), got, len(want), want)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func TestNameClashOffersSuggestion(t *testing.T) {
 	tb.typeInto("textbox", "Room", "e2e-clash")
 	tb.click("button", "Join")
 
-	page := tb.waitBody("already uses that nickname")
+	page := tb.waitBody("already uses the nickname “ann”.")
 	m := regexp.MustCompile(`How about “([^”]+)”\?`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no suggestion on the page: %q", page)
@@ -43,6 +43,25 @@ func TestNameClashOffersSuggestion(t *testing.T) {
 	tb.waitText("status", "Connection", "Connected")
 	tb.waitText("region", "Online", suggestion)
 	tb.waitText("region", "Online", "2 online")
+
+	// Shift+Enter adds a line; Enter then sends both lines as one message.
+	tb.typeInto("textbox", "Message", "first line")
+	tb.do("press Shift+Enter", chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if v := evalOn[string](tb, "textbox", "Message", "function() { return this.value; }"); v != "first line\n" {
+		t.Fatalf("after Shift+Enter the composer holds %q, want %q", v, "first line\n")
+	}
+	tb.typeInto("textbox", "Message", "second line")
+	tb.pressEnter()
+	ev, seen := testnode.WaitEvent(t, ann, 10*time.Second, "the two-line message", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvMessage
+	})
+	if ev.Text != "first line\nsecond line" {
+		t.Fatalf("message text = %q, want %q (events %+v)", ev.Text, "first line\nsecond line", seen)
+	}
+	tb.waitText("list", "Messages", "second line")
+	if v := evalOn[string](tb, "textbox", "Message", "function() { return this.value; }"); v != "" {
+		t.Fatalf("Enter left %q in the composer", v)
+	}
 }
 
 // Messages sent before a person arrives show when they join; scrolling to

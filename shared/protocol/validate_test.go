@@ -219,3 +219,62 @@ func TestCleanFileName(t *testing.T) {
 		}
 	}
 }
+
+// The length limits are inclusive: a 32-character nickname (counted in
+// characters after trimming, not bytes) and a 64-character room name are
+// valid, one more is not.
+func TestNameAndRoomLengthBoundaries(t *testing.T) {
+	names := []struct {
+		name  string
+		in    string
+		valid bool
+	}{
+		{"32 ASCII", strings.Repeat("n", MaxNameRunes), true},
+		{"33 ASCII", strings.Repeat("n", MaxNameRunes+1), false},
+		{"32 two-byte", strings.Repeat("é", MaxNameRunes), true},
+		{"33 two-byte", strings.Repeat("é", MaxNameRunes+1), false},
+		{"32 after trimming", "  " + strings.Repeat("n", MaxNameRunes) + " ", true},
+		{"32 after NFC", strings.Repeat("e\u0301", MaxNameRunes), true}, // 64 runes before
+		{"1", "n", true},
+	}
+	if MaxNameRunes != 32 {
+		t.Fatalf("MaxNameRunes = %d, the rules say 32", MaxNameRunes)
+	}
+	for _, tt := range names {
+		got, err := NormalizeName(tt.in)
+		if (err == nil) != tt.valid {
+			t.Errorf("%s: NormalizeName(%d runes) = %q, %v; want valid %v", tt.name, len([]rune(tt.in)), got, err, tt.valid)
+		}
+		if err != nil && err.Code != CodeInvalidName {
+			t.Errorf("%s: code %s, want %s", tt.name, err.Code, CodeInvalidName)
+		}
+	}
+
+	if MaxRoomLen != 64 {
+		t.Fatalf("MaxRoomLen = %d, the rules say 64", MaxRoomLen)
+	}
+	rooms := []struct {
+		room  string
+		valid bool
+	}{
+		{strings.Repeat("r", MaxRoomLen), true},
+		{strings.Repeat("r", MaxRoomLen-2) + "-_", true},
+		{strings.Repeat("r", MaxRoomLen+1), false},
+		{"r", true},
+		{"", false},
+	}
+	for _, tt := range rooms {
+		err := ValidateRoom(tt.room)
+		if (err == nil) != tt.valid {
+			t.Errorf("ValidateRoom(%d chars) = %v, want valid %v", len(tt.room), err, tt.valid)
+		}
+		if err != nil && err.Code != CodeInvalidRoom {
+			t.Errorf("ValidateRoom(%d chars) code %s, want %s", len(tt.room), err.Code, CodeInvalidRoom)
+		}
+		// The same through a join frame, as the server receives it.
+		_, derr := DecodeCommand([]byte(`{"type":"join","id":"j","room":"` + tt.room + `"}`))
+		if (derr == nil) != tt.valid {
+			t.Errorf("join %d-char room: %v, want valid %v", len(tt.room), derr, tt.valid)
+		}
+	}
+}

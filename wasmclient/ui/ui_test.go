@@ -282,3 +282,62 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A refused edit or delete shows its reason on the message it was about,
+// as an alert, not in the composer's notice; a new edit of the message
+// clears it. A refusal about a message no longer shown goes to the notice.
+func TestRoomChangeRefusalShownOnMessage(t *testing.T) {
+	t.Parallel()
+	c := testRoom()
+	lineHTML := func(offset uint64) string {
+		t.Helper()
+		i := c.model.lineOf(offset)
+		if i < 0 {
+			t.Fatalf("no line at offset %d", offset)
+		}
+		return app.HTMLString(c.renderLine(c.model.lines[i], false, c.model.names()))
+	}
+
+	c.trackChange("edit-1", 1)
+	c.trackChange("del-2", 2)
+	c.applyError(protocol.Event{Type: protocol.EvError, Room: "lobby", Ref: "edit-1",
+		Error: protocol.Errorf(protocol.CodeEditWindow, "the edit window of 15 minutes has passed")})
+	c.applyError(protocol.Event{Type: protocol.EvError, Room: "lobby", Ref: "del-2",
+		Error: protocol.Errorf(protocol.CodeForbidden, "only the author or a moderator may delete a message")})
+
+	if c.model.notice != "" || c.sendErr != "" {
+		t.Errorf("a refusal about a message went to the composer: notice %q, sendErr %q", c.model.notice, c.sendErr)
+	}
+	if len(c.changeIDs) != 0 {
+		t.Errorf("answered changes still tracked: %v", c.changeIDs)
+	}
+	want := map[uint64]string{
+		1: "The edit window of 15 minutes has passed.",
+		2: "Only the author or a moderator may delete a message.",
+	}
+	for offset, why := range want {
+		html := lineHTML(offset)
+		mustHave(t, html, "p", `class="sb-msg-error"`, `role="alert"`)
+		if !strings.Contains(html, ">"+why+"</p>") {
+			t.Errorf("message %d does not show %q:\n%s", offset, why, html)
+		}
+	}
+	if strings.Contains(lineHTML(1), want[2]) || strings.Contains(lineHTML(2), want[1]) {
+		t.Errorf("a refusal shows on the wrong message")
+	}
+
+	// Editing the message again clears its error.
+	c.startEdit(c.model.lines[c.model.lineOf(1)])
+	if html := lineHTML(1); strings.Contains(html, "sb-msg-error") {
+		t.Errorf("the error stays while the message is edited again:\n%s", html)
+	}
+	c.cancelEdit()
+
+	// The message is not shown (e.g. gone with a reset): the notice says it.
+	c.trackChange("del-99", 99)
+	c.applyError(protocol.Event{Type: protocol.EvError, Room: "lobby", Ref: "del-99",
+		Error: protocol.Errorf(protocol.CodeNotFound, "no message 99 in this room")})
+	if c.model.notice != "No message 99 in this room." {
+		t.Errorf("notice = %q, want the refusal of a change to a message not shown", c.model.notice)
+	}
+}

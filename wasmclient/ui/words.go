@@ -26,6 +26,9 @@ func plainError(err *protocol.Error) string {
 		return "The server cannot store messages right now. It will try again."
 	case protocol.CodeNameTaken:
 		msg := "Someone in this room already uses that nickname."
+		if name := takenName(err.Message); name != "" {
+			msg = "Someone in this room already uses the nickname “" + name + "”."
+		}
 		if err.Suggestion != "" {
 			msg += " How about “" + err.Suggestion + "”?"
 		}
@@ -44,6 +47,17 @@ func plainError(err *protocol.Error) string {
 		return "The server did not understand this app. Reload the page."
 	}
 	return sentence(err.Message)
+}
+
+// takenName returns the nickname a CodeNameTaken message names: the
+// server writes it last, in double quotes (`… uses the nickname "ann"`).
+// It is empty when the message names none.
+func takenName(msg string) string {
+	i, j := strings.Index(msg, `"`), strings.LastIndex(msg, `"`)
+	if i < 0 || j <= i+1 {
+		return ""
+	}
+	return msg[i+1 : j]
 }
 
 // sentence capitalises s and ends it with a full stop.
@@ -121,8 +135,11 @@ func removedText(room, reason string, untilMs int64, now time.Time) string {
 }
 
 // clock writes t as local time: "15:04" today, "Mon 2 Jan 15:04" otherwise.
-func clock(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
+func clock(t, now time.Time) string { return clockIn(t, now, time.Local) }
+
+// clockIn is clock in the time zone loc: "today" is now's day in loc.
+func clockIn(t, now time.Time, loc *time.Location) string {
+	t, now = t.In(loc), now.In(loc)
 	if t.Format("2006-01-02") == now.Format("2006-01-02") {
 		return t.Format("15:04")
 	}
