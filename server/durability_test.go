@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 	"github.com/switchboard-rt/switchboard/shared/client"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -26,6 +29,7 @@ type roomLog struct {
 	offsets []uint64
 	joins   int
 	resumed int
+	joined  []protocol.Event // every joined answer, without its events
 }
 
 func (l *roomLog) apply(ev protocol.Event) {
@@ -34,6 +38,9 @@ func (l *roomLog) apply(ev protocol.Event) {
 	switch ev.Type {
 	case protocol.EvJoined:
 		l.joins++
+		j := ev
+		j.Events = nil
+		l.joined = append(l.joined, j)
 		if ev.Recovered {
 			l.resumed++
 		} else {
@@ -45,6 +52,13 @@ func (l *roomLog) apply(ev protocol.Event) {
 	case protocol.EvMessage:
 		l.offsets = append(l.offsets, ev.Offset)
 	}
+}
+
+// joinedAnswers returns the joined answers received so far.
+func (l *roomLog) joinedAnswers() []protocol.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.joined)
 }
 
 func (l *roomLog) snapshot() ([]uint64, int, int) {
@@ -107,8 +121,19 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 		return true
 	})
 
-	// Three senders, one per node; the kill comes after a third of the
-	// messages are queued.
+	// Members 0 and 3 are on node 0, the one to be killed.
+	for _, i := range []int{0, 3} {
+		if url := members[i].s.State().URL; url != nodes[0].WS {
+			t.Fatalf("member %d is on %s, want node 0 (%s)", i, url, nodes[0].WS)
+		}
+	}
+	_, joinsBefore0, resumedBefore0 := members[0].log.snapshot()
+	_, joinsBefore3, resumedBefore3 := members[3].log.snapshot()
+
+	// Three senders, one per node, each with its whole share in its
+	// outbox; the rate limit makes them drain over seconds. Node 0 is
+	// killed once its members have received some of the stream, while
+	// every sender still has messages waiting.
 	senders := []member{members[0], members[1], members[2]}
 	for i := range perSender {
 		for j, m := range senders {
@@ -116,11 +141,28 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if i == perSender/3 {
-			nodes[0].Kill()
-		}
 	}
 	total := uint64(perSender * len(senders))
+	const beforeKill = 20
+	waitFor(t, 30*time.Second, fmt.Sprintf("node 0's members to receive %d messages", beforeKill), func() bool {
+		a, _, _ := members[0].log.snapshot()
+		b, _, _ := members[3].log.snapshot()
+		return len(a) >= beforeKill && len(b) >= beforeKill
+	})
+	nodes[0].Kill()
+	var delivered []int
+	for _, m := range members {
+		got, _, _ := m.log.snapshot()
+		delivered = append(delivered, len(got))
+	}
+	pending := 0
+	for j, m := range senders {
+		if len(m.s.Outbox()) == 0 {
+			t.Fatalf("sender %d had sent everything before the kill: not mid-stream", j)
+		}
+		pending += len(m.s.Outbox())
+	}
+	t.Logf("killed node 0 with members holding %v of %d offsets and %d sends still in outboxes", delivered, total, pending)
 	want := make([]uint64, total)
 	for i := range want {
 		want[i] = uint64(i + 1)
@@ -155,7 +197,18 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("member %d holds %d offsets, want 1..%d exactly once in order; differences: %v", i, len(got), total, diff(got, want))
 		}
-		t.Logf("member %d: %d joins, %d recovered", i, joins, resumed)
+		t.Logf("member %d: %d joins, %d recovered, now on %s", i, joins, resumed, m.s.State().URL)
+	}
+	// The killed node's members rejoined on another node and resumed from
+	// their position (recovered), rather than reloading the room.
+	for _, c := range []struct{ i, joins, resumed int }{{0, joinsBefore0, resumedBefore0}, {3, joinsBefore3, resumedBefore3}} {
+		_, joins, resumed := members[c.i].log.snapshot()
+		if joins <= c.joins || resumed <= c.resumed {
+			t.Errorf("member %d: %d joins (%d recovered) after the kill, %d (%d) before: want a recovered rejoin", c.i, joins, resumed, c.joins, c.resumed)
+		}
+		if url := members[c.i].s.State().URL; url == nodes[0].WS {
+			t.Errorf("member %d is still on the killed node", c.i)
+		}
 	}
 	// The stored sequence holds each sent message exactly once.
 	reader := testnode.Dial(t, nodes[1].WS, "reader")
@@ -314,6 +367,110 @@ func TestResumeWithinAndBeyondTheWindow(t *testing.T) {
 	}
 }
 
+// When a room's history is lost (here: its subject purged from the
+// JetStream stream behind the nodes' back), the next message starts a new
+// epoch at offset 1; a Session resuming with the old epoch gets
+// recovered=false with the new history, replaces its view, and from then
+// on resumes in the new epoch.
+func TestLostHistoryStartsNewEpoch(t *testing.T) {
+	t.Parallel()
+	ext := testnode.NATS(t, t.TempDir(), "127.0.0.1:-1")
+	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL()})
+	proxy := testnode.NewProxy(t, n.WS)
+	const room = "amnesia"
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	s := client.NewSession(client.SessionOptions{
+		URLs: []string{proxy.WS}, Name: "reader",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+	})
+	log := &roomLog{}
+	wg.Go(func() { s.Run(ctx) })
+	wg.Go(func() {
+		for ev := range s.Events() {
+			if ev.Room == room {
+				log.apply(ev)
+			}
+		}
+	})
+	s.Join(room)
+	waitFor(t, wait, "the reader to join", func() bool { _, joins, _ := log.snapshot(); return joins == 1 })
+	sender := testnode.Dial(t, n.WS, "sender")
+	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {
+		t.Fatal(err)
+	}
+	var oldEpoch string
+	for _, text := range []string{"a", "b", "c"} {
+		ack, err := sender.Send(testnode.Ctx(t), room, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oldEpoch = ack.Epoch
+	}
+	waitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
+
+	// The reader is cut off and kept away (its new attempts wait in the
+	// frozen proxy) while the room's history is lost and a new message
+	// comes.
+	proxy.Freeze()
+	proxy.Cut()
+	nc, err := nats.Connect(ext.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(testnode.Ctx(t), "SWITCHBOARD_ROOMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Purge(testnode.Ctx(t), jetstream.WithPurgeSubject("sb.room."+room)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := sender.Send(testnode.Ctx(t), room, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Epoch == oldEpoch || d.Epoch == "" || d.Offset != 1 {
+		t.Fatalf("first message after the loss: epoch %q offset %d, want a new epoch (not %q) at offset 1", d.Epoch, d.Offset, oldEpoch)
+	}
+	proxy.Thaw()
+
+	// The reader comes back with (old epoch, 3): not recoverable.
+	waitFor(t, wait, "the reader to rejoin", func() bool { _, joins, _ := log.snapshot(); return joins == 2 })
+	rejoin := log.joinedAnswers()[1]
+	if rejoin.Recovered || rejoin.Epoch != d.Epoch || rejoin.Offset != 1 {
+		t.Fatalf("rejoin after the loss: recovered=%v epoch %q offset %d, want recovered=false in epoch %q at 1",
+			rejoin.Recovered, rejoin.Epoch, rejoin.Offset, d.Epoch)
+	}
+	if got, _, _ := log.snapshot(); !slices.Equal(got, []uint64{1}) {
+		t.Fatalf("the reader holds %v after the rejoin, want [1]: the new history replaces the old", got)
+	}
+	// The session's position is now in the new epoch: the next message is
+	// not taken for one it has, and a later reconnect resumes there.
+	if _, err := sender.Send(testnode.Ctx(t), room, "e"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, wait, "the reader to hold [1 2]", func() bool { got, _, _ := log.snapshot(); return len(got) == 2 })
+	proxy.Cut()
+	if _, err := sender.Send(testnode.Ctx(t), room, "f"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, wait, "the reader to rejoin again", func() bool { got, joins, _ := log.snapshot(); return joins == 3 && len(got) == 3 })
+	again := log.joinedAnswers()[2]
+	if !again.Recovered || again.Epoch != d.Epoch {
+		t.Fatalf("second rejoin: recovered=%v epoch %q, want recovered in epoch %q", again.Recovered, again.Epoch, d.Epoch)
+	}
+	if got, _, _ := log.snapshot(); !slices.Equal(got, []uint64{1, 2, 3}) {
+		t.Fatalf("the reader holds %v, want [1 2 3] of the new epoch", got)
+	}
+}
+
 // The same message id sent twice is stored once and acknowledged with the
 // same offset.
 func TestDuplicateSendStoredOnce(t *testing.T) {
@@ -400,11 +557,20 @@ func readyz(t *testing.T, n *testnode.Node) int {
 	return resp.StatusCode
 }
 
-// A client that never reads is disconnected in bounded time, while the
-// other members keep receiving everything.
+// A client that never reads is disconnected for overflowing its bounded
+// mailbox (close code 4000, slow consumer) in bounded time, while the other
+// members keep receiving everything. The node's heartbeat is set far beyond
+// the test, so only the mailbox bound can explain the drop.
 func TestSlowClientIsDisconnected(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{MailboxSize: 64, MessagesPerSecond: 10000, MessageBurst: 100})
+	const heartbeat = 10 * time.Minute
+	// Far below the heartbeat; typically 3 to 8 s here (about 1150
+	// messages of 3.5 kB fill the socket buffers and the mailbox).
+	const bound = 30 * time.Second
+	n := testnode.Start(t, server.Config{
+		MailboxSize: 64, MessagesPerSecond: 10000, MessageBurst: 100,
+		PingInterval: heartbeat, PongTimeout: heartbeat,
+	})
 	ctx := testnode.Ctx(t)
 	// The slow one speaks the protocol by hand, then never reads again.
 	slow, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
@@ -435,8 +601,8 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 	start := time.Now()
 	sent := 0
 	for ; n.Connections() == 3; sent++ {
-		if time.Since(start) > 60*time.Second {
-			t.Fatalf("the slow client was still connected after %d messages and %v", sent, time.Since(start))
+		if time.Since(start) > bound {
+			t.Fatalf("the slow client was still connected after %d messages and %v (heartbeat every %v)", sent, time.Since(start), heartbeat)
 		}
 		t0 := time.Now()
 		text := fmt.Sprint(sent, big)
@@ -446,10 +612,24 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 		testnode.WaitEvent(t, bob, wait, "message "+fmt.Sprint(sent), isMessage("flood", text))
 		latencies = append(latencies, time.Since(t0))
 	}
+	took := time.Since(start)
 	slices.Sort(latencies)
 	t.Logf("slow client dropped after %d messages (%v); others' send→receive latency p50 %v p99 %v max %v",
-		sent, time.Since(start).Round(time.Millisecond), latencies[len(latencies)/2],
+		sent, took.Round(time.Millisecond), latencies[len(latencies)/2],
 		latencies[len(latencies)*99/100], latencies[len(latencies)-1])
+	// It was the mailbox: the node closed it as a slow consumer, and not
+	// for a missing pong.
+	metrics := n.HTTP.URL + "/metrics"
+	waitFor(t, wait, "the slow client's close to be counted", func() bool {
+		return metric(scrape(t, metrics), "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseSlowConsumer))) == 1
+	})
+	m := scrape(t, metrics)
+	if got := metric(m, "switchboard_slow_client_disconnects_total"); got != 1 {
+		t.Errorf("slow client disconnects = %v, want 1", got)
+	}
+	if got := metric(m, "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseHeartbeatTimeout))); got > 0 {
+		t.Errorf("%v connections closed for a missing pong, want none", got)
+	}
 	// bob keeps receiving after the drop.
 	if _, err := ann.Send(testnode.Ctx(t), "flood", "after"); err != nil {
 		t.Fatal(err)
@@ -457,15 +637,22 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 	testnode.WaitEvent(t, bob, wait, "the message after the drop", isMessage("flood", "after"))
 }
 
-// Members of a node that dies vanish from the others' presence within
-// the presence TTL.
+// Members of a node that dies vanish from the others' presence within the
+// presence TTL plus the expiry check period (hub.Options.ExpiryCheck), not
+// TTL plus the restatement interval: the interval here is long next to the
+// check period, so expiring only when restating would miss the bound.
 func TestPresenceExpiresWhenNodeDies(t *testing.T) {
 	t.Parallel()
 	natsServers := testnode.NATSCluster(t, 3)
+	const interval, ttl = 2 * time.Second, 3 * time.Second
+	check := hub.Options{PresenceTTL: ttl}.ExpiryCheck()
+	// Delivery of the presence event to the watcher's socket, on a loaded
+	// machine.
+	const delivery = 150 * time.Millisecond
 	cfg := func(i int) server.Config {
 		return server.Config{
 			NATSURL: natsServers[i].ClientURL(), Replicas: 3, Node: fmt.Sprintf("pnode%d", i),
-			PresenceInterval: 200 * time.Millisecond, PresenceTTL: time.Second,
+			PresenceInterval: interval, PresenceTTL: ttl,
 		}
 	}
 	a := testnode.Start(t, cfg(0))
@@ -482,12 +669,20 @@ func TestPresenceExpiresWhenNodeDies(t *testing.T) {
 	testnode.WaitEvent(t, watcher, wait, "doomed to arrive", func(ev protocol.Event) bool {
 		return ev.Type == protocol.EvPresence && len(ev.Joined) == 1 && ev.Joined[0].Name == "doomed"
 	})
+	// b heard from a (the join) just before this: the kill comes at most
+	// a moment after a's last word, so the vanish must come within the
+	// bound of it.
 	killed := time.Now()
 	a.Kill()
-	testnode.WaitEvent(t, watcher, 10*time.Second, "doomed to vanish", func(ev protocol.Event) bool {
+	testnode.WaitEvent(t, watcher, ttl+interval+5*time.Second, "doomed to vanish", func(ev protocol.Event) bool {
 		return ev.Type == protocol.EvPresence && len(ev.Left) == 1 && ev.Left[0].Name == "doomed" && ev.Count == 1
 	})
-	t.Logf("a dead node's member vanished after %v (TTL 1s)", time.Since(killed).Round(time.Millisecond))
+	took := time.Since(killed)
+	t.Logf("a dead node's member vanished after %v (TTL %v, expiry check every %v, restatement every %v)",
+		took.Round(time.Millisecond), ttl, check, interval)
+	if bound := ttl + check + delivery; took > bound {
+		t.Fatalf("the dead node's member vanished after %v, want at most TTL + expiry check (+ delivery) = %v", took, bound)
+	}
 }
 
 // A session whose connection is cut again and again while a room streams,

@@ -1,7 +1,6 @@
 package testnode
 
 import (
-	"io"
 	"net"
 	"strings"
 	"sync"
@@ -9,8 +8,10 @@ import (
 )
 
 // Proxy forwards TCP connections on a loopback port to a node, and can cut
-// every connection it carries at once, as a flaky network would. Clients
-// that reconnect through it get through again.
+// every connection it carries at once, as a flaky network would, or freeze
+// them: keep them open but stop carrying bytes, as a dead peer or a silent
+// network would. Clients that reconnect through it get through again (once
+// thawed).
 type Proxy struct {
 	// WS is the node's protocol endpoint, reached through the proxy.
 	WS string
@@ -19,9 +20,11 @@ type Proxy struct {
 	target string
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	cuts  int
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	cuts   int
+	thawed chan struct{} // nil unless frozen; closed by Thaw
+	cut    chan struct{} // closed (and replaced) by every Cut
 }
 
 // NewProxy proxies to the node whose protocol endpoint is ws (ws://host:port/ws)
@@ -34,10 +37,14 @@ func NewProxy(t testing.TB, ws string) *Proxy {
 	if err != nil {
 		t.Fatalf("proxy: listen: %v", err)
 	}
-	p := &Proxy{WS: "ws://" + ln.Addr().String() + "/" + path, ln: ln, target: host, conns: make(map[net.Conn]struct{})}
+	p := &Proxy{
+		WS: "ws://" + ln.Addr().String() + "/" + path, ln: ln, target: host,
+		conns: make(map[net.Conn]struct{}), cut: make(chan struct{}),
+	}
 	p.wg.Go(p.accept)
 	t.Cleanup(func() {
 		ln.Close()
+		p.Thaw()
 		p.Cut()
 		p.wg.Wait()
 	})
@@ -59,7 +66,7 @@ func (p *Proxy) accept() {
 		p.conns[in], p.conns[out] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
+			p.copy(dst, src)
 			dst.Close()
 			src.Close()
 			p.mu.Lock()
@@ -69,6 +76,34 @@ func (p *Proxy) accept() {
 		}
 		p.wg.Go(func() { pipe(out, in) })
 		p.wg.Go(func() { pipe(in, out) })
+	}
+}
+
+// copy carries src's bytes to dst until either ends or a Cut; while the
+// proxy is frozen, what it read waits (and src's further bytes wait in the
+// kernel) until Thaw.
+func (p *Proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			thawed, cut := p.thawed, p.cut
+			p.mu.Unlock()
+			if thawed != nil {
+				select {
+				case <-thawed:
+				case <-cut:
+					return
+				}
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 
@@ -82,6 +117,8 @@ func (p *Proxy) Cut() {
 	for c := range p.conns {
 		c.Close()
 	}
+	close(p.cut)
+	p.cut = make(chan struct{})
 }
 
 // Cuts reports how many times Cut closed at least one connection.
@@ -89,4 +126,25 @@ func (p *Proxy) Cuts() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.cuts
+}
+
+// Freeze stops carrying bytes in either direction, on the connections open
+// now and on those made until Thaw, but closes none: each side sees a peer
+// that went silent.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.thawed == nil {
+		p.thawed = make(chan struct{})
+	}
+}
+
+// Thaw ends a Freeze: what waited is carried on, in order.
+func (p *Proxy) Thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.thawed != nil {
+		close(p.thawed)
+		p.thawed = nil
+	}
 }
