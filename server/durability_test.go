@@ -471,6 +471,78 @@ func TestLostHistoryStartsNewEpoch(t *testing.T) {
 	}
 }
 
+// A room whose history is lost while a session is in it: the first event
+// of the new epoch makes the session rejoin, and the server's
+// recovered=false answer replaces what it held, instead of mixing epochs.
+func TestLostHistoryWhileConnected(t *testing.T) {
+	t.Parallel()
+	ext := testnode.NATS(t, t.TempDir(), "127.0.0.1:-1")
+	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL()})
+	const room = "amnesia-live"
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	s := client.NewSession(client.SessionOptions{
+		URLs: []string{n.WS}, Name: "reader",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+	})
+	log := &roomLog{}
+	wg.Go(func() { s.Run(ctx) })
+	wg.Go(func() {
+		for ev := range s.Events() {
+			if ev.Room == room {
+				log.apply(ev)
+			}
+		}
+	})
+	s.Join(room)
+	waitFor(t, wait, "the reader to join", func() bool { _, joins, _ := log.snapshot(); return joins == 1 })
+	sender := testnode.Dial(t, n.WS, "sender")
+	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"a", "b", "c"} {
+		if _, err := sender.Send(testnode.Ctx(t), room, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
+
+	nc, err := nats.Connect(ext.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(testnode.Ctx(t), "SWITCHBOARD_ROOMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Purge(testnode.Ctx(t), jetstream.WithPurgeSubject("sb.room."+room)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := sender.Send(testnode.Ctx(t), room, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, wait, "the reader to rejoin", func() bool { _, joins, _ := log.snapshot(); return joins == 2 })
+	rejoin := log.joinedAnswers()[1]
+	if rejoin.Recovered || rejoin.Epoch != d.Epoch || rejoin.Offset != 1 {
+		t.Fatalf("rejoin after the loss: recovered=%v epoch %q offset %d, want recovered=false in epoch %q at 1",
+			rejoin.Recovered, rejoin.Epoch, rejoin.Offset, d.Epoch)
+	}
+	if _, err := sender.Send(testnode.Ctx(t), room, "e"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, wait, "the reader to hold [1 2]", func() bool { got, _, _ := log.snapshot(); return len(got) == 2 })
+	if got, _, _ := log.snapshot(); !slices.Equal(got, []uint64{1, 2}) {
+		t.Fatalf("the reader holds %v, want [1 2] of the new epoch only", got)
+	}
+}
+
 // The same message id sent twice is stored once and acknowledged with the
 // same offset.
 func TestDuplicateSendStoredOnce(t *testing.T) {

@@ -356,6 +356,10 @@ func (s *Session) connectOnce(ctx context.Context, url string, connected func())
 			err := c.Ping(pctx)
 			cancel()
 			if err != nil {
+				// The server went silent: drop the connection at once
+				// (a closing handshake would wait for an answer that
+				// cannot come) and reconnect.
+				c.closeWith(errNoPong)
 				return s.ended(c, err)
 			}
 		}
@@ -446,6 +450,8 @@ func (s *Session) dropRoom(ctx context.Context, room string, perr *protocol.Erro
 }
 
 var errStoreUnavailable = errors.New("the server's message store is unavailable")
+
+var errNoPong = errors.New("the server did not answer a ping in time")
 
 // errSlowDown means the server rate-limited a send: the outbox pauses for
 // rateLimitPause and tries again, keeping the order.
@@ -567,6 +573,13 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 			continue
 		}
 		logged := ev.Type == protocol.EvPoints || ev.Offset != 0
+		if logged && s.epochMoved(ev) {
+			// The room's history was lost or made anew while we were
+			// in it: rejoin from our position, which the server answers
+			// with recovered=false and the new history.
+			c.closeWith(errEpochChanged)
+			return
+		}
 		if logged && s.seen(ev) {
 			continue // a duplicate
 		}
@@ -592,6 +605,18 @@ func (s *Session) markOfLocked(ev protocol.Event) *mark {
 		return &pos.mark
 	}
 }
+
+// epochMoved reports whether the stored event ev belongs to another epoch
+// than the one the session holds of its log (a first event after an empty
+// room's join starts the epoch, and is not a move).
+func (s *Session) epochMoved(ev protocol.Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.markOfLocked(ev)
+	return m != nil && m.epoch != "" && m.epoch != protocol.EpochNone && ev.Epoch != m.epoch
+}
+
+var errEpochChanged = errors.New("the room's history was lost or made anew; rejoining")
 
 // seen reports whether the app already has the stored event ev.
 func (s *Session) seen(ev protocol.Event) bool {
