@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server/gateway"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -91,8 +92,15 @@ func (c *Config) Validate() error {
 	nonNegative("MaxRoomsPerConn", int64(c.MaxRoomsPerConn))
 	nonNegativeDuration("PresenceInterval", c.PresenceInterval)
 	nonNegativeDuration("PresenceTTL", c.PresenceTTL)
-	if c.PresenceInterval > 0 && c.PresenceTTL > 0 && c.PresenceTTL <= c.PresenceInterval {
-		bad("PresenceTTL", "(%v) must be longer than PresenceInterval (%v), or members vanish between restatements", c.PresenceTTL, c.PresenceInterval)
+	interval, ttl := c.PresenceInterval, c.PresenceTTL
+	if interval <= 0 {
+		interval = hub.DefaultPresenceInterval
+	}
+	if ttl <= 0 {
+		ttl = hub.DefaultPresenceTTL
+	}
+	if c.PresenceInterval >= 0 && c.PresenceTTL >= 0 && ttl <= interval {
+		bad("PresenceTTL", "(%v) must be longer than PresenceInterval (%v), or members vanish between restatements", ttl, interval)
 	}
 	nonNegativeDuration("EditWindow", c.EditWindow)
 	nonNegative("MailboxSize", int64(c.MailboxSize))

@@ -122,10 +122,10 @@ func (o *Options) setDefaults() {
 		o.JoinBuffer = 4096
 	}
 	if o.PresenceInterval <= 0 {
-		o.PresenceInterval = 10 * time.Second
+		o.PresenceInterval = DefaultPresenceInterval
 	}
 	if o.PresenceTTL <= 0 {
-		o.PresenceTTL = defaultPresenceTTL
+		o.PresenceTTL = DefaultPresenceTTL
 	}
 	if o.EditWindow <= 0 {
 		o.EditWindow = 15 * time.Minute
@@ -148,9 +148,12 @@ func (o *Options) setDefaults() {
 // (PresenceTTL/PresenceExpiryChecks), not PresenceTTL plus PresenceInterval.
 const PresenceExpiryChecks = 25
 
-// defaultPresenceTTL is Options.PresenceTTL's default: with the expiry
+// DefaultPresenceTTL is Options.PresenceTTL's default: with the expiry
 // check, a dead node's members are gone within 26 s.
-const defaultPresenceTTL = 25 * time.Second
+const DefaultPresenceTTL = 25 * time.Second
+
+// DefaultPresenceInterval is Options.PresenceInterval's default.
+const DefaultPresenceInterval = 10 * time.Second
 
 // minExpiryCheck keeps a tiny PresenceTTL (tests) from spinning the expiry
 // tick.
@@ -161,7 +164,7 @@ const minExpiryCheck = 10 * time.Millisecond
 func (o Options) ExpiryCheck() time.Duration {
 	ttl := o.PresenceTTL
 	if ttl <= 0 {
-		ttl = defaultPresenceTTL
+		ttl = DefaultPresenceTTL
 	}
 	return max(ttl/PresenceExpiryChecks, minExpiryCheck)
 }
