@@ -105,22 +105,24 @@ fmt-check:
 
 ## bench: hot-path Go benchmarks, then `switchboard bench` (W1-W4 against
 ## Switchboard and the bare baseline broadcaster, each in its own process on
-## loopback); one Markdown table on stdout and in bin/bench/latest.md.
+## loopback; W5 on three nodes sharing a NATS cluster; app.wasm on the wire
+## and first message in headless Chromium, from the web app built by `web`);
+## one Markdown table on stdout and in bin/bench/latest.md, server logs and
+## W2 profiles in bin/bench/logs.
 ## BENCHFLAGS adds flags, e.g. BENCHFLAGS='--workloads W1,W2 --duration 5s'.
 BENCHFLAGS ?=
 BENCHTIME  ?= 1s
-bench:
+bench: deps-test web
 	@mkdir -p $(BIN)/bench
 	@echo ">> Go benchmarks (-benchmem) of the hot path"
 	cd shared && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./protocol | tee $(CURDIR)/$(BIN)/bench/gobench.txt
 	cd server && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./hub ./gateway | tee -a $(CURDIR)/$(BIN)/bench/gobench.txt
-	@echo ">> building $(BIN)/switchboard and the baseline broadcaster $(BIN)/bench/baseline"
-	$(GO) build -trimpath -o $(BIN)/switchboard ./server/cmd/switchboard
+	@echo ">> building the baseline broadcaster $(BIN)/bench/baseline"
 	$(GO) build -trimpath -o $(BIN)/bench/baseline ./server/bench/baseline
-	@echo ">> load workloads (switchboard bench --baseline)"
+	@echo ">> load workloads and browser figures (switchboard bench --baseline)"
 	$(BIN)/switchboard bench --baseline --go-bench $(BIN)/bench/gobench.txt \
 		--log-dir $(BIN)/bench/logs --out $(BIN)/bench/latest.md \
-		$$([ -f $(WEB)/app.wasm ] && echo --web-dir $(WEB)) $(BENCHFLAGS)
+		--web-dir $(WEB) $(BENCHFLAGS)
 
 ## dev: development mode (README, "Development mode"). switchboard-dev builds
 ## app.wasm and the server into bin/dev, serves them through its proxy, and

@@ -1,7 +1,9 @@
 // Package loadgen is Switchboard's load generator: it opens real WebSocket
 // connections on loopback to a Switchboard server (through the shared
-// client, speaking the app protocol) or to the bare baseline broadcaster
-// (raw frames of the same JSON shape), runs the workloads W1–W4, and
+// client, speaking the app protocol, or raw frames on the plain-text
+// endpoint /text) or to the bare baseline broadcaster (raw frames of the
+// same JSON shape), runs the workloads W1–W4 on one server and W5 (a
+// reconnect storm: shared-client Sessions, one node killed) on a cluster, and
 // measures delivery, latency (from the send time carried in each message,
 // at every receiver), and the CPU and memory of the server process and of
 // itself (from /proc). `switchboard bench` drives it and prints the table.
@@ -36,9 +38,24 @@ type Config struct {
 	// Defaults 5,000 and 10 s.
 	W4Conns  int
 	W4Window time.Duration
+	// W1TextShare is the fraction of W1's clients that use the plain-text
+	// endpoint /text/{room}/{user} (raw frames "user: text") instead of the
+	// app protocol; Switchboard only (the baseline has no such endpoint).
+	// Default 0.1; negative means none.
+	W1TextShare float64
+	// W5Clients sessions read W5Rooms rooms on three nodes, each room's
+	// sender posting W5Rate messages/s; all who were on the killed node
+	// must have resumed within W5ResumeTimeout. Defaults 3,000, 5, 2 and 60 s.
+	W5Clients, W5Rooms int
+	W5Rate             float64
+	W5ResumeTimeout    time.Duration
 	// Drain is how long after the sends stop late deliveries are awaited.
 	// Default 5 s.
 	Drain time.Duration
+	// OnW2Step, if set, is called as each W2 step starts sending, with its
+	// rate and length (to profile the server under that load). It must not
+	// block. Default: nothing.
+	OnW2Step func(rate float64, d time.Duration)
 	// Log receives progress lines. Default: discarded.
 	Log io.Writer
 }
@@ -66,6 +83,17 @@ func (c *Config) setDefaults() {
 	if c.W4Window <= 0 {
 		c.W4Window = 10 * time.Second
 	}
+	if c.W1TextShare == 0 {
+		c.W1TextShare = 0.1
+	}
+	def(&c.W5Clients, 3000)
+	def(&c.W5Rooms, 5)
+	if c.W5Rate <= 0 {
+		c.W5Rate = 2
+	}
+	if c.W5ResumeTimeout <= 0 {
+		c.W5ResumeTimeout = 60 * time.Second
+	}
 	if c.Drain <= 0 {
 		c.Drain = 5 * time.Second
 	}
@@ -75,7 +103,8 @@ func (c *Config) setDefaults() {
 }
 
 // Workloads lists the workload names Run knows, in order.
-var Workloads = []string{"W1", "W2", "W3", "W4"}
+// W1–W4 load one Target with Run; W5 loads a Cluster with RunW5.
+var Workloads = []string{"W1", "W2", "W3", "W4", "W5"}
 
 // Run runs workload name ("W1".."W4") against t.
 func Run(ctx context.Context, t Target, name string, cfg Config) Result {
@@ -91,6 +120,8 @@ func Run(ctx context.Context, t Target, name string, cfg Config) Result {
 		err = runW3(ctx, t, cfg, &r)
 	case "W4":
 		err = runW4(ctx, t, cfg, &r)
+	case "W5":
+		err = fmt.Errorf("W5 needs a cluster: use RunW5")
 	default:
 		err = fmt.Errorf("unknown workload %q", name)
 	}
@@ -106,6 +137,8 @@ type phase struct {
 	received   atomic.Int64
 	sendErrors atomic.Int64
 	lat        histogram
+	// The share of expected and received of plain-text (/text) members.
+	textExpected, textReceived atomic.Int64
 }
 
 // traffic routes what every member receives to the current phase; a
@@ -136,20 +169,33 @@ func (tr *traffic) errorNote() string {
 	return fmt.Sprintf("error events from the server, by code: %v", tr.errors)
 }
 
-func (tr *traffic) onText(text string) {
+func (tr *traffic) onText(text string) { tr.receive(text) }
+
+// onPlainText is onText for a plain-text member.
+func (tr *traffic) onPlainText(text string) {
+	if p := tr.receive(text); p != nil {
+		p.textReceived.Add(1)
+	}
+}
+
+// receive counts text in the current phase and returns it, or nil if text
+// is not of it.
+func (tr *traffic) receive(text string) *phase {
 	id, sent, ok := parseStamp(text)
 	p := tr.cur.Load()
 	if !ok || p == nil || id != p.id {
-		return
+		return nil
 	}
 	p.lat.record(time.Since(sent))
 	p.received.Add(1)
+	return p
 }
 
-// sender is a member that sends, and the number of members its room has.
+// sender is a member that sends, the number of members its room has, and
+// how many of them are plain-text members.
 type sender struct {
-	m       member
-	members int
+	m                    member
+	members, textMembers int
 }
 
 // send runs p: every sender posts rate messages/s for d, paced by a ticker.
@@ -182,6 +228,7 @@ func (tr *traffic) send(ctx context.Context, p *phase, senders []sender, rate fl
 					}
 					p.sent.Add(1)
 					p.expected.Add(int64(s.members))
+					p.textExpected.Add(int64(s.textMembers))
 				}
 				select {
 				case <-ctx.Done():
@@ -203,12 +250,17 @@ func drain(ctx context.Context, p *phase, timeout time.Duration) {
 }
 
 // connectRooms dials n members into rooms (member i in room i%len(rooms)),
-// at most parallel at a time, and joins them. It returns the members that
-// made it and the first error, if any.
-func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []string, buffer int, tr *traffic, parallel int) ([]member, int, error) {
+// at most parallel at a time, and joins them; member i uses the plain-text
+// endpoint if isText(i) (isText nil: none does). It returns the members
+// that made it (in order, with the failed ones left out) and the first
+// error, if any.
+func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []string, buffer int, tr *traffic, parallel int, isText func(int) bool) ([]member, int, error) {
 	o := dialOptions{buffer: buffer}
 	if tr != nil {
 		o.onText, o.onError = tr.onText, tr.onError
+	}
+	if isText == nil {
+		isText = func(int) bool { return false }
 	}
 	members := make([]member, n)
 	errs := make([]error, n)
@@ -226,6 +278,9 @@ func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []s
 			}
 			o := o
 			o.name, o.room = fmt.Sprintf("%s%d", prefix, i), room
+			if o.text = isText(i); o.text && tr != nil {
+				o.onText = tr.onPlainText
+			}
 			m, err := dial(dctx, t, o)
 			if err == nil && room != "" {
 				if err = m.join(dctx); err != nil {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func TestW1Tiny(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r := Run(ctx, Target{Kind: Switchboard, URL: n.WS}, "W1", Config{
-		Duration: 2 * time.Second, W1Clients: 16, W1Rooms: 2, W1Rate: 4,
+		Duration: 2 * time.Second, W1Clients: 16, W1Rooms: 2, W1Rate: 4, W1TextShare: 0.25,
 	})
 	if r.Err != nil {
 		t.Fatalf("W1: %v", r.Err)
@@ -40,8 +41,58 @@ func TestW1Tiny(t *testing.T) {
 	want("latency p50", func(v float64) bool { return v > 0 })
 	want("latency max", func(v float64) bool { return v > 0 })
 	want("loadgen CPU", func(v float64) bool { return v > 0 })
+	want("/text clients", func(v float64) bool { return v == 4 })
+	want("/text delivery", func(v float64) bool { return v == 100 })
 	if len(r.Notes) > 0 {
 		t.Errorf("notes: %v", r.Notes)
+	}
+}
+
+// TestW5Tiny runs a small reconnect storm on three in-process nodes over a
+// three-server NATS cluster: every session of the killed node resumes
+// (recovered) and every session ends with its room's offsets 1..N once.
+func TestW5Tiny(t *testing.T) {
+	natsServers := testnode.NATSCluster(t, 3)
+	var c Cluster
+	var nodes []*testnode.Node
+	for i, ns := range natsServers {
+		n := testnode.Start(t, server.Config{NATSURL: ns.ClientURL(), Replicas: 3, Node: fmt.Sprintf("w5t%d", i)})
+		nodes = append(nodes, n)
+		c.URLs = append(c.URLs, n.WS)
+	}
+	c.Kill = func(i int) error { nodes[i].Kill(); return nil }
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	r := RunW5(ctx, c, Config{Duration: 3 * time.Second, W5Clients: 12, W5Rooms: 2, W5Rate: 4, W5ResumeTimeout: 30 * time.Second})
+	if r.Err != nil {
+		t.Fatalf("W5: %v", r.Err)
+	}
+	get := func(name string) float64 {
+		t.Helper()
+		m, ok := r.Get(name)
+		if !ok {
+			t.Fatalf("no metric %q in %+v", name, r.Metrics)
+		}
+		return m.Value
+	}
+	on := get("sessions on the killed node")
+	if on == 0 {
+		t.Errorf("no session was on the killed node")
+	}
+	if got := get("resumed (recovered=true)"); got != on {
+		t.Errorf("resumed %v of %v", got, on)
+	}
+	for _, name := range []string{"resume failures (recovered=false)", "not resumed in time",
+		"messages lost (all sessions)", "messages duplicated (all sessions)", "sessions not holding 1..N exactly once"} {
+		if v := get(name); v != 0 {
+			t.Errorf("%s = %v", name, v)
+		}
+	}
+	if get("messages stored") < 10 {
+		t.Errorf("messages stored = %v", get("messages stored"))
+	}
+	if _, ok := r.Get("time until all resumed"); !ok {
+		t.Errorf("no resume time; notes %v", r.Notes)
 	}
 }
 

@@ -63,6 +63,9 @@ type dialOptions struct {
 	// onError is called for each error event the server sends unprompted
 	// (e.g. a rate_limited answer to a send posted without waiting).
 	onError func(code string)
+	// text makes a Switchboard member use the plain-text endpoint
+	// /text/{room}/{name} instead of the app protocol.
+	text bool
 }
 
 // dial connects one member (for Switchboard: handshake, hello, welcome).
@@ -75,6 +78,9 @@ func dial(ctx context.Context, t Target, o dialOptions) (member, error) {
 	}
 	if t.Kind == Baseline {
 		return dialBaseline(ctx, t.URL, o)
+	}
+	if o.text {
+		return dialText(ctx, t.URL, o)
 	}
 	c, err := client.Dial(ctx, t.URL, client.Options{Name: o.name, EventBuffer: o.buffer})
 	if err != nil {

@@ -86,7 +86,7 @@ func WriteTable(w io.Writer, sb, base []Result) {
 			}
 		}
 		for _, m := range s.Metrics {
-			bv, ratio := "–", "–"
+			bv, ratio := "—", "—"
 			if b != nil {
 				if bm, ok := b.Get(m.Name); ok {
 					bv = format(bm)

@@ -18,9 +18,17 @@ func runW1(ctx context.Context, t Target, cfg Config, r *Result) error {
 	for i := range rooms {
 		rooms[i] = fmt.Sprintf("w1-%s-%d", id, i)
 	}
+	// The last textN clients (spread over the rooms like the others; the
+	// senders, the first of each room, always speak the app protocol) use
+	// the plain-text endpoint.
+	textN := 0
+	if t.Kind == Switchboard && cfg.W1TextShare > 0 {
+		textN = min(int(float64(cfg.W1Clients)*cfg.W1TextShare+0.5), cfg.W1Clients-len(rooms))
+	}
+	isText := func(i int) bool { return i >= cfg.W1Clients-textN }
 	var tr traffic
 	start := time.Now()
-	members, failed, err := connectRooms(ctx, t, "w1u", cfg.W1Clients, rooms, 256, &tr, setupParallel)
+	members, failed, err := connectRooms(ctx, t, "w1u", cfg.W1Clients, rooms, 256, &tr, setupParallel, isText)
 	r.add("setup failures", float64(failed), "")
 	r.add("setup time", time.Since(start).Seconds(), "s")
 	defer closeAll(members)
@@ -28,21 +36,35 @@ func runW1(ctx context.Context, t Target, cfg Config, r *Result) error {
 		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, cfg.W1Clients, err)
 	}
 	perRoom := make(map[int]int)
+	textPerRoom := make(map[int]int)
 	for i := range members {
 		perRoom[i%len(rooms)]++
+		if isText(i) {
+			textPerRoom[i%len(rooms)]++
+		}
 	}
 	senders := make([]sender, len(rooms))
 	for i := range rooms {
-		senders[i] = sender{m: members[i], members: perRoom[i]}
+		// A plain-text member does not receive its own messages.
+		senders[i] = sender{m: members[i], members: perRoom[i], textMembers: textPerRoom[i]}
 	}
 	settle(t.PID)
-	fmt.Fprintf(cfg.Log, "  %s W1: %d clients in %d rooms; sending for %v\n", t.Kind, len(members), len(rooms), cfg.Duration)
+	fmt.Fprintf(cfg.Log, "  %s W1: %d clients (%d on /text) in %d rooms; sending for %v\n", t.Kind, len(members), textN, len(rooms), cfg.Duration)
 	p := &phase{id: 1}
 	m := startMeter(t.PID)
 	tr.send(ctx, p, senders, cfg.W1Rate, cfg.Duration)
 	drain(ctx, p, cfg.Drain)
 	u := m.stop()
 	r.addTraffic(p, cfg.Duration)
+	if textN > 0 {
+		r.add("/text clients", float64(textN), "")
+		exp, got := p.textExpected.Load(), p.textReceived.Load()
+		ratio := 0.0
+		if exp > 0 {
+			ratio = 100 * float64(got) / float64(exp)
+		}
+		r.add("/text delivery", ratio, "%")
+	}
 	r.addUsage(u)
 	if n := tr.errorNote(); n != "" {
 		r.Notes = append(r.Notes, n)
@@ -56,7 +78,7 @@ func runW1(ctx context.Context, t Target, cfg Config, r *Result) error {
 func runW2(ctx context.Context, t Target, cfg Config, r *Result) error {
 	room := "w2-" + runID()
 	var tr traffic
-	members, failed, err := connectRooms(ctx, t, "w2u", cfg.W2Clients, []string{room}, 1024, &tr, setupParallel)
+	members, failed, err := connectRooms(ctx, t, "w2u", cfg.W2Clients, []string{room}, 1024, &tr, setupParallel, nil)
 	defer closeAll(members)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, cfg.W2Clients, err)
@@ -112,6 +134,9 @@ func w2Step(ctx context.Context, t Target, cfg Config, tr *traffic, senders []se
 	settle(t.PID)
 	p := &phase{id: id}
 	m := startMeter(t.PID)
+	if cfg.OnW2Step != nil {
+		cfg.OnW2Step(rate, cfg.Duration)
+	}
 	tr.send(ctx, p, senders, rate, cfg.Duration)
 	drain(ctx, p, cfg.Drain)
 	u := m.stop()
@@ -148,7 +173,7 @@ func runW3(ctx context.Context, t Target, cfg Config, r *Result) error {
 	if t.Kind == Baseline {
 		rooms = []string{"idle"}
 	}
-	members, failed, err := connectRooms(ctx, t, "w3u", cfg.W3Conns, rooms, 4, nil, 200)
+	members, failed, err := connectRooms(ctx, t, "w3u", cfg.W3Conns, rooms, 4, nil, 200, nil)
 	defer closeAll(members)
 	took := time.Since(start)
 	u := m.stop()

@@ -23,7 +23,8 @@ const benchUsage = `usage: switchboard bench [flags]
 
 Runs the load workloads (W1 2,000 clients in 20 rooms at 20 msg/s per room;
 W2 one room of 1,000 with the rate stepped up; W3 10,000 idle connections;
-W4 5,000 connections within 10 s) against Switchboard and, with --baseline,
+W4 5,000 connections within 10 s; W5 3,000 sessions on three nodes sharing a
+NATS cluster, one node killed) against Switchboard and, with --baseline,
 against the bare broadcaster, and prints one Markdown table. Without
 --target each workload gets a fresh server process (this binary running
 "bench node", no web app) so its CPU and RSS come from /proc.
@@ -35,8 +36,10 @@ flags:
 type benchFlags struct {
 	target, workloads, baselineBin, out, goBench, webDir, logDir string
 	targetPID                                                    int
-	baseline                                                     bool
+	baseline, profile, browser                                   bool
 	cfg                                                          loadgen.Config
+	// profiles lists the profiles saved, for the report's footer.
+	profiles []string
 }
 
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -54,15 +57,27 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&f.cfg.Duration, "duration", 10*time.Second, "W1 send window and length of each W2 step")
 	fs.IntVar(&f.cfg.W3Conns, "w3-conns", 10000, "W3 idle connections")
 	fs.IntVar(&f.cfg.W4Conns, "w4-conns", 5000, "W4 connections opened within 10 s")
+	fs.IntVar(&f.cfg.W1Clients, "w1-clients", 2000, "W1 clients")
+	fs.IntVar(&f.cfg.W1Rooms, "w1-rooms", 20, "W1 rooms (one sender each)")
+	fs.Float64Var(&f.cfg.W1TextShare, "w1-text-share", 0.1, "share of W1's clients on the plain-text endpoint /text/{room}/{user} (0: none)")
+	fs.IntVar(&f.cfg.W2Clients, "w2-clients", 1000, "W2 clients in its one room")
+	fs.IntVar(&f.cfg.W5Clients, "w5-clients", 3000, "W5 sessions spread over three nodes, one of which is killed")
+	fs.IntVar(&f.cfg.W5Rooms, "w5-rooms", 5, "W5 rooms (one sender each)")
+	fs.Float64Var(&f.cfg.W5Rate, "w5-rate", 2, "W5 messages/s per room")
 	fs.StringVar(&f.out, "out", "", "also write the report to this file")
 	fs.StringVar(&f.goBench, "go-bench", "", "file holding go test -bench output to include in the report")
-	fs.StringVar(&f.webDir, "web-dir", "", "folder with app.wasm(.br,.gz) whose sizes to include (default: none)")
-	fs.StringVar(&f.logDir, "log-dir", "", "folder for the started servers' logs (default: a temp folder, removed)")
+	fs.StringVar(&f.webDir, "web-dir", "", "the built web app (bin/web): app.wasm on the wire and, with --browser, time to first message in Chromium (default: none)")
+	fs.BoolVar(&f.browser, "browser", true, "with --web-dir: serve it and time the first message rendered in headless Chromium ($CHROMIUM or chromium), cold and warm")
+	fs.StringVar(&f.logDir, "log-dir", "", "folder for the started servers' logs and profiles (default: a temp folder, removed)")
+	fs.BoolVar(&f.profile, "profile", true, "save pprof CPU and allocation profiles of the server under W2 in --log-dir")
 	if err := parse(fs, args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
+	}
+	if f.cfg.W1TextShare == 0 {
+		f.cfg.W1TextShare = -1 // the flag's 0 means none; Config's means the default
 	}
 	limit, err := loadgen.RaiseFileLimit() // servers started below inherit it
 	if err != nil {
@@ -88,6 +103,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer os.RemoveAll(tmp)
 	if f.logDir == "" {
 		f.logDir = tmp
+		f.profile = false // nowhere to keep them
 	} else if err := os.MkdirAll(f.logDir, 0o755); err != nil {
 		return err
 	}
@@ -104,6 +120,14 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		if ctx.Err() != nil {
 			break
 		}
+		if w == "W5" {
+			fmt.Fprintf(stderr, ">> W5 against a cluster of %d switchboard nodes\n", clusterNodes)
+			sb = append(sb, runW5(ctx, f, exe, tmp))
+			if f.baseline {
+				base = append(base, loadgen.Result{Workload: w, Target: loadgen.Baseline})
+			}
+			continue
+		}
 		fmt.Fprintf(stderr, ">> %s against switchboard\n", w)
 		sb = append(sb, runOne(ctx, f, w, loadgen.Switchboard, exe, tmp))
 		if f.baseline {
@@ -112,11 +136,19 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	loadTook, loadAfter := time.Since(start), loadAvg()
+	var browser *browserFigures
+	if f.webDir != "" && f.browser && ctx.Err() == nil {
+		fmt.Fprintf(stderr, ">> browser: app.wasm on the wire, first message rendered in headless Chromium (%d cold, %d warm)\n", browserRuns, browserRuns)
+		b := benchBrowser(ctx, exe, f.webDir, chromiumPath(getenv), tmp, f.logDir)
+		browser = &b
+	}
+
 	var rep strings.Builder
 	fmt.Fprintf(&rep, "# Switchboard bench, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&rep, "%d CPUs, %s; load generator and server on the same host (loopback); load part took %v; "+
 		"load average (1 min) %s before, %s after (anything else running on the host skews the figures).\n\n",
-		runtime.NumCPU(), runtime.Version(), time.Since(start).Round(time.Second), loadBefore, loadAvg())
+		runtime.NumCPU(), runtime.Version(), loadTook.Round(time.Second), loadBefore, loadAfter)
 	if f.goBench != "" {
 		if err := writeGoBench(&rep, f.goBench); err != nil {
 			fmt.Fprintf(&rep, "Go benchmarks: %v\n\n", err)
@@ -124,8 +156,17 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(&rep, "## Load (`switchboard bench`, %v per window)\n\n", f.cfg.Duration)
 	loadgen.WriteTable(&rep, sb, base)
-	if f.webDir != "" {
+	if browser != nil {
+		browser.write(&rep)
+	} else if f.webDir != "" {
 		writeWasmSizes(&rep, f.webDir)
+	}
+	if len(f.profiles) > 0 {
+		fmt.Fprintln(&rep)
+		fmt.Fprintln(&rep, "Server profiles under W2 (`go tool pprof -top <file>`):")
+		for _, p := range f.profiles {
+			fmt.Fprintf(&rep, "- %s\n", p)
+		}
 	}
 	fmt.Fprint(stdout, "\n"+rep.String())
 	if f.out != "" {
@@ -153,36 +194,59 @@ func loadAvg() string {
 }
 
 // runOne runs workload w against a fresh server of kind k (or --target).
+// Against a Switchboard server it started for W2 it saves the server's CPU
+// and allocation profiles in the log folder and adds their paths to
+// f.profiles.
 func runOne(ctx context.Context, f *benchFlags, w string, k loadgen.Kind, exe, tmp string) loadgen.Result {
 	t := loadgen.Target{Kind: k, URL: f.target, PID: f.targetPID}
+	cfg := f.cfg
+	var prof *profiler
 	if k == loadgen.Baseline || f.target == "" {
-		p, err := startServer(ctx, k, exe, f.baselineBin, tmp, filepath.Join(f.logDir, fmt.Sprintf("%s-%s.log", w, k)))
+		var extra []string
+		if w == "W2" && k == loadgen.Switchboard && f.profile {
+			extra = append(extra, "--pprof")
+		}
+		p, err := startServer(ctx, k, exe, f.baselineBin, tmp, filepath.Join(f.logDir, fmt.Sprintf("%s-%s.log", w, k)), extra...)
 		if err != nil {
 			return loadgen.Result{Workload: w, Target: k, Err: err}
 		}
 		defer p.stop()
 		t.URL, t.PID = p.ws, p.cmd.Process.Pid
+		if len(extra) > 0 {
+			prof = &profiler{base: p.http, dir: f.logDir, prefix: fmt.Sprintf("%s-%s", w, k)}
+			cfg.OnW2Step = prof.onStep
+		}
 	}
-	return loadgen.Run(ctx, t, w, f.cfg)
+	r := loadgen.Run(ctx, t, w, cfg)
+	if prof != nil {
+		saved, err := prof.finish()
+		f.profiles = append(f.profiles, saved...)
+		if err != nil {
+			r.Notes = append(r.Notes, "profiles: "+err.Error())
+		}
+	}
+	return r
 }
 
 // serverProc is a server process bench started.
 type serverProc struct {
-	cmd  *exec.Cmd
-	ws   string
-	done chan struct{}
+	cmd      *exec.Cmd
+	ws, http string // ws://host:port/ws and http://host:port
+	done     chan struct{}
 }
 
 // startServer starts Switchboard (this binary, `bench node`, fresh data
 // folder) or the baseline on a free loopback port and waits until it is ready.
-func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, logPath string) (*serverProc, error) {
+// extra flags go to `bench node`.
+func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, logPath string, extra ...string) (*serverProc, error) {
 	var cmd *exec.Cmd
 	if k == loadgen.Switchboard {
 		data, err := os.MkdirTemp(tmp, "data-")
 		if err != nil {
 			return nil, err
 		}
-		cmd = exec.Command(exe, "bench", "node", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn")
+		args := append([]string{"bench", "node", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn"}, extra...)
+		cmd = exec.Command(exe, args...)
 	} else {
 		cmd = exec.Command(baselineBin, "--addr", "127.0.0.1:0")
 	}
@@ -201,6 +265,17 @@ func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, log
 		logFile.Close()
 		return nil, err
 	}
+	return waitServer(ctx, cmd, out, logFile, k.String(), logPath)
+}
+
+// serverStartTimeout bounds a server's start. A node on a NATS cluster
+// waits for JetStream's meta leader and three-replica streams, which takes
+// a while on a busy host.
+const serverStartTimeout = 90 * time.Second
+
+// waitServer watches a started server's stdout for its address and waits
+// until it answers /readyz.
+func waitServer(ctx context.Context, cmd *exec.Cmd, out io.Reader, logFile *os.File, what, logPath string) (*serverProc, error) {
 	p := &serverProc{cmd: cmd, done: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
@@ -219,17 +294,17 @@ func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, log
 	}()
 	select {
 	case a := <-addr:
-		p.ws = "ws://" + a + "/ws"
+		p.ws, p.http = "ws://"+a+"/ws", "http://"+a
 		if err := waitReady(ctx, "http://"+a+"/readyz"); err != nil {
 			p.stop()
 			return nil, err
 		}
 		return p, nil
 	case <-p.done:
-		return nil, fmt.Errorf("%s server exited at start; see %s", k, logPath)
-	case <-time.After(30 * time.Second):
+		return nil, fmt.Errorf("%s server exited at start; see %s", what, logPath)
+	case <-time.After(serverStartTimeout):
 		p.stop()
-		return nil, fmt.Errorf("%s server did not start within 30 s; see %s", k, logPath)
+		return nil, fmt.Errorf("%s server did not start within %v; see %s", what, serverStartTimeout, logPath)
 	}
 }
 
@@ -249,6 +324,13 @@ func waitReady(ctx context.Context, url string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// kill ends the server at once (SIGKILL) and waits until it has exited.
+func (p *serverProc) kill() error {
+	err := p.cmd.Process.Kill()
+	<-p.done
+	return err
 }
 
 // stop asks the server to stop (SIGTERM), and kills it after 15 s.

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/switchboard-rt/switchboard/shared/client"
+)
+
+// browserRuns is how many page loads each of the cold and warm figures is
+// the median of.
+const browserRuns = 5
+
+// browserFigures is what the browser part of the bench measured.
+type browserFigures struct {
+	// wire is app.wasm's bytes on the wire by Content-Encoding asked for
+	// ("br", "gzip", "identity"), as the server answers.
+	wire map[string]int64
+	// cold and warm are the times from navigation start to the first
+	// message rendered: a fresh profile each (nothing cached), and the same
+	// profile as a load before (HTTP cache and service worker warm).
+	cold, warm []time.Duration
+	// errs says what could not be measured.
+	errs []string
+}
+
+// benchBrowser starts `switchboard serve` with the web app in webDir, puts
+// one message in a room, measures app.wasm on the wire, and opens the room
+// in headless Chromium (a new browser process per load) browserRuns times
+// cold and warm.
+func benchBrowser(ctx context.Context, exe, webDir, chromium, tmp, logDir string) browserFigures {
+	var b browserFigures
+	data, err := os.MkdirTemp(tmp, "browser-data-")
+	if err != nil {
+		b.errs = append(b.errs, err.Error())
+		return b
+	}
+	logPath := filepath.Join(logDir, "browser-switchboard.log")
+	p, err := startServeProc(ctx, exe, logPath, "--addr", "127.0.0.1:0", "--data", data, "--web-dir", webDir, "--log-level", "warn")
+	if err != nil {
+		b.errs = append(b.errs, err.Error())
+		return b
+	}
+	defer p.stop()
+
+	b.wire = map[string]int64{}
+	for _, enc := range []string{"br", "gzip", "identity"} {
+		n, got, err := wireSize(ctx, p.http+"/web/app.wasm", enc)
+		switch {
+		case err != nil:
+			b.errs = append(b.errs, err.Error())
+		case got != enc && !(enc == "identity" && got == ""):
+			b.errs = append(b.errs, fmt.Sprintf("app.wasm asked for with Accept-Encoding: %s came with Content-Encoding %q", enc, got))
+		default:
+			b.wire[enc] = n
+		}
+	}
+
+	const room, marker = "bench-browser", "the first message, already in the room"
+	if err := seedRoom(ctx, p.ws, room, marker); err != nil {
+		b.errs = append(b.errs, err.Error())
+		return b
+	}
+	if chromium == "" {
+		b.errs = append(b.errs, "Chromium not found (install it: apt-get install chromium, or make deps-test)")
+		return b
+	}
+	url := p.http + "/r/" + room
+	load := func(profile, name string) (time.Duration, error) {
+		return firstMessage(ctx, chromium, profile, url, name, marker)
+	}
+	for i := range browserRuns {
+		dir, err := os.MkdirTemp(tmp, "chromium-cold-")
+		if err != nil {
+			b.errs = append(b.errs, err.Error())
+			return b
+		}
+		d, err := load(dir, fmt.Sprintf("cold%d", i))
+		if err != nil {
+			b.errs = append(b.errs, fmt.Sprintf("cold load %d: %v", i+1, err))
+			continue
+		}
+		b.cold = append(b.cold, d)
+	}
+	warmDir, err := os.MkdirTemp(tmp, "chromium-warm-")
+	if err != nil {
+		b.errs = append(b.errs, err.Error())
+		return b
+	}
+	if _, err := load(warmDir, "warmup"); err != nil {
+		b.errs = append(b.errs, fmt.Sprintf("warm-up load: %v", err))
+		return b
+	}
+	for i := range browserRuns {
+		d, err := load(warmDir, fmt.Sprintf("warm%d", i))
+		if err != nil {
+			b.errs = append(b.errs, fmt.Sprintf("warm load %d: %v", i+1, err))
+			continue
+		}
+		b.warm = append(b.warm, d)
+	}
+	return b
+}
+
+// startServeProc starts `switchboard serve` with args and waits until ready.
+func startServeProc(ctx context.Context, exe, logPath string, args ...string) (*serverProc, error) {
+	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = logFile
+	dieWithParent(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	return waitServer(ctx, cmd, out, logFile, "switchboard (serve)", logPath)
+}
+
+// wireSize fetches url asking for encoding enc and returns the body's
+// length as sent and the Content-Encoding it came with.
+func wireSize(ctx context.Context, url, enc string) (int64, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	// Set by hand, the header also stops the transport from decompressing.
+	req.Header.Set("Accept-Encoding", enc)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	return n, resp.Header.Get("Content-Encoding"), err
+}
+
+// seedRoom posts text to room, so that the page has a message to render.
+func seedRoom(ctx context.Context, ws, room, text string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, ws, client.Options{Name: "seeder"})
+	if err != nil {
+		return fmt.Errorf("seed the browser room: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.Join(ctx, room); err != nil {
+		return fmt.Errorf("seed the browser room: %w", err)
+	}
+	if _, err := c.Send(ctx, room, text); err != nil {
+		return fmt.Errorf("seed the browser room: %w", err)
+	}
+	return nil
+}
+
+// firstMessageScript runs in the page before its own scripts: it stores a
+// nickname (so the room page connects at once instead of asking for one)
+// and records, as window.__sbFirst, the time from navigation start
+// (performance.now()) at which the message list first shows the marker.
+const firstMessageScript = `
+localStorage.setItem("switchboard/identity", JSON.stringify({name: %s}));
+(() => {
+	const found = () => {
+		const list = document.getElementById("sb-messages");
+		if (window.__sbFirst === undefined && list && list.textContent.includes(%s)) {
+			window.__sbFirst = performance.now();
+		}
+		return window.__sbFirst !== undefined;
+	};
+	new MutationObserver((_, obs) => { if (found()) obs.disconnect(); })
+		.observe(document, {childList: true, subtree: true, characterData: true});
+})();
+`
+
+// firstMessage starts Chromium on profile, opens url as nickname name and
+// returns the time from navigation start until the message list shows
+// marker.
+func firstMessage(ctx context.Context, chromium, profile, url, name, marker string) (time.Duration, error) {
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	tctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
+	defer cancelT()
+	if err := chromedp.Do(tctx); err != nil {
+		return 0, fmt.Errorf("start Chromium: %w", err)
+	}
+	script := fmt.Sprintf(firstMessageScript, strconv.Quote(name), strconv.Quote(marker))
+	if _, err := chromedp.Call(tctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		return 0, fmt.Errorf("add the timing script: %w", err)
+	}
+	if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
+		return 0, fmt.Errorf("open %s: %w", url, err)
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ms, err := chromedp.Run(tctx, chromedp.Evaluate[float64](`window.__sbFirst || 0`))
+		if err != nil {
+			return 0, fmt.Errorf("read the timing: %w", err)
+		}
+		if ms > 0 {
+			return time.Duration(ms * float64(time.Millisecond)), nil
+		}
+		select {
+		case <-tctx.Done():
+			body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 200) : ""`))
+			return 0, fmt.Errorf("no message rendered within 60 s; the page shows %q", body)
+		case <-tick.C:
+		}
+	}
+}
+
+// chromiumPath finds Chromium: $CHROMIUM, chromium on PATH or
+// /usr/bin/chromium; "" if none.
+func chromiumPath(getenv func(string) string) string {
+	if p := getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	return ""
+}
+
+// median of ds (ds is sorted in place); 0 for none.
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+// write reports the figures in Markdown.
+func (b browserFigures) write(w io.Writer) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "## Browser")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Figure | Value | Runs |")
+	fmt.Fprintln(w, "|---|---:|---|")
+	for _, enc := range []string{"br", "gzip", "identity"} {
+		if n, ok := b.wire[enc]; ok {
+			fmt.Fprintf(w, "| app.wasm on the wire, %s | %d B (%.2f MiB) | — |\n", enc, n, float64(n)/(1<<20))
+		}
+	}
+	for _, f := range []struct {
+		name string
+		ds   []time.Duration
+	}{{"first message rendered, cold (fresh profile)", b.cold}, {"first message rendered, warm (same profile)", b.warm}} {
+		if len(f.ds) == 0 {
+			continue
+		}
+		runs := make([]string, len(f.ds))
+		for i, d := range f.ds {
+			runs[i] = fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond))
+		}
+		fmt.Fprintf(w, "| %s, median of %d | %.0f ms | %s ms |\n", f.name, len(f.ds), float64(median(slices.Clone(f.ds)))/float64(time.Millisecond), strings.Join(runs, ", "))
+	}
+	for _, e := range b.errs {
+		fmt.Fprintf(w, "\n- browser: **error**: %s", e)
+	}
+	if len(b.errs) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Time from navigation start (performance.now()) to the room's message list showing a message stored before; a new headless Chromium process per load.")
+}

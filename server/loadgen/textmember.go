@@ -1,0 +1,97 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// textMember is a member on Switchboard's plain-text endpoint
+// (/text/{room}/{name}): no subprotocol, no JSON; every text frame it sends
+// is a message, and it receives one line per frame, "name: text" for a
+// message from someone else and "* …" for presence and errors.
+type textMember struct {
+	ws *websocket.Conn
+	// joined is closed when the server has answered the join probe (see join).
+	joined chan struct{}
+	done   chan struct{} // closed when the reader ends
+}
+
+// dialText opens /text/{room}/{name} beside the /ws endpoint in target,
+// asking for no history.
+func dialText(ctx context.Context, target string, o dialOptions) (member, error) {
+	base, ok := strings.CutSuffix(target, "/ws")
+	if !ok {
+		return nil, fmt.Errorf("plain-text member: target %q does not end in /ws", target)
+	}
+	u := base + "/text/" + url.PathEscape(o.room) + "/" + url.PathEscape(o.name) + "?history=0"
+	ws, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", u, err)
+	}
+	ws.SetReadLimit(1 << 20)
+	m := &textMember{ws: ws, joined: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		probed := false
+		for {
+			_, data, err := ws.Read(context.Background())
+			if err != nil {
+				return
+			}
+			line := string(data)
+			if rest, ok := strings.CutPrefix(line, "* error "); ok {
+				if !probed && strings.HasPrefix(rest, "bad_request") {
+					probed = true
+					close(m.joined)
+					continue
+				}
+				code, _, _ := strings.Cut(rest, ":")
+				o.onError(code)
+				continue
+			}
+			if strings.HasPrefix(line, "* ") {
+				continue // presence
+			}
+			if _, text, ok := strings.Cut(line, ": "); ok {
+				o.onText(text)
+			}
+		}
+	}()
+	return m, nil
+}
+
+// join waits until the server has joined the connection to its room. The
+// endpoint joins before it reads any frame and says nothing when it has,
+// so join sends one binary frame (not a message: the server refuses it
+// with "* error bad_request: …" and keeps the connection) and waits for
+// that answer.
+func (m *textMember) join(ctx context.Context) error {
+	if err := m.ws.Write(ctx, websocket.MessageBinary, []byte{0}); err != nil {
+		return fmt.Errorf("plain-text join probe: %w", err)
+	}
+	select {
+	case <-m.joined:
+		return nil
+	case <-m.done:
+		return errors.New("plain-text connection ended before joining")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *textMember) send(ctx context.Context, text string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return m.ws.Write(ctx, websocket.MessageText, []byte(text))
+}
+
+func (m *textMember) close() {
+	m.ws.Close(websocket.StatusNormalClosure, "")
+	<-m.done
+}
