@@ -73,13 +73,19 @@ test-shared:
 
 fuzz:
 	@echo ">> fuzzing the frame decoder for $(FUZZTIME)"
-	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCommand -fuzztime=$(FUZZTIME) ./protocol
+	cd shared && $(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the counter action decoder for $(FUZZTIME)"
-	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeCounterAction -fuzztime=$(FUZZTIME) ./protocol
+	cd shared && $(GO) test -run='^$$' -fuzz='^FuzzDecodeCounterAction$$' -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the binary frame decoders for $(FUZZTIME)"
-	cd shared && $(GO) test -run='^$$' -fuzz=FuzzDecodeBinary -fuzztime=$(FUZZTIME) ./protocol
+	cd shared && $(GO) test -run='^$$' -fuzz='^FuzzDecodeBinary$$' -fuzztime=$(FUZZTIME) ./protocol
+	@echo ">> fuzzing the event and batch frame decoder for $(FUZZTIME)"
+	cd shared && $(GO) test -run='^$$' -fuzz='^FuzzDecodeEvent$$' -fuzztime=$(FUZZTIME) ./protocol
 	@echo ">> fuzzing the token verifier for $(FUZZTIME)"
-	cd server && $(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./identity
+	cd server && $(GO) test -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZTIME) ./identity
+	@echo ">> fuzzing the token verifier's claims checks (signed in the test) for $(FUZZTIME)"
+	cd server && $(GO) test -run='^$$' -fuzz='^FuzzVerifyClaims$$' -fuzztime=$(FUZZTIME) ./identity
+	@echo ">> fuzzing the session token verifier for $(FUZZTIME)"
+	cd server && $(GO) test -run='^$$' -fuzz='^FuzzSessionVerify$$' -fuzztime=$(FUZZTIME) ./identity
 
 test-wasmclient:
 	@echo ">> wasmclient: component tests"
