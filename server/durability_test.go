@@ -253,6 +253,29 @@ func diff(got, want []uint64) string {
 	return fmt.Sprintf("missing %v, repeated %v", missing, repeated)
 }
 
+// followRoom runs a Session with opts that joins room, and logs what it
+// receives of the room; both stop when the test ends. It returns once the
+// first join is answered.
+func followRoom(t *testing.T, opts client.SessionOptions, room string) (*client.Session, *roomLog) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	s := client.NewSession(opts)
+	log := &roomLog{}
+	wg.Go(func() { s.Run(ctx) })
+	wg.Go(func() {
+		for ev := range s.Events() {
+			if ev.Room == room {
+				log.apply(ev)
+			}
+		}
+	})
+	s.Join(room)
+	waitFor(t, wait, "the session to join "+room, func() bool { _, joins, _ := log.snapshot(); return joins > 0 })
+	return s, log
+}
+
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -378,25 +401,10 @@ func TestLostHistoryStartsNewEpoch(t *testing.T) {
 	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL()})
 	proxy := testnode.NewProxy(t, n.WS)
 	const room = "amnesia"
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-
-	s := client.NewSession(client.SessionOptions{
+	_, log := followRoom(t, client.SessionOptions{
 		URLs: []string{proxy.WS}, Name: "reader",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-	})
-	log := &roomLog{}
-	wg.Go(func() { s.Run(ctx) })
-	wg.Go(func() {
-		for ev := range s.Events() {
-			if ev.Room == room {
-				log.apply(ev)
-			}
-		}
-	})
-	s.Join(room)
-	waitFor(t, wait, "the reader to join", func() bool { _, joins, _ := log.snapshot(); return joins == 1 })
+	}, room)
 	sender := testnode.Dial(t, n.WS, "sender")
 	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {
 		t.Fatal(err)
@@ -479,24 +487,10 @@ func TestLostHistoryWhileConnected(t *testing.T) {
 	ext := testnode.NATS(t, t.TempDir(), "127.0.0.1:-1")
 	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL()})
 	const room = "amnesia-live"
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	s := client.NewSession(client.SessionOptions{
+	_, log := followRoom(t, client.SessionOptions{
 		URLs: []string{n.WS}, Name: "reader",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-	})
-	log := &roomLog{}
-	wg.Go(func() { s.Run(ctx) })
-	wg.Go(func() {
-		for ev := range s.Events() {
-			if ev.Room == room {
-				log.apply(ev)
-			}
-		}
-	})
-	s.Join(room)
-	waitFor(t, wait, "the reader to join", func() bool { _, joins, _ := log.snapshot(); return joins == 1 })
+	}, room)
 	sender := testnode.Dial(t, n.WS, "sender")
 	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {
 		t.Fatal(err)
@@ -768,25 +762,10 @@ func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
 	proxy := testnode.NewProxy(t, n.WS)
 	const room, fromOthers, fromSession = "flaky", 300, 100
 	const total = fromOthers + fromSession
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-
-	s := client.NewSession(client.SessionOptions{
+	s, log := followRoom(t, client.SessionOptions{
 		URLs: []string{proxy.WS}, Name: "reader",
 		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
-	})
-	log := &roomLog{}
-	wg.Go(func() { s.Run(ctx) })
-	wg.Go(func() {
-		for ev := range s.Events() {
-			if ev.Room == room {
-				log.apply(ev)
-			}
-		}
-	})
-	s.Join(room)
-	waitFor(t, wait, "the reader to join", func() bool { _, joins, _ := log.snapshot(); return joins > 0 })
+	}, room)
 
 	sender := testnode.Dial(t, n.WS, "sender")
 	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {
@@ -800,7 +779,7 @@ func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
 	sent := make(chan error, 1)
 	go func() {
 		for i := range fromOthers {
-			if _, err := sender.Send(ctx, room, fmt.Sprint("m", i)); err != nil {
+			if _, err := sender.Send(context.Background(), room, fmt.Sprint("m", i)); err != nil {
 				sent <- err
 				return
 			}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -52,28 +51,13 @@ func TestSessionReconnectsWhenServerGoesSilent(t *testing.T) {
 	n := testnode.Start(t, server.Config{PingInterval: 10 * time.Minute, PongTimeout: 10 * time.Minute})
 	proxy := testnode.NewProxy(t, n.WS)
 	const room = "silence"
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-
 	states := &stateLog{}
-	s := client.NewSession(client.SessionOptions{
+	s, log := followRoom(t, client.SessionOptions{
 		URLs: []string{proxy.WS}, Name: "listener",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 		PingInterval: pingInterval, PingTimeout: pingTimeout,
 		OnState: states.add,
-	})
-	log := &roomLog{}
-	wg.Go(func() { s.Run(ctx) })
-	wg.Go(func() {
-		for ev := range s.Events() {
-			if ev.Room == room {
-				log.apply(ev)
-			}
-		}
-	})
-	s.Join(room)
-	waitFor(t, wait, "the session to join", func() bool { _, joins, _ := log.snapshot(); return joins == 1 })
+	}, room)
 
 	sender := testnode.Dial(t, n.WS, "sender")
 	if _, err := sender.Join(testnode.Ctx(t), room); err != nil {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,27 +15,13 @@ import (
 // its ws:// endpoint; it stops when the test ends.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "data"), "--web-dir", "none"}, args...)
-	go func() {
-		done <- run(ctx, args, func(string) string { return "" }, pw, io.Discard)
-		pw.Close()
-	}()
+	ws, stop := serveUntil(t, args...)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address from serve: %v", err)
-	}
-	go io.Copy(io.Discard, pr)
-	base := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "Switchboard is serving at ")), "/")
-	return "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	return ws
 }
 
 // watchFeed joins room and asks for its feed, and returns a function that
