@@ -32,8 +32,19 @@ type Config struct {
 	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600.
 	W2Clients int
 	W2Rates   []float64
-	// W3Conns idle connections are opened. Default 10,000.
-	W3Conns int
+	// W3Steps are the totals of idle connections W3 holds, one step after
+	// the other (each step opens the connections it adds to the last), with
+	// the server's memory per connection measured at each. Default 10,000
+	// and 50,000.
+	W3Steps []int
+	// W3PerSource is how many of W3's connections dial from each loopback
+	// source address (127.0.0.2, 127.0.0.3, …), so that a step may hold
+	// more connections than one address has ephemeral ports. Default 10,000.
+	W3PerSource int
+	// FileLimitNote says why the open-files limit could not be raised as
+	// far as wanted; W3 adds it to the note of a step it skips for lack of
+	// file descriptors. Default: none.
+	FileLimitNote string
 	// W4Conns connections are opened, evenly spread over W4Window.
 	// Defaults 5,000 and 10 s.
 	W4Conns  int
@@ -78,7 +89,10 @@ func (c *Config) setDefaults() {
 	if len(c.W2Rates) == 0 {
 		c.W2Rates = []float64{5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600}
 	}
-	def(&c.W3Conns, 10000)
+	if len(c.W3Steps) == 0 {
+		c.W3Steps = []int{10000, 50000}
+	}
+	def(&c.W3PerSource, defaultPerSource)
 	def(&c.W4Conns, 5000)
 	if c.W4Window <= 0 {
 		c.W4Window = 10 * time.Second

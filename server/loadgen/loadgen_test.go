@@ -3,6 +3,12 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +136,70 @@ func TestStamp(t *testing.T) {
 		if _, _, ok := parseStamp(bad); ok {
 			t.Errorf("parseStamp(%q) accepted", bad)
 		}
+	}
+}
+
+// TestW3Tiny holds 20 then 45 idle connections, 15 per source address,
+// against an in-process node: every connection opens, from 127.0.0.2 to
+// 127.0.0.4.
+func TestW3Tiny(t *testing.T) {
+	n := testnode.Start(t, server.Config{HandshakesPerSecond: 1000, MaxConnsPerIP: 200})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r := Run(ctx, Target{Kind: Switchboard, URL: n.WS}, "W3", Config{W3Steps: []int{20, 45}, W3PerSource: 15})
+	if r.Err != nil {
+		t.Fatalf("W3: %v", r.Err)
+	}
+	for name, want := range map[string]float64{
+		"20 conns: connections": 20, "20 conns: failures": 0,
+		"45 conns: connections": 45, "45 conns: failures": 0,
+	} {
+		if m, ok := r.Get(name); !ok || m.Value != want {
+			t.Errorf("%s = %v (found %v), want %v", name, m.Value, ok, want)
+		}
+	}
+	if _, ok := r.Get("45 conns: time to open 25 more"); !ok {
+		t.Errorf("no time for the second step in %+v", r.Metrics)
+	}
+	if !slices.Contains(r.Notes, "source addresses 127.0.0.2–127.0.0.4, 15 connections each") {
+		t.Errorf("notes: %q", r.Notes)
+	}
+}
+
+// TestSourceAddrs checks that connection i dials from 127.0.0.(2+i/perAddr)
+// and that a target off loopback gets the default client.
+func TestSourceAddrs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		fmt.Fprint(w, host)
+	}))
+	defer srv.Close()
+	s := newSourceAddrs("ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", 2)
+	if s == nil {
+		t.Fatalf("no source addresses for %s", srv.URL)
+	}
+	for i, want := range map[int]string{0: "127.0.0.2", 1: "127.0.0.2", 2: "127.0.0.3", 5: "127.0.0.4", 505: "127.0.0.254"} {
+		c, err := s.client(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(got) != want {
+			t.Errorf("connection %d came from %s, want %s", i, got, want)
+		}
+	}
+	if _, err := s.client(2 * 253); err == nil {
+		t.Errorf("connection %d: no error past 127.0.0.254", 2*253)
+	}
+	if s := newSourceAddrs("ws://example.com/ws", 2); s != nil {
+		t.Errorf("source addresses for a remote target")
+	}
+	if got := thousands(1234567); got != "1,234,567" {
+		t.Errorf("thousands(1234567) = %q", got)
 	}
 }

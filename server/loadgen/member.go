@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -66,6 +67,10 @@ type dialOptions struct {
 	// text makes a Switchboard member use the plain-text endpoint
 	// /text/{room}/{name} instead of the app protocol.
 	text bool
+	// httpClient makes the handshake (app protocol and baseline), e.g. one
+	// of sourceAddrs' to dial from another loopback address. Default
+	// http.DefaultClient.
+	httpClient *http.Client
 }
 
 // dial connects one member (for Switchboard: handshake, hello, welcome).
@@ -82,7 +87,7 @@ func dial(ctx context.Context, t Target, o dialOptions) (member, error) {
 	if o.text {
 		return dialText(ctx, t.URL, o)
 	}
-	c, err := client.Dial(ctx, t.URL, client.Options{Name: o.name, EventBuffer: o.buffer})
+	c, err := client.Dial(ctx, t.URL, client.Options{Name: o.name, EventBuffer: o.buffer, HTTPClient: o.httpClient})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +139,7 @@ type baseMember struct {
 
 func dialBaseline(ctx context.Context, target string, o dialOptions) (member, error) {
 	u := target + "?room=" + url.QueryEscape(o.room)
-	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}, HTTPClient: o.httpClient})
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
 	}

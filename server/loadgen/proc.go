@@ -2,7 +2,9 @@ package loadgen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -143,20 +145,58 @@ func percent(cpu, wall time.Duration) float64 {
 	return 100 * cpu.Seconds() / wall.Seconds()
 }
 
-// RaiseFileLimit raises this process's open-files soft limit to its hard
-// limit (processes it starts inherit it) and returns the new limit.
-func RaiseFileLimit() (uint64, error) {
+// RaiseFileLimit raises this process's open-files limit, soft and hard, to
+// at least want (which needs root, or CAP_SYS_RESOURCE, above the hard
+// limit), and otherwise its soft limit to its hard limit. Processes it
+// starts inherit the limit. It returns the soft limit now in force and, if
+// want could not be reached, why.
+func RaiseFileLimit(want uint64) (uint64, error) {
 	var l syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
 		return 0, err
 	}
+	var raiseErr error
+	if want > l.Max {
+		up := syscall.Rlimit{Cur: want, Max: want}
+		err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up)
+		if err == nil {
+			return want, nil
+		}
+		raiseErr = fmt.Errorf("raise the open-files limit from %d to %d: %w", l.Max, want, err)
+	}
 	if l.Cur < l.Max {
 		l.Cur = l.Max
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-			return 0, err
+			return 0, errors.Join(raiseErr, err)
 		}
 	}
-	return l.Cur, nil
+	return l.Cur, raiseErr
+}
+
+// fileLimit is pid's open-files soft limit (pid 0: this process's).
+func fileLimit(pid int) (uint64, error) {
+	if pid <= 0 {
+		var l syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+			return 0, err
+		}
+		return l.Cur, nil
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/limits")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "Max open files"); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				if f[0] == "unlimited" {
+					return math.MaxUint64, nil
+				}
+				return strconv.ParseUint(f[0], 10, 64)
+			}
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/limits: no open-files line", pid)
 }
 
 // settle waits until pid has been nearly idle (under a quarter of a core)

@@ -32,7 +32,7 @@ func benchNode(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	liftLimits(fs)
-	if _, err := loadgen.RaiseFileLimit(); err != nil {
+	if _, err := loadgen.RaiseFileLimit(0); err != nil {
 		return fmt.Errorf("raise the open-files limit: %w", err)
 	}
 	log, err := newLogger(f.logLevel, f.logFormat, stderr)

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestParseSteps(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []int
+	}{
+		{"10000,50000", []int{10000, 50000}},
+		{" 5000 ", []int{5000}},
+		{"10000, 20000,50000", []int{10000, 20000, 50000}},
+		{"", nil},
+		{"10000,10000", nil},
+		{"50000,10000", nil},
+		{"0", nil},
+		{"1e4", nil},
+	} {
+		got, err := parseSteps(c.in)
+		if c.want == nil {
+			if err == nil {
+				t.Errorf("parseSteps(%q) = %v, want an error", c.in, got)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("parseSteps(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
