@@ -26,13 +26,6 @@ type conn struct {
 	ctx    context.Context // cancelled when the connection is closing
 	cancel context.CancelFunc
 
-	// writeCtx bounds writes. Unlike ctx it is not cancelled by a graceful
-	// close (the writer finishes and flushes); it is cancelled when the
-	// peer stops reading (slow consumer), so a write stuck on a full socket
-	// ends at once.
-	writeCtx    context.Context
-	writeCancel context.CancelFunc
-
 	// readCtx outlives ctx: the reader keeps reading while the writer
 	// performs the closing handshake (coder/websocket drops a connection
 	// without a close frame when a Read's context ends). It ends with the
@@ -88,22 +81,19 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string, d dialect) *conn {
 	}
 	ctx, cancel := context.WithCancel(g.base)
 	readCtx, readCancel := context.WithCancel(g.base)
-	writeCtx, writeCancel := context.WithCancel(g.base)
 	ws.SetReadLimit(-1) // the reader enforces MaxFrameBytes itself (see read)
 	return &conn{
 		g: g, ws: ws, remote: remote,
-		id:          g.opts.Node + "-" + randomID(),
-		ctx:         ctx,
-		cancel:      cancel,
-		readCtx:     readCtx,
-		readCancel:  readCancel,
-		writeCtx:    writeCtx,
-		writeCancel: writeCancel,
-		mailbox:     newMailbox(g.opts.MailboxSize),
-		dialect:     d,
-		messages:    rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
-		joins:       rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
-		cursors:     rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
+		id:         g.opts.Node + "-" + randomID(),
+		ctx:        ctx,
+		cancel:     cancel,
+		readCtx:    readCtx,
+		readCancel: readCancel,
+		mailbox:    newMailbox(g.opts.MailboxSize),
+		dialect:    d,
+		messages:   rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
+		joins:      rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
+		cursors:    rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
 	}
 }
 
@@ -128,7 +118,11 @@ func (c *conn) Deliver(frame []byte) bool {
 	}
 	c.g.opts.Metrics.QueueDrops.Inc()
 	c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
-	c.writeCancel() // the writer may be stuck on the peer's full socket
+	// An idle writer now sends the closing event and the close frame.
+	// One stuck on the peer's full socket, in a write without a deadline
+	// (see writeLoop), is ended by dropping the connection if it has not
+	// closed by then.
+	time.AfterFunc(flushTimeout, func() { c.ws.CloseNow() })
 	return false
 }
 
@@ -168,7 +162,6 @@ func (c *conn) serve() {
 	}
 	c.workers.Wait()
 	c.readCancel()
-	c.writeCancel()
 	c.ws.CloseNow()
 	code := c.closeCode
 	if code == 0 {

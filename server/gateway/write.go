@@ -37,10 +37,13 @@ func (c *conn) writeLoop() {
 			w.close()
 			return
 		case <-c.mailbox.notify:
-			// No timer per write: a peer that stops reading is caught by
-			// the full mailbox (4000, which cancels writeCtx) or by the
-			// heartbeat (4001, which drops the connection).
-			if err := w.flush(c.writeCtx); err != nil {
+			// No deadline per write: with a context that is never done,
+			// coder/websocket arms no timer per Write. A peer that stops
+			// reading is caught by the full mailbox (4000) or by the
+			// heartbeat (4001); both drop the connection (CloseNow, at
+			// most flushTimeout after a 4000), which ends a write stuck
+			// on its full socket.
+			if err := w.flush(context.Background()); err != nil {
 				c.closeWith(protocol.CloseInternal, "write failed")
 				return
 			}
