@@ -276,6 +276,28 @@ func followRoom(t *testing.T, opts client.SessionOptions, room string) (*client.
 	return s, log
 }
 
+// purgeRoom deletes room's stored history behind the nodes' backs, as a
+// lost store would, through the NATS server at natsURL.
+func purgeRoom(t *testing.T, natsURL, room string) {
+	t.Helper()
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(testnode.Ctx(t), "SWITCHBOARD_ROOMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Purge(testnode.Ctx(t), jetstream.WithPurgeSubject("sb.room."+room)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -424,22 +446,7 @@ func TestLostHistoryStartsNewEpoch(t *testing.T) {
 	// comes.
 	proxy.Freeze()
 	proxy.Cut()
-	nc, err := nats.Connect(ext.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := js.Stream(testnode.Ctx(t), "SWITCHBOARD_ROOMS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := stream.Purge(testnode.Ctx(t), jetstream.WithPurgeSubject("sb.room."+room)); err != nil {
-		t.Fatal(err)
-	}
+	purgeRoom(t, ext.ClientURL(), room)
 	d, err := sender.Send(testnode.Ctx(t), room, "d")
 	if err != nil {
 		t.Fatal(err)
@@ -502,22 +509,7 @@ func TestLostHistoryWhileConnected(t *testing.T) {
 	}
 	waitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
 
-	nc, err := nats.Connect(ext.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := js.Stream(testnode.Ctx(t), "SWITCHBOARD_ROOMS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := stream.Purge(testnode.Ctx(t), jetstream.WithPurgeSubject("sb.room."+room)); err != nil {
-		t.Fatal(err)
-	}
+	purgeRoom(t, ext.ClientURL(), room)
 	d, err := sender.Send(testnode.Ctx(t), room, "d")
 	if err != nil {
 		t.Fatal(err)

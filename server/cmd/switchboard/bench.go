@@ -282,6 +282,12 @@ func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, log
 	} else {
 		cmd = exec.Command(baselineBin, "--addr", "127.0.0.1:0")
 	}
+	return launch(ctx, cmd, k.String(), logPath)
+}
+
+// launch starts cmd, a server that prints its address on stdout, with its
+// stderr in logPath, and waits until it is ready.
+func launch(ctx context.Context, cmd *exec.Cmd, name, logPath string) (*serverProc, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -297,7 +303,7 @@ func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, log
 		logFile.Close()
 		return nil, err
 	}
-	return waitServer(ctx, cmd, out, logFile, k.String(), logPath)
+	return waitServer(ctx, cmd, out, logFile, name, logPath)
 }
 
 // serverStartTimeout bounds a server's start. A node on a NATS cluster

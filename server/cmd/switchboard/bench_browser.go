@@ -115,23 +115,7 @@ func benchBrowser(ctx context.Context, exe, webDir, chromium, tmp, logDir string
 
 // startServeProc starts `switchboard serve` with args and waits until ready.
 func startServeProc(ctx context.Context, exe, logPath string, args ...string) (*serverProc, error) {
-	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = logFile
-	dieWithParent(cmd)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	return waitServer(ctx, cmd, out, logFile, "switchboard (serve)", logPath)
+	return launch(ctx, exec.Command(exe, append([]string{"serve"}, args...)...), "switchboard (serve)", logPath)
 }
 
 // wireSize fetches url asking for encoding enc and returns the body's
