@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +22,7 @@ type counterClient struct {
 	mu     sync.Mutex
 	value  int64
 	users  int
-	states int     // state events received
-	seq    []int64 // the values of the state events, in order
+	states int // state events received
 	errs   []string
 }
 
@@ -43,7 +41,6 @@ func dialCounter(t testing.TB, url string) *counterClient {
 			switch ev.Type {
 			case protocol.CounterState:
 				cc.value, cc.states = ev.Value, cc.states+1
-				cc.seq = append(cc.seq, ev.Value)
 			case protocol.CounterUsers:
 				cc.users = ev.Count
 			case protocol.CounterError:
@@ -54,31 +51,6 @@ func dialCounter(t testing.TB, url string) *counterClient {
 	}()
 	t.Cleanup(func() { c.Close() })
 	return cc
-}
-
-// stateValues returns the values of the state events received, in order.
-func (c *counterClient) stateValues() []int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]int64(nil), c.seq...)
-}
-
-// checkEveryState fails the test unless the client's state events were
-// from, from+1, …, to: one per change, none missed, none repeated.
-func checkEveryState(t *testing.T, who string, c *counterClient, from, to int64) {
-	t.Helper()
-	got := c.stateValues()
-	ok := len(got) == int(to-from+1)
-	for i := 0; ok && i < len(got); i++ {
-		ok = got[i] == from+int64(i)
-	}
-	if !ok {
-		show := got
-		if len(show) > 40 {
-			show = show[len(show)-40:]
-		}
-		t.Errorf("%s: %d states (last ones %v), want one per change: %d to %d", who, len(got), show, from, to)
-	}
 }
 
 func (c *counterClient) get() (value int64, users, states int, errs []string) {
@@ -156,20 +128,6 @@ func TestCounterConcurrentAcrossNodes(t *testing.T) {
 			t.Fatalf("errors during the race: %q", errs)
 		}
 	}
-	// States come in order: each one newer than the one before, from 0 on
-	// connect to 1000. (Across nodes a value replaced before it reached a
-	// node may be skipped there: the store's watch carries the newest.)
-	for i, c := range all {
-		got := c.stateValues()
-		for j := 1; j < len(got); j++ {
-			if got[j] <= got[j-1] {
-				t.Fatalf("client #%d: state %d after %d (states %v)", i, got[j], got[j-1], got)
-			}
-		}
-		if len(got) == 0 || got[0] != 0 || got[len(got)-1] != clients*each {
-			t.Fatalf("client #%d: states %v, want 0 first and %d last", i, got, clients*each)
-		}
-	}
 
 	// Half of them (all of node ca's) leave: the rest count 25.
 	var rest []*counterClient
@@ -238,55 +196,4 @@ func TestCounterBadInput(t *testing.T) {
 		t.Fatalf("close %d, want 1009", code)
 	}
 	waitCounters(t, []*counterClient{c}, "one user left", func(v int64, u, s int) bool { return u == 1 })
-}
-
-// With the default settings every change is a state event to every client:
-// a client that makes 5 quick changes, and one that watches, both see
-// 1, 2, 3, 4, 5 after the 0 on connect (no coalescing into fewer states).
-// A positive CounterStateInterval, for very large crowds, sends fewer.
-func TestCounterStateAfterEveryChange(t *testing.T) {
-	t.Parallel()
-	n := testnode.Start(t, server.Config{})
-	changer := dialCounter(t, counterURL(n, "every"))
-	watcher := dialCounter(t, counterURL(n, "every"))
-	both := []*counterClient{changer, watcher}
-	waitCounters(t, both, "both connected", func(v int64, u, s int) bool { return u == 2 && s == 1 })
-	for range 5 {
-		if err := changer.Plus(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitCounters(t, both, "the value 5", func(v int64, u, s int) bool { return v == 5 })
-	checkEveryState(t, "changer", changer, 0, 5)
-	checkEveryState(t, "watcher", watcher, 0, 5)
-
-	// Opted in: changes within one interval after a state are one state,
-	// the newest value, when it has passed (here: not within the test).
-	slow := testnode.Start(t, server.Config{CounterStateInterval: time.Hour})
-	a := dialCounter(t, counterURL(slow, "coalesced"))
-	waitCounters(t, []*counterClient{a}, "connected", func(v int64, u, s int) bool { return u == 1 && s == 1 })
-	for range 5 {
-		if err := a.Plus(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Frames are handled in order: once the answer to a bad one is back,
-	// the five changes are stored.
-	if err := a.Send(context.Background(), "times"); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for _, _, _, errs := a.get(); len(errs) == 0; _, _, _, errs = a.get() {
-		if time.Now().After(deadline) {
-			t.Fatal("no error event for a bad action")
-		}
-		<-tick.C
-	}
-	// The counter's first state (its load) went out just before: the five
-	// changes wait for the interval.
-	if got := a.stateValues(); !slices.Equal(got, []int64{0}) {
-		t.Errorf("with a one-hour interval the changer got states %v, want only [0] within the hour", got)
-	}
 }

@@ -6,16 +6,11 @@
 // through a Store (package broker on NATS JetStream), and clients are
 // reached through the Client interface.
 //
-// Every value a client sees is stored first. A node sends each of its own
-// changes to its clients as soon as it is stored, and the Store's watch
-// hands every node (this one included) the values stored by the others.
+// Every value a client sees travels one path: a change is stored, the
+// Store's watch hands the stored value to every node with clients of that
+// counter (this one included), and each node sends it to its clients.
 // Values are ordered by their revision, so a client never sees an older
-// value after a newer one. By default each of these values is its own
-// state event: with a single node, every client gets a state for every
-// change. The
-// watch delivers a key's newest value, so when other nodes change a counter
-// faster than it reaches this one, a value already replaced may be skipped
-// here; the clients still get every later value, ending at the newest.
+// value after a newer one.
 package counter
 
 import (
@@ -95,12 +90,8 @@ type Options struct {
 	// Default 100.
 	MaxAttempts int
 	// StateInterval is the least time between two state events to a
-	// counter's clients. Default 0: every value goes to every client as
-	// its own state event, in the order stored (see the package comment
-	// for values replaced on another node before they arrive). A positive
-	// interval is for very large crowds changing one counter at once:
-	// changes in between are then sent together, as the newest value,
-	// when it has passed.
+	// counter's clients: changes in between are sent together, as the
+	// newest value, when it has passed. Default 50 ms.
 	StateInterval time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -116,8 +107,8 @@ func (o *Options) setDefaults() {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 100
 	}
-	if o.StateInterval < 0 {
-		o.StateInterval = 0
+	if o.StateInterval <= 0 {
+		o.StateInterval = 50 * time.Millisecond
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

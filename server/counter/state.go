@@ -80,9 +80,9 @@ func (c *counter) init(ctx context.Context) {
 
 // apply takes a stored value (from the watch, a load or this node's own
 // change) and, if it is newer than what the clients have, sends it to them:
-// at once (the default), or with a StateInterval, if a state went out less
-// than that ago, then (with the newest value by that time: a burst of
-// changes is one state per interval, never a queue of stale values).
+// at once, or if a state went out less than StateInterval ago, then (with
+// the newest value by that time: a burst of changes is one state per
+// interval, never a queue of stale values).
 func (c *counter) apply(v Value) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -64,7 +64,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Float64Var(&c.MessagesPerSecond, "messages-per-second", 5, "sends, edits and deletes per connection per second (more: rate_limited)")
 	fs.IntVar(&c.MessageBurst, "message-burst", 20, "burst above --messages-per-second")
 	fs.IntVar(&c.JoinsPerMinute, "joins-per-minute", 30, "joins per connection per minute (more: rate_limited)")
-	fs.DurationVar(&c.CounterStateInterval, "counter-state-interval", 0, "least time between two state events of a shared counter; 0 (default): a state after every change; a positive interval merges the changes in between into one, the newest (for very large crowds)")
+	fs.DurationVar(&c.CounterStateInterval, "counter-state-interval", 50*time.Millisecond, "least time between two state events of a shared counter (changes in between go out as one, the newest)")
 	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 secret (32+ bytes) sites sign user tokens with; set it in the environment, not on the command line")
 	fs.StringVar(&f.jwtKeys, "jwt-public-keys", "", "PEM file of Ed25519 or RSA public keys that verify EdDSA/RS256 user tokens")
 	fs.StringVar(&c.Tokens.Audience, "jwt-audience", "switchboard", "the aud every user token must carry")
