@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/switchboard-rt/switchboard/server/loadgen"
 	"github.com/switchboard-rt/switchboard/server/natsd"
@@ -66,72 +63,15 @@ func runW5(ctx context.Context, f *benchFlags, exe, tmp string) loadgen.Result {
 }
 
 // startNATSCluster starts clusterNodes NATS servers with JetStream on
-// loopback, routed into one cluster, trying other ports if one was taken
-// meanwhile.
+// loopback, routed into one cluster, their stores under tmp.
 func startNATSCluster(tmp string, log *slog.Logger) ([]*natsd.Server, error) {
-	var err error
-	for range 3 {
-		var servers []*natsd.Server
-		if servers, err = tryNATSCluster(tmp, log); err == nil {
-			return servers, nil
-		}
-	}
-	return nil, fmt.Errorf("start the NATS cluster: %w", err)
-}
-
-func tryNATSCluster(tmp string, log *slog.Logger) ([]*natsd.Server, error) {
-	const n = clusterNodes
-	ports, err := freePorts(2 * n)
-	if err != nil {
-		return nil, err
-	}
-	routes := make([]string, n)
-	for i := range n {
-		routes[i] = "nats://" + ports[n+i]
-	}
-	servers := make([]*natsd.Server, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
+	dirs := make([]string, clusterNodes)
+	for i := range dirs {
 		dir, err := os.MkdirTemp(tmp, "nats-")
 		if err != nil {
 			return nil, err
 		}
-		wg.Go(func() {
-			servers[i], errs[i] = natsd.Start(natsd.Options{
-				StoreDir:      dir,
-				Listen:        ports[i],
-				ServerName:    fmt.Sprintf("bench-nats-%d", i),
-				ClusterName:   "switchboard-bench",
-				ClusterListen: ports[n+i],
-				Routes:        routes,
-				Logger:        log.With("nats", i),
-			})
-		})
+		dirs[i] = dir
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		for _, s := range servers {
-			if s != nil {
-				s.Shutdown()
-			}
-		}
-		return nil, err
-	}
-	return servers, nil
-}
-
-// freePorts returns k loopback addresses free at the time of the call,
-// reserved together so that no two are the same.
-func freePorts(k int) ([]string, error) {
-	var addrs []string
-	for range k {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		addrs = append(addrs, ln.Addr().String())
-	}
-	return addrs, nil
+	return natsd.StartCluster(natsd.ClusterOptions{StoreDirs: dirs, Name: "switchboard-bench", Logger: log})
 }
