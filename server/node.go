@@ -109,6 +109,11 @@ type Config struct {
 	CounterStateInterval time.Duration
 	// APIKeys authorise the HTTP API (/api/v1); none: it refuses every
 	// request. APIRequestsPerSecond: see api.Options.
+	// RoomFlushInterval is the shortest time between two frames a room
+	// sends its members (hub.Options.FlushInterval): events within it share
+	// one frame. Zero: the default (hub.DefaultFlushInterval); negative:
+	// every event at once.
+	RoomFlushInterval time.Duration
 	APIKeys              []api.Key
 	APIRequestsPerSecond float64
 	// Feeds: FeedRooms and FeedHistory (see hub.Options), FeedSize and
@@ -252,6 +257,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
 	n.hubDone.Go(func() { n.hub.Run(hubCtx) })
+		FlushInterval: cfg.RoomFlushInterval,
 	n.counters = counter.New(n.broker, counter.Options{
 		Node: cfg.Node, AnnounceInterval: cfg.PresenceInterval, AnnounceTTL: cfg.PresenceTTL,
 		StateInterval: cfg.CounterStateInterval, Logger: n.log,

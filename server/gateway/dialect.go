@@ -24,6 +24,9 @@ type dialect struct {
 	// frames are protocol events, written as they are (several queued ones
 	// as one batch).
 	render func(c *conn, frame []byte) []message
+	// pack, with render, joins the text messages the writer has at once
+	// with line breaks into one frame instead of one frame each.
+	pack bool
 	// closing, if set with render, returns what announces a close to the
 	// peer before the close frame (the protocol sends a closing event).
 	closing func(code protocol.CloseCode, reason string) []message

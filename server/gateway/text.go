@@ -22,6 +22,8 @@ import (
 //	* error rate_limited: … a refused message (the protocol's error codes)
 //
 // On connect it first receives the room's recent messages in the same form.
+// With ?pack=1 it receives the lines that are ready at once joined by "\n"
+// in one frame (fewer frames for a busy room); by default one line per frame.
 // The connection is a hub member like any protocol connection: same
 // presence, fan-out, validation, storage and limits.
 const (
@@ -33,8 +35,8 @@ const (
 	MaxTextHistory = protocol.MaxHistoryPage
 )
 
-// Text serves GET /text/{room}/{name}?history=N as a plain-text room
-// connection. A bad room, name or history answers HTTP 400 with a typed
+// Text serves GET /text/{room}/{name}?history=N&pack=1 as a plain-text room
+// connection. A bad room, name, history or pack answers HTTP 400 with a typed
 // JSON error before any upgrade.
 func (g *Gateway) Text() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,9 +60,17 @@ func (g *Gateway) Text() http.Handler {
 			}
 			history = n
 		}
+		pack := false
+		if v := r.URL.Query().Get("pack"); v != "" {
+			var err error
+			if pack, err = strconv.ParseBool(v); err != nil {
+				httpError(w, http.StatusBadRequest, protocol.Errorf(protocol.CodeBadRequest, "pack must be 1 or 0"))
+				return
+			}
+		}
 		u := protocol.User{ID: identity.NewUserID(), Name: name}
 		t := &textRoom{room: room, self: u.ID, history: history}
-		g.accept(w, r, nil, dialect{read: t.read, render: t.render, closing: textClosing}, func(c *conn) { c.user = u })
+		g.accept(w, r, nil, dialect{read: t.read, render: t.render, closing: textClosing, pack: pack}, func(c *conn) { c.user = u })
 	})
 }
 
@@ -138,14 +148,26 @@ func (t *textRoom) post(c *conn, typ websocket.MessageType, data []byte, idBase 
 	return perr
 }
 
-// render turns one queued protocol event into lines (writer goroutine).
+// render turns one queued protocol frame (an event or a batch of them)
+// into lines (writer goroutine).
 func (t *textRoom) render(c *conn, frame []byte) []message {
 	ev, err := protocol.DecodeEvent(frame)
 	if err != nil {
 		c.g.log.Error("plain-text render: bad event", "conn", c.id, "err", err)
 		return nil
 	}
+	if ev.Type != protocol.EvBatch {
+		return t.renderEvent(c, nil, &ev)
+	}
 	var out []message
+	for i := range ev.Events {
+		out = t.renderEvent(c, out, &ev.Events[i])
+	}
+	return out
+}
+
+// renderEvent appends the lines of one event to out.
+func (t *textRoom) renderEvent(c *conn, out []message, ev *protocol.Event) []message {
 	switch ev.Type {
 	case protocol.EvJoined:
 		for _, m := range lastMessages(ev.Events, t.history) {

@@ -8,9 +8,6 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// maxBatchBytes bounds one batch frame: frames beyond it go in the next.
-const maxBatchBytes = 256 << 10
-
 // flushTimeout bounds the flush of queued frames before a graceful close,
 // and the write of the closing event.
 const flushTimeout = time.Second
@@ -61,20 +58,14 @@ func (c *conn) writeLoop() {
 }
 
 // flush writes everything queued: one frame alone, several as batches
-// (or, in a dialect that renders frames, each message alone).
+// (or, in a dialect that renders frames, each message alone or, if the
+// dialect packs, the text messages joined by line breaks).
 func (w *writer) flush(ctx context.Context) error {
 	w.frames = w.c.mailbox.take(w.frames)
 	frames := w.frames
 	if render := w.c.dialect.render; render != nil {
 		defer clear(w.frames)
-		for _, f := range frames {
-			for _, m := range render(w.c, f) {
-				if err := w.c.ws.Write(ctx, m.typ, m.data); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return w.writeRendered(ctx, render, frames)
 	}
 	for len(frames) > 0 {
 		if isBinary(frames[0]) {
@@ -84,33 +75,66 @@ func (w *writer) flush(ctx context.Context) error {
 			frames = frames[1:]
 			continue
 		}
-		if len(frames) == 1 || isBinary(frames[1]) {
-			if err := w.c.write(ctx, frames[0]); err != nil {
-				return err
-			}
-			frames = frames[1:]
-			continue
-		}
-		w.buf = append(w.buf[:0], protocol.BatchPrefix...)
-		n := 0
-		for n < len(frames) && !isBinary(frames[n]) && (n == 0 || len(w.buf)+len(frames[n]) < maxBatchBytes) {
-			if n > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = append(w.buf, frames[n]...)
+		// The text frames up to the next binary one go out as one frame
+		// (a room's batch frames are spliced in, not nested).
+		n := 1
+		for n < len(frames) && !isBinary(frames[n]) {
 			n++
 		}
-		w.buf = append(w.buf, protocol.BatchSuffix...)
-		if err := w.c.write(ctx, w.buf); err != nil {
+		frame, took := frames[0], 1
+		if n > 1 {
+			w.buf, took = protocol.AppendBatch(w.buf[:0], frames[:n], protocol.MaxBatchBytes)
+			frame = w.buf
+		}
+		if err := w.c.write(ctx, frame); err != nil {
 			return err
 		}
-		frames = frames[n:]
+		frames = frames[took:]
 	}
 	clear(w.frames)
-	if cap(w.buf) > 4*maxBatchBytes {
+	if cap(w.buf) > 4*protocol.MaxBatchBytes {
 		w.buf = nil // do not keep a burst's buffer on an idle connection
 	}
 	return nil
+}
+
+// writeRendered writes what render makes of frames: each message alone,
+// or with dialect.pack the text messages joined by "\n" into frames of at
+// most protocol.MaxBatchBytes.
+func (w *writer) writeRendered(ctx context.Context, render func(*conn, []byte) []message, frames [][]byte) error {
+	c := w.c
+	w.buf = w.buf[:0]
+	packed := func() error {
+		if len(w.buf) == 0 {
+			return nil
+		}
+		err := c.write(ctx, w.buf)
+		w.buf = w.buf[:0]
+		return err
+	}
+	for _, f := range frames {
+		for _, m := range render(c, f) {
+			if !c.dialect.pack || m.typ != websocket.MessageText {
+				if err := packed(); err != nil {
+					return err
+				}
+				if err := c.ws.Write(ctx, m.typ, m.data); err != nil {
+					return err
+				}
+				continue
+			}
+			if len(w.buf) > 0 && len(w.buf)+1+len(m.data) > protocol.MaxBatchBytes {
+				if err := packed(); err != nil {
+					return err
+				}
+			}
+			if len(w.buf) > 0 {
+				w.buf = append(w.buf, '\n')
+			}
+			w.buf = append(w.buf, m.data...)
+		}
+	}
+	return packed()
 }
 
 func (c *conn) write(ctx context.Context, frame []byte) error {

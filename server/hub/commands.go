@@ -65,6 +65,9 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		h.Leave(c, r.name)
 		return protocol.Errorf(protocol.CodeUnavailable, "the room changed too fast while joining; join again")
 	}
+	// What the live members have queued went in the join buffer too:
+	// out with it first, so the member does not get it twice.
+	r.flushLocked()
 	joined.Members = r.membersLocked()
 	joined.Count = len(r.people)
 	frame, err := joined.Encode()
@@ -233,6 +236,8 @@ func (h *Hub) Leave(c Conn, name string) bool {
 	r.mu.Lock()
 	_, present := r.local[c.ID()]
 	if present {
+		r.flushLocked() // what was queued before the leave, c included
+
 		delete(r.local, c.ID())
 		h.opts.Metrics.Members.Dec()
 	}

@@ -76,6 +76,11 @@ type Options struct {
 	// DirectoryInterval is how often the room directory is refreshed for
 	// watchers (and this node's report sent when it changed). Default 1 s.
 	DirectoryInterval time.Duration
+	// FlushInterval is the shortest time between two frames a room sends
+	// its members (fanout.go): the first event after a quiet interval goes
+	// at once, later ones wait for the next flush and share its frame.
+	// Default DefaultFlushInterval; negative: every event at once.
+	FlushInterval time.Duration
 	// CursorTick is how often each room's members get the latest cursor
 	// positions (at most one batch per tick). Default protocol.CursorTick.
 	CursorTick time.Duration
@@ -105,6 +110,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.HistoryOnJoin <= 0 {
 		o.HistoryOnJoin = 100
+	}
+	if o.FlushInterval == 0 {
+		o.FlushInterval = DefaultFlushInterval
 	}
 	if o.CursorTick <= 0 {
 		o.CursorTick = protocol.CursorTick
@@ -151,6 +159,12 @@ const PresenceExpiryChecks = 25
 // DefaultPresenceTTL is Options.PresenceTTL's default: with the expiry
 // check, a dead node's members are gone within 26 s.
 const DefaultPresenceTTL = 25 * time.Second
+
+// DefaultFlushInterval is Options.FlushInterval's default, chosen from
+// `make bench` (README, Performance): short enough that a busy room's
+// messages stay well inside p99 targets, long enough that a room of a
+// thousand members costs each of them at most 100 writes a second.
+const DefaultFlushInterval = 10 * time.Millisecond
 
 // DefaultPresenceInterval is Options.PresenceInterval's default.
 const DefaultPresenceInterval = 10 * time.Second

@@ -117,6 +117,7 @@ func (h *Hub) SetPrivate(ctx context.Context, c Conn, cmd protocol.Command) (pro
 // member is removed (Hub.Remove with no user).
 func (r *room) kick(ev protocol.Event) {
 	r.mu.Lock()
+	r.flushLocked() // the events before the kick reach its targets first
 	var targets []Conn
 	for _, m := range r.local {
 		if ev.User == nil || m.conn.User().ID == ev.User.ID {

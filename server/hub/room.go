@@ -31,6 +31,7 @@ type room struct {
 	typing  map[string]time.Time // last typing signal relayed, by user id
 	feed    logPos               // position of the last feed event delivered
 	cur     cursorState          // live cursors
+	out     outbox               // events for the live members, not sent yet
 }
 
 // member is a local connection in the room. While its join reads history,
@@ -119,7 +120,9 @@ func (r *room) onEvent(ev protocol.Event) {
 	}
 }
 
-// deliver encodes ev once and queues it for every local member.
+// deliver encodes ev once and queues it for every local member: the live
+// ones through the room's outbox (fanout.go), the joining ones in their
+// join buffers.
 func (r *room) deliver(ev *protocol.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -144,10 +147,9 @@ func (r *room) deliver(ev *protocol.Event) {
 				continue
 			}
 			m.buf = append(m.buf, bufferedEvent{ev.Epoch, ev.Offset, frame})
-			continue
 		}
-		m.conn.Deliver(frame)
 	}
+	r.queueLocked(frame)
 }
 
 // broadcastLocked queues a non-stored event for every live local member.
@@ -157,11 +159,7 @@ func (r *room) broadcastLocked(ev *protocol.Event) {
 		r.hub.log.Error("encode event", "room", r.name, "err", err)
 		return
 	}
-	for _, m := range r.local {
-		if !m.pending {
-			m.conn.Deliver(frame)
-		}
-	}
+	r.queueLocked(frame)
 }
 
 // onEphemeral passes a relayed event (typing) to the live local members.

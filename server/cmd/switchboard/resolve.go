@@ -26,7 +26,7 @@ var fieldFlags = map[string]string{
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
 	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
-	"FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
+	"RoomFlushInterval": "room-flush-interval", "FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
 	"MaxUploadBytes": "max-upload-bytes", "UploadsPerMinute": "uploads-per-minute", "FilesMaxBytes": "files-max-bytes",
 	"FilesAge": "files-age", "CursorTick": "cursor-tick", "CursorsPerSecond": "cursors-per-second",
 	"MaxConns": "max-conns", "MaxConnsPerIP": "max-conns-per-ip", "MaxConnsPerUser": "max-conns-per-user",
@@ -56,6 +56,11 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 	cfg.EmbedOrigins = f.embedOrigins
 	cfg.PrivateRooms = f.private
 	cfg.FeedRooms = f.feedRooms
+	if cfg.RoomFlushInterval == 0 {
+		cfg.RoomFlushInterval = -1 // the flag's 0 means none; Config's means the default
+	} else if cfg.RoomFlushInterval < 0 {
+		bad("room-flush-interval", "must not be negative")
+	}
 	cfg.Tokens.HS256Secret = []byte(f.jwtSecret)
 	if f.jwtKeys != "" {
 		data, err := os.ReadFile(f.jwtKeys)

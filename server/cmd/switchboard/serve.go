@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -65,6 +66,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&c.MessageBurst, "message-burst", 20, "burst above --messages-per-second")
 	fs.IntVar(&c.JoinsPerMinute, "joins-per-minute", 30, "joins per connection per minute (more: rate_limited)")
 	fs.DurationVar(&c.CounterStateInterval, "counter-state-interval", 50*time.Millisecond, "least time between two state events of a shared counter (changes in between go out as one, the newest)")
+	fs.DurationVar(&c.RoomFlushInterval, "room-flush-interval", hub.DefaultFlushInterval, "shortest time between two frames a room sends its members: the first event after a quiet interval goes at once, later ones share the next frame (0: every event at once)")
 	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 secret (32+ bytes) sites sign user tokens with; set it in the environment, not on the command line")
 	fs.StringVar(&f.jwtKeys, "jwt-public-keys", "", "PEM file of Ed25519 or RSA public keys that verify EdDSA/RS256 user tokens")
 	fs.StringVar(&c.Tokens.Audience, "jwt-audience", "switchboard", "the aud every user token must carry")
