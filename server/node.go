@@ -84,6 +84,10 @@ type Config struct {
 	MessagesPerSecond   float64
 	MessageBurst        int
 	JoinsPerMinute      int
+	// Compression negotiates permessage-deflate with clients that offer
+	// it, on every WebSocket endpoint (see gateway.Options.Compression for
+	// its CPU and memory cost). Default false: off.
+	Compression bool
 	// Tokens configures the JWTs sites may vouch for their users with
 	// (identity.TokenConfig). No keys: tokens are refused.
 	Tokens identity.TokenConfig
@@ -278,6 +282,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
 		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute, CursorsPerSecond: cfg.CursorsPerSecond,
 		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
+		Compression: cfg.Compression,
 	})
 	if err != nil {
 		return nil, err

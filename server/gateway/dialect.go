@@ -97,7 +97,9 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 		Subprotocols: subprotocols,
 		// Origins are checked above, exactly (coder/websocket's patterns
 		// match hosts only and accept http:// for an https origin).
-		InsecureSkipVerify: true,
+		InsecureSkipVerify:   true,
+		CompressionMode:      g.compressionMode(),
+		CompressionThreshold: compressionThreshold,
 	})
 	if err != nil {
 		// Accept has written the HTTP error (not a WebSocket request, say).

@@ -55,7 +55,18 @@ type Options struct {
 	JoinsPerMinute int
 	// MaxFrameBytes is the largest frame a client may send; a larger one
 	// closes the connection with 1009. Default protocol.MaxFrameBytes.
+	// With Compression it bounds the inflated size: a compressed frame
+	// that inflates past it is refused the same way, inflating no further.
 	MaxFrameBytes int64
+	// Compression negotiates permessage-deflate (RFC 7692) on every
+	// WebSocket endpoint with clients that offer it (browsers do; Chromium
+	// always). It trades CPU for bytes: worth it on slow or metered links
+	// and for large frames (history pages, batches), not for small single
+	// events. Memory: without context takeover (see compress.go) a
+	// connection keeps only a 4 KB read buffer between messages; each
+	// compressed write borrows a pooled flate writer (about 1.2 MB) and
+	// each compressed read a pooled 40 KB reader. Default false: off.
+	Compression bool
 	// MailboxSize is how many frames may wait for a connection's writer; a
 	// connection that lets it fill is closed with 4000 (slow consumer).
 	// Default 512.

@@ -76,7 +76,10 @@ var errTooBig = errors.New("frame too big")
 
 // read reads one message, at most MaxFrameBytes of it: the reader stops at
 // the limit (never buffering more, whatever length the header claims) and
-// the writer announces and sends the 1009 close itself.
+// the writer announces and sends the 1009 close itself. With
+// permessage-deflate the limit counts inflated bytes, read through the
+// library's flate reader a window at a time, so a small compressed frame
+// that would inflate to gigabytes (a deflate bomb) stops at the limit too.
 func (c *conn) read() (websocket.MessageType, []byte, error) {
 	typ, r, err := c.ws.Reader(c.readCtx)
 	if err != nil {

@@ -55,6 +55,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each connection")
 	fs.DurationVar(&c.PongTimeout, "pong-timeout", 10*time.Second, "how long a pong may take before the connection is closed (4001)")
 	fs.Int64Var(&c.MaxFrameBytes, "max-frame-bytes", protocol.MaxFrameBytes, "largest frame a client may send (larger: close 1009)")
+	fs.BoolVar(&c.Compression, "compression", false, "negotiate permessage-deflate with clients that offer it, on every WebSocket endpoint (fewer bytes on slow links, more CPU; messages under 512 bytes go uncompressed)")
 	fs.Var(&f.origins, "allowed-origins", "browser origins (scheme://host[:port], exact) allowed to connect besides the server's own, comma-separated")
 	fs.Var(&f.embedOrigins, "embed-origins", "origins (scheme://host[:port], exact) whose pages may embed the chat with embed.js, comma-separated (default: none)")
 	fs.StringVar(&c.BasePath, "base-path", "", "serve everything under this path prefix, e.g. /chat behind a proxy (default: the root)")
