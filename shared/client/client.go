@@ -38,6 +38,11 @@ type Options struct {
 	// HTTPClient makes the handshake (native builds only), e.g. to trust a
 	// private certificate authority for wss://. Default http.DefaultClient.
 	HTTPClient *http.Client
+	// Compression offers permessage-deflate (native builds only; browsers
+	// negotiate it themselves), without context takeover, so a connection
+	// holds no flate writer between messages. A server with compression on
+	// then sends large frames compressed. Default false: not offered.
+	Compression bool
 	// EventBuffer is the capacity of the Events channel. Default 1024. A full
 	// channel stops the reader, and a server disconnects a client that stops
 	// reading for long, so consume Events promptly.
