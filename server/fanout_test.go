@@ -180,3 +180,56 @@ func TestRoomFlushJoinWhileQueued(t *testing.T) {
 		t.Fatalf("bob got %q live after joining, want only third", got)
 	}
 }
+
+// Plain-text clients get one line per frame by default, even when the room
+// sends a batch; with ?pack=1 the lines ready at once share a frame.
+func TestPlainTextPack(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{RoomFlushInterval: time.Second})
+	lines := dialPlain(t, textURL(n, "/text/packed/one?history=0"), nil)
+	packed := dialPlain(t, textURL(n, "/text/packed/many?history=0&pack=1"), nil)
+	sender := testnode.Dial(t, n.WS, "sender")
+	ctx := testnode.Ctx(t)
+	if _, err := sender.Join(ctx, "packed"); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 6 {
+		text := fmt.Sprintf("m%d", i)
+		want = append(want, "sender: "+text)
+		if _, err := sender.Send(ctx, "packed", text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, l := range waitLine(t, lines.lines, want[len(want)-1]) {
+		if strings.HasPrefix(l, "sender: ") {
+			got = append(got, l)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("one line per frame: got %q, want %q", got, want)
+	}
+	got = nil
+	most := 0
+	deadline := time.After(wait)
+	for len(got) < len(want) {
+		var frame string
+		select {
+		case frame = <-packed.lines:
+		case <-deadline:
+			t.Fatalf("packed: got %q within %v, want %q", got, wait, want)
+		}
+		var n int
+		for _, l := range strings.Split(frame, "\n") {
+			if strings.HasPrefix(l, "sender: ") {
+				got = append(got, l)
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") || most < 2 {
+		t.Fatalf("packed: got %q (at most %d messages in a frame), want %q with several in one frame", got, most, want)
+	}
+}

@@ -109,15 +109,15 @@ type Config struct {
 	// PrivateMetrics leaves /metrics off the public routes: the command
 	// serves AdminHandler (metrics and pprof) on a listener of its own.
 	PrivateMetrics bool
-	// CounterStateInterval: see counter.Options.StateInterval.
-	CounterStateInterval time.Duration
-	// APIKeys authorise the HTTP API (/api/v1); none: it refuses every
-	// request. APIRequestsPerSecond: see api.Options.
 	// RoomFlushInterval is the shortest time between two frames a room
 	// sends its members (hub.Options.FlushInterval): events within it share
 	// one frame. Zero: the default (hub.DefaultFlushInterval); negative:
 	// every event at once.
 	RoomFlushInterval time.Duration
+	// CounterStateInterval: see counter.Options.StateInterval.
+	CounterStateInterval time.Duration
+	// APIKeys authorise the HTTP API (/api/v1); none: it refuses every
+	// request. APIRequestsPerSecond: see api.Options.
 	APIKeys              []api.Key
 	APIRequestsPerSecond float64
 	// Feeds: FeedRooms and FeedHistory (see hub.Options), FeedSize and
@@ -257,11 +257,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
 		Metrics:   n.metrics,
 		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
+		FlushInterval: cfg.RoomFlushInterval,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
 	n.hubDone.Go(func() { n.hub.Run(hubCtx) })
-		FlushInterval: cfg.RoomFlushInterval,
 	n.counters = counter.New(n.broker, counter.Options{
 		Node: cfg.Node, AnnounceInterval: cfg.PresenceInterval, AnnounceTTL: cfg.PresenceTTL,
 		StateInterval: cfg.CounterStateInterval, Logger: n.log,
