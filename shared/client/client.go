@@ -54,12 +54,23 @@ type Options struct {
 	// cursor batches as binary frames (protocol binary.go); Events
 	// delivers them as cursors events all the same.
 	Binary bool
+	// OnFrame, if set, is called by the reader goroutine with each text
+	// frame (one event, or a batch of them) before it is decoded; returning
+	// true consumes the frame, which is then neither decoded nor delivered
+	// on Events, nor taken as the answer to a command, so it must return
+	// false for a frame holding an answer that Do waits for. It lets a
+	// reader that needs only a few bytes of each frame (the load generator
+	// counting messages) skip decoding. data is the frame's own, not reused.
+	// Dial's hello/welcome exchange does not use it. Default: every frame
+	// is decoded.
+	OnFrame func(data []byte) bool
 }
 
 // Conn is an open Switchboard connection. Its methods are safe for concurrent use.
 type Conn struct {
 	ws      *websocket.Conn
-	binary  bool // cursor traffic in binary frames
+	binary  bool                   // cursor traffic in binary frames
+	onFrame func(data []byte) bool // Options.OnFrame, nil for none
 	welcome protocol.Event
 	events  chan protocol.Event
 	idBase  string
@@ -95,6 +106,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 	c := &Conn{
 		ws:      ws,
 		binary:  opts.Binary,
+		onFrame: opts.OnFrame,
 		events:  make(chan protocol.Event, opts.EventBuffer),
 		idBase:  randomID(),
 		done:    make(chan struct{}),
@@ -276,7 +288,14 @@ func (c *Conn) readLoop(ctx context.Context) {
 	defer c.cancel()
 	var closing *protocol.Event
 	for {
-		ev, err := c.readEvent(ctx)
+		typ, data, err := c.ws.Read(ctx)
+		if err == nil && typ == websocket.MessageText && c.onFrame != nil && c.onFrame(data) {
+			continue
+		}
+		var ev protocol.Event
+		if err == nil {
+			ev, err = decodeFrame(typ, data)
+		}
 		if err != nil {
 			if closing != nil && websocket.CloseStatus(err) == -1 {
 				// The library lost the close code (browsers): use the
@@ -346,6 +365,11 @@ func (c *Conn) readEvent(ctx context.Context) (protocol.Event, error) {
 	if err != nil {
 		return protocol.Event{}, err
 	}
+	return decodeFrame(typ, data)
+}
+
+// decodeFrame decodes a text frame (JSON) or a binary one (cursor batches).
+func decodeFrame(typ websocket.MessageType, data []byte) (protocol.Event, error) {
 	if typ != websocket.MessageText {
 		return protocol.DecodeBinaryEvent(data)
 	}
