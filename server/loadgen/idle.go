@@ -19,7 +19,7 @@ const fdMargin = 1000
 // runW3: idle connections held in steps (cfg.W3Steps are totals; each step
 // opens what it adds to the last), dialing from loopback source addresses
 // spread over 127.0.0.2, 127.0.0.3, … Switchboard's are idle after
-// hello/welcome, in no room; the baseline's are in one room. At each step
+// hello/welcome, in no room; the peers' are in one room. At each step
 // the server's memory per connection is its settled RSS less its RSS
 // before the first step, over the connections open.
 func runW3(ctx context.Context, t Target, cfg Config, r *Result) error {
@@ -31,13 +31,13 @@ func runW3(ctx context.Context, t Target, cfg Config, r *Result) error {
 		return err
 	}
 	if t.Kind == Switchboard {
-		r.Notes = append(r.Notes, "idle = after hello/welcome, in no room (the baseline's are in one room: its only way to connect)")
+		r.Notes = append(r.Notes, "idle = after hello/welcome, in no room (the peers' are in one room: their only way to connect)")
 	}
 	if t.PID > 0 {
 		r.add("server RSS idle", float64(before)/(1<<20), "MiB")
 	}
 	room := ""
-	if t.Kind == Baseline {
+	if t.Kind.raw() {
 		room = "idle"
 	}
 	src := newSourceAddrs(t.URL, cfg.W3PerSource)
@@ -109,7 +109,7 @@ func runW3(ctx context.Context, t Target, cfg Config, r *Result) error {
 }
 
 // openIdle opens n idle connections numbered from first, w3Parallel at a
-// time, each from src's address for its number (baseline: into room). It
+// time, each from src's address for its number (peers: into room). It
 // returns those that opened, how many failed, and the first error.
 func openIdle(ctx context.Context, t Target, src *sourceAddrs, room string, first, n int) ([]member, int, error) {
 	members := make([]member, n)

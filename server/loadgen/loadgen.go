@@ -1,12 +1,16 @@
 // Package loadgen is Switchboard's load generator: it opens real WebSocket
 // connections on loopback to a Switchboard server (through the shared
 // client, speaking the app protocol, or raw frames on the plain-text
-// endpoint /text) or to the bare baseline broadcaster (raw frames of the
-// same JSON shape), runs the workloads W1–W4 on one server and W5 (a
-// reconnect storm: shared-client Sessions, one node killed) on a cluster, and
-// measures delivery, latency (from the send time carried in each message,
-// at every receiver), and the CPU and memory of the server process and of
-// itself (from /proc). `switchboard bench` drives it and prints the table.
+// endpoint /text) or to one of its peers, the bare baseline broadcaster and
+// the gorilla/websocket chat hub (raw frames of the same JSON shape), runs
+// the workloads W1–W4 on one server and W5 (a reconnect storm:
+// shared-client Sessions, one node killed) on a cluster, and measures
+// delivery, latency (from the send time carried in each message, at every
+// receiver), messages per frame, and the CPU and memory of the server
+// process and of itself (from /proc). Every receiver costs the same
+// whatever the server: it counts the messages in a frame by their stamps,
+// without decoding it (frames.go). `switchboard bench` drives it and
+// prints the table.
 package loadgen
 
 import (
@@ -28,7 +32,9 @@ type Config struct {
 	W1Clients, W1Rooms int
 	W1Rate             float64
 	// W2Clients share one room; the sender's rate goes through W2Rates
-	// (messages/s) until a step fails twice. Defaults 1,000 and
+	// (messages/s) until a step fails twice. W2T is W2 with the W2Clients
+	// on the plain-text endpoint /text and the sender on the app protocol
+	// (Switchboard only). Defaults 1,000 and
 	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600.
 	W2Clients int
 	W2Rates   []float64
@@ -51,7 +57,7 @@ type Config struct {
 	W4Window time.Duration
 	// W1TextShare is the fraction of W1's clients that use the plain-text
 	// endpoint /text/{room}/{user} (raw frames "user: text") instead of the
-	// app protocol; Switchboard only (the baseline has no such endpoint).
+	// app protocol; Switchboard only (the peers have no such endpoint).
 	// Default 0.1; negative means none.
 	W1TextShare float64
 	// W5Clients sessions read W5Rooms rooms on three nodes, each room's
@@ -117,10 +123,23 @@ func (c *Config) setDefaults() {
 }
 
 // Workloads lists the workload names Run knows, in order.
-// W1–W4 load one Target with Run; W5 loads a Cluster with RunW5.
-var Workloads = []string{"W1", "W2", "W3", "W4", "W5"}
+// W1–W4 load one Target with Run; W2T (W2 over /text) loads a Switchboard
+// Target with Run; W5 loads a Cluster with RunW5.
+var Workloads = []string{"W1", "W2", "W2T", "W3", "W4", "W5"}
 
-// Run runs workload name ("W1".."W4") against t.
+// SwitchboardOnly reports whether workload name runs against Switchboard
+// alone: the peers have no plain-text endpoint (W2T) and no cluster (W5).
+func SwitchboardOnly(name string) bool { return name == "W2T" || name == "W5" }
+
+// Label is workload name as the report shows it.
+func Label(name string) string {
+	if name == "W2T" {
+		return "W2 /text"
+	}
+	return name
+}
+
+// Run runs workload name ("W1".."W4", "W2T") against t.
 func Run(ctx context.Context, t Target, name string, cfg Config) Result {
 	cfg.setDefaults()
 	r := Result{Workload: name, Target: t.Kind}
@@ -129,7 +148,9 @@ func Run(ctx context.Context, t Target, name string, cfg Config) Result {
 	case "W1":
 		err = runW1(ctx, t, cfg, &r)
 	case "W2":
-		err = runW2(ctx, t, cfg, &r)
+		err = runW2(ctx, t, cfg, false, &r)
+	case "W2T":
+		err = runW2(ctx, t, cfg, true, &r)
 	case "W3":
 		err = runW3(ctx, t, cfg, &r)
 	case "W4":
@@ -151,8 +172,19 @@ type phase struct {
 	received   atomic.Int64
 	sendErrors atomic.Int64
 	lat        histogram
+	// frames counts the frames that held at least one received message.
+	frames atomic.Int64
 	// The share of expected and received of plain-text (/text) members.
 	textExpected, textReceived atomic.Int64
+}
+
+// perFrame is the mean number of messages in a frame that held any.
+func (p *phase) perFrame() float64 {
+	f := p.frames.Load()
+	if f == 0 {
+		return 0
+	}
+	return float64(p.received.Load()) / float64(f)
 }
 
 // traffic routes what every member receives to the current phase; a
@@ -183,26 +215,16 @@ func (tr *traffic) errorNote() string {
 	return fmt.Sprintf("error events from the server, by code: %v", tr.errors)
 }
 
-func (tr *traffic) onText(text string) { tr.receive(text) }
-
-// onPlainText is onText for a plain-text member.
-func (tr *traffic) onPlainText(text string) {
-	if p := tr.receive(text); p != nil {
-		p.textReceived.Add(1)
-	}
-}
-
-// receive counts text in the current phase and returns it, or nil if text
-// is not of it.
-func (tr *traffic) receive(text string) *phase {
+// onText counts one message a Switchboard member's client decoded (see
+// dial: most are counted in their frames by receiveFrame instead).
+func (tr *traffic) onText(text string) {
 	id, sent, ok := parseStamp(text)
 	p := tr.cur.Load()
 	if !ok || p == nil || id != p.id {
-		return nil
+		return
 	}
 	p.lat.record(time.Since(sent))
 	p.received.Add(1)
-	return p
 }
 
 // sender is a member that sends, the number of members its room has, and
@@ -269,10 +291,7 @@ func drain(ctx context.Context, p *phase, timeout time.Duration) {
 // that made it (in order, with the failed ones left out) and the first
 // error, if any.
 func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []string, buffer int, tr *traffic, parallel int, isText func(int) bool) ([]member, int, error) {
-	o := dialOptions{buffer: buffer}
-	if tr != nil {
-		o.onText, o.onError = tr.onText, tr.onError
-	}
+	o := dialOptions{buffer: buffer, tr: tr}
 	if isText == nil {
 		isText = func(int) bool { return false }
 	}
@@ -292,9 +311,7 @@ func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []s
 			}
 			o := o
 			o.name, o.room = fmt.Sprintf("%s%d", prefix, i), room
-			if o.text = isText(i); o.text && tr != nil {
-				o.onText = tr.onPlainText
-			}
+			o.text = isText(i)
 			m, err := dial(dctx, t, o)
 			if err == nil && room != "" {
 				if err = m.join(dctx); err != nil {

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,11 +10,14 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+	"github.com/switchboard-rt/switchboard/shared/client"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
 // TestW1Tiny runs a small W1 (16 clients, 2 rooms, 2 s) against an
@@ -51,6 +55,105 @@ func TestW1Tiny(t *testing.T) {
 	want("/text delivery", func(v float64) bool { return v == 100 })
 	if len(r.Notes) > 0 {
 		t.Errorf("notes: %v", r.Notes)
+	}
+}
+
+// TestW2Tiny runs a small W2 (10 clients, two slow steps) and its /text
+// twin W2T against an in-process node: every step delivers everything, and
+// the figures at the best step are there.
+func TestW2Tiny(t *testing.T) {
+	n := testnode.Start(t, server.Config{})
+	for _, w := range []string{"W2", "W2T"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		r := Run(ctx, Target{Kind: Switchboard, URL: n.WS}, w, Config{Duration: time.Second, W2Clients: 10, W2Rates: []float64{2, 4}})
+		if r.Err != nil {
+			t.Fatalf("%s: %v", w, r.Err)
+		}
+		get := func(name string) float64 {
+			t.Helper()
+			m, ok := r.Get(name)
+			if !ok {
+				t.Fatalf("%s: no metric %q in %+v", w, name, r.Metrics)
+			}
+			return m.Value
+		}
+		// 4/s for 1 s to 10 members (W2T: 10 on /text and the sender).
+		if v := get("max sustainable deliveries/s"); v < 30 {
+			t.Errorf("%s: max sustainable deliveries/s = %v; notes %q", w, v, r.Notes)
+		}
+		if v := get("messages per frame at max"); v < 1 {
+			t.Errorf("%s: messages per frame at max = %v", w, v)
+		}
+		if w == "W2T" && get("/text clients") != 10 {
+			t.Errorf("W2T: /text clients = %v", get("/text clients"))
+		}
+		if !slices.Contains(r.Notes, "first failing step: none (raise W2Rates)") {
+			t.Errorf("%s: a step failed: %q", w, r.Notes)
+		}
+	}
+}
+
+// TestOnFrame checks the shared client's OnFrame hook as the load
+// generator uses it, against a real node: the frames it consumes hold the
+// messages and never reach Events, the frames it declines (the joined
+// answer Join waits for, presence) are decoded as usual, and Dial's
+// welcome does not go through it.
+func TestOnFrame(t *testing.T) {
+	n := testnode.Start(t, server.Config{})
+	room := "onframe-" + runID()
+	var mu sync.Mutex
+	var seen, consumed [][]byte
+	r := testnode.DialOpts(t, n.WS, client.Options{Name: "reader", OnFrame: func(data []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, data)
+		if onlyMessages(data) && bytes.Contains(data, []byte(`"type":"message"`)) {
+			consumed = append(consumed, data)
+			return true
+		}
+		return false
+	}})
+	if _, err := r.Join(testnode.Ctx(t), room); err != nil {
+		t.Fatalf("join through the hook: %v", err)
+	}
+	s := testnode.Dial(t, n.WS, "sender")
+	if _, err := s.Join(testnode.Ctx(t), room); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := s.Send(testnode.Ctx(t), room, fmt.Sprintf("hello %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, f := range consumed {
+			n += bytes.Count(f, []byte(`"text":"hello `))
+		}
+		return n
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for count() < 5 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := count(); got != 5 {
+		t.Fatalf("the hook consumed %d messages, want 5", got)
+	}
+	// A third person's arrival is presence: decoded and on Events, after
+	// no message.
+	testnode.Dial(t, n.WS, "third").Join(testnode.Ctx(t), room)
+	testnode.NoEvent(t, r, "a message the hook consumed",
+		func(ev protocol.Event) bool { return ev.Type == protocol.EvMessage },
+		func(ev protocol.Event) bool { return ev.Type == protocol.EvPresence })
+	mu.Lock()
+	defer mu.Unlock()
+	for _, f := range seen {
+		if bytes.Contains(f, []byte(`"type":"welcome"`)) {
+			t.Errorf("the hook saw the welcome: %s", f)
+		}
 	}
 }
 

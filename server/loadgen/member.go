@@ -2,12 +2,10 @@ package loadgen
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +14,7 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// Kind says which protocol a Target speaks.
+// Kind says which server a Target is, and so which protocol it speaks.
 type Kind int
 
 const (
@@ -24,16 +22,42 @@ const (
 	// shared client, message events back.
 	Switchboard Kind = iota
 	// Baseline is the bare broadcaster under server/bench/baseline: the
-	// room is the URL's ?room=, and every text frame is relayed as is.
+	// room is the URL's ?room=, and every text frame is relayed as is, one
+	// frame per message.
 	Baseline
+	// Gorilla is the gorilla/websocket chat hub under server/bench/gorilla:
+	// the same raw protocol as Baseline, but a frame holds every message
+	// queued for the connection when it is written, joined by newlines.
+	Gorilla
 )
 
 func (k Kind) String() string {
-	if k == Baseline {
+	switch k {
+	case Baseline:
 		return "baseline"
+	case Gorilla:
+		return "gorilla"
 	}
 	return "switchboard"
 }
+
+// Title is the server's name in the report's column headers.
+func (k Kind) Title() string {
+	switch k {
+	case Baseline:
+		return "Baseline"
+	case Gorilla:
+		return "gorilla"
+	}
+	return "Switchboard"
+}
+
+// Peers are the servers Switchboard is compared with, in the report's order.
+var Peers = []Kind{Baseline, Gorilla}
+
+// raw reports whether k speaks the peers' raw protocol: the room in the
+// URL, each text frame a send command relayed to the room as is.
+func (k Kind) raw() bool { return k != Switchboard }
 
 // Target is a server to load.
 type Target struct {
@@ -44,10 +68,11 @@ type Target struct {
 	PID int
 }
 
-// member is one load-generating connection in one room. Its reader hands
-// the text of every room message to onText until the connection ends.
+// member is one load-generating connection in one room. Its reader counts
+// the messages in every frame it receives (dialOptions.tr) until the
+// connection ends.
 type member interface {
-	// join enters the room (a no-op for the baseline, whose room is in the URL).
+	// join enters the room (a no-op for a peer, whose room is in the URL).
 	join(ctx context.Context) error
 	// send posts text to the room without waiting for an answer.
 	send(ctx context.Context, text string) error
@@ -59,50 +84,54 @@ type dialOptions struct {
 	name, room string
 	// buffer is the Switchboard client's event buffer.
 	buffer int
-	// onText is called by the member's reader for each room message.
-	onText func(text string)
-	// onError is called for each error event the server sends unprompted
+	// tr, if set, counts the messages in every frame the member receives
+	// (see receiveFrame) and the error events the server sends unprompted
 	// (e.g. a rate_limited answer to a send posted without waiting).
-	onError func(code string)
+	// Default: nothing is counted.
+	tr *traffic
 	// text makes a Switchboard member use the plain-text endpoint
 	// /text/{room}/{name} instead of the app protocol.
 	text bool
-	// httpClient makes the handshake (app protocol and baseline), e.g. one
-	// of sourceAddrs' to dial from another loopback address. Default
+	// httpClient makes the handshake (app protocol and raw peers), e.g.
+	// one of sourceAddrs' to dial from another loopback address. Default
 	// http.DefaultClient.
 	httpClient *http.Client
 }
 
 // dial connects one member (for Switchboard: handshake, hello, welcome).
 func dial(ctx context.Context, t Target, o dialOptions) (member, error) {
-	if o.onText == nil {
-		o.onText = func(string) {}
-	}
-	if o.onError == nil {
-		o.onError = func(string) {}
-	}
-	if t.Kind == Baseline {
-		return dialBaseline(ctx, t.URL, o)
+	if t.Kind.raw() {
+		return dialRaw(ctx, t.URL, o)
 	}
 	if o.text {
 		return dialText(ctx, t.URL, o)
 	}
-	c, err := client.Dial(ctx, t.URL, client.Options{Name: o.name, EventBuffer: o.buffer, HTTPClient: o.httpClient})
+	opts := client.Options{Name: o.name, EventBuffer: o.buffer, HTTPClient: o.httpClient}
+	if o.tr != nil {
+		opts.OnFrame = sbFrameHook(o.tr)
+	}
+	c, err := client.Dial(ctx, t.URL, opts)
 	if err != nil {
 		return nil, err
 	}
 	m := &sbMember{c: c, room: o.room}
 	m.wg.Go(func() {
+		// What the hook let through: answers nobody waits for, presence,
+		// and the rare frame that mixes messages with other events (its
+		// messages count here, but not the frame).
 		for ev := range c.Events() {
+			if o.tr == nil {
+				continue
+			}
 			switch ev.Type {
 			case protocol.EvMessage:
-				o.onText(ev.Text)
+				o.tr.onText(ev.Text)
 			case protocol.EvError:
 				code := "unknown"
 				if ev.Error != nil {
 					code = string(ev.Error.Code)
 				}
-				o.onError(code)
+				o.tr.onError(code)
 			}
 		}
 	})
@@ -129,7 +158,10 @@ func (m *sbMember) close() {
 	m.wg.Wait()
 }
 
-type baseMember struct {
+// rawMember is a member of a peer (Baseline, Gorilla): every frame it sends
+// is the JSON of a send command, as Switchboard's client would send it,
+// and it counts the stamps in every frame it receives.
+type rawMember struct {
 	ws     *websocket.Conn
 	room   string
 	nextID int
@@ -137,33 +169,32 @@ type baseMember struct {
 	wg     sync.WaitGroup
 }
 
-func dialBaseline(ctx context.Context, target string, o dialOptions) (member, error) {
+// dialRaw connects to a peer's endpoint target, in the room o.room.
+func dialRaw(ctx context.Context, target string, o dialOptions) (member, error) {
 	u := target + "?room=" + url.QueryEscape(o.room)
 	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}, HTTPClient: o.httpClient})
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
 	}
 	ws.SetReadLimit(1 << 20)
-	m := &baseMember{ws: ws, room: o.room}
+	m := &rawMember{ws: ws, room: o.room}
 	m.wg.Go(func() {
 		for {
 			_, data, err := ws.Read(context.Background())
 			if err != nil {
 				return
 			}
-			// The same decoding work a Switchboard client does per event.
-			var cmd protocol.Command
-			if json.Unmarshal(data, &cmd) == nil && cmd.Type == protocol.CmdSend {
-				o.onText(cmd.Text)
+			if o.tr != nil {
+				o.tr.receiveFrame(data, jsonStamp)
 			}
 		}
 	})
 	return m, nil
 }
 
-func (m *baseMember) join(context.Context) error { return nil }
+func (m *rawMember) join(context.Context) error { return nil }
 
-func (m *baseMember) send(ctx context.Context, text string) error {
+func (m *rawMember) send(ctx context.Context, text string) error {
 	m.mu.Lock()
 	m.nextID++
 	id := m.nextID
@@ -178,7 +209,7 @@ func (m *baseMember) send(ctx context.Context, text string) error {
 	return m.ws.Write(ctx, websocket.MessageText, data)
 }
 
-func (m *baseMember) close() {
+func (m *rawMember) close() {
 	m.ws.Close(websocket.StatusNormalClosure, "")
 	m.wg.Wait()
 }
@@ -193,24 +224,8 @@ const padding = "the quick brown fox jumps over the lazy dog"
 
 // parseStamp returns the phase and send time in a text made by stamp.
 func parseStamp(text string) (int, time.Time, bool) {
-	if !strings.HasPrefix(text, "p") {
-		return 0, time.Time{}, false
-	}
-	rest := text[1:]
-	sp := strings.IndexByte(rest, ' ')
-	if sp < 0 {
-		return 0, time.Time{}, false
-	}
-	phase, err := strconv.Atoi(rest[:sp])
-	if err != nil {
-		return 0, time.Time{}, false
-	}
-	rest = rest[sp+1:]
-	if sp = strings.IndexByte(rest, ' '); sp >= 0 {
-		rest = rest[:sp]
-	}
-	ns, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil {
+	phase, ns, ok := parseStampBytes([]byte(text))
+	if !ok {
 		return 0, time.Time{}, false
 	}
 	return phase, time.Unix(0, ns), true

@@ -56,6 +56,7 @@ func (r *Result) addTraffic(p *phase, window time.Duration) {
 	r.add("send errors", float64(p.sendErrors.Load()), "")
 	r.add("delivery", 100*ratioOf(p), "%")
 	r.add("deliveries/s", float64(p.received.Load())/window.Seconds(), "/s")
+	r.add("messages per frame", p.perFrame(), "")
 	r.add("latency p50", ms(lat.P50), "ms")
 	r.add("latency p90", ms(lat.P90), "ms")
 	r.add("latency p99", ms(lat.P99), "ms")
@@ -72,40 +73,62 @@ func (r *Result) addUsage(u Usage) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// WriteTable writes, in Markdown, one row per metric of each workload with
-// the Switchboard figure, the baseline's, and their ratio
-// (Switchboard / baseline), followed by every result's notes and errors.
-func WriteTable(w io.Writer, sb, base []Result) {
-	fmt.Fprintln(w, "| Workload | Metric | Switchboard | Baseline | Ratio (SB/base) |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|")
-	for _, s := range sb {
-		var b *Result
-		for i := range base {
-			if base[i].Workload == s.Workload {
-				b = &base[i]
-			}
+// WriteTable writes, in Markdown, one row per metric of each workload:
+// the Switchboard figure, then for each peer (one slice of results per
+// peer, all of one Kind, in the order given) its figure and the ratio
+// Switchboard / peer; then every result's notes and errors. A metric only
+// a peer has gets a row too; a workload a peer did not run (W5, W2T) has
+// empty cells in its columns.
+func WriteTable(w io.Writer, sb []Result, peers ...[]Result) {
+	var kinds []Kind
+	var cols [][]Result
+	for _, rs := range peers {
+		if len(rs) > 0 {
+			kinds, cols = append(kinds, rs[0].Target), append(cols, rs)
 		}
-		for _, m := range s.Metrics {
-			bv, ratio := "—", "—"
-			if b != nil {
-				if bm, ok := b.Get(m.Name); ok {
-					bv = format(bm)
-					if bm.Value != 0 {
-						ratio = fmt.Sprintf("%.2f×", m.Value/bm.Value)
-					}
+	}
+	head, rule := "| Workload | Metric | Switchboard |", "|---|---|---:|"
+	for _, k := range kinds {
+		head += fmt.Sprintf(" %s | SB/%s |", k.Title(), k)
+		rule += "---:|---:|"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
+	for _, s := range sb {
+		peer := make([]*Result, len(cols))
+		for i, rs := range cols {
+			for j := range rs {
+				if rs[j].Workload == s.Workload {
+					peer[i] = &rs[j]
 				}
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", s.Workload, m.Name, format(m), bv, ratio)
+		}
+		for _, name := range metricNames(s, peer) {
+			m, ok := s.Get(name)
+			row := fmt.Sprintf("| %s | %s | %s |", Label(s.Workload), name, orDash(m, ok))
+			for _, p := range peer {
+				pv, ratio := "—", "—"
+				if p != nil {
+					if pm, found := p.Get(name); found {
+						pv = format(pm)
+						if ok && pm.Value != 0 {
+							ratio = fmt.Sprintf("%.2f×", m.Value/pm.Value)
+						}
+					}
+				}
+				row += fmt.Sprintf(" %s | %s |", pv, ratio)
+			}
+			fmt.Fprintln(w, row)
 		}
 	}
 	var notes []string
-	for _, rs := range [][]Result{sb, base} {
+	for _, rs := range append([][]Result{sb}, cols...) {
 		for _, r := range rs {
 			for _, n := range r.Notes {
-				notes = append(notes, fmt.Sprintf("- %s %s: %s", r.Workload, r.Target, n))
+				notes = append(notes, fmt.Sprintf("- %s %s: %s", Label(r.Workload), r.Target, n))
 			}
 			if r.Err != nil {
-				notes = append(notes, fmt.Sprintf("- %s %s: **error**: %v", r.Workload, r.Target, r.Err))
+				notes = append(notes, fmt.Sprintf("- %s %s: **error**: %v", Label(r.Workload), r.Target, r.Err))
 			}
 		}
 	}
@@ -113,6 +136,31 @@ func WriteTable(w io.Writer, sb, base []Result) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, strings.Join(notes, "\n"))
 	}
+}
+
+// metricNames lists the metrics of s, then those only a peer has.
+func metricNames(s Result, peers []*Result) []string {
+	var names []string
+	seen := make(map[string]bool)
+	for _, r := range append([]*Result{&s}, peers...) {
+		if r == nil {
+			continue
+		}
+		for _, m := range r.Metrics {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				names = append(names, m.Name)
+			}
+		}
+	}
+	return names
+}
+
+func orDash(m Metric, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return format(m)
 }
 
 func format(m Metric) string {

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +14,15 @@ import (
 
 // textMember is a member on Switchboard's plain-text endpoint
 // (/text/{room}/{name}): no subprotocol, no JSON; every text frame it sends
-// is a message, and it receives one line per frame, "name: text" for a
-// message from someone else and "* …" for presence and errors.
+// is a message, and it receives lines, "name: text" for a message from
+// someone else and "* …" for presence and errors, one per frame or several
+// joined by newlines.
 type textMember struct {
 	ws *websocket.Conn
-	// joined is closed when the server has answered the join probe (see join).
+	// joined is closed when the server has answered the join probe (see
+	// join); probed says it has been, and is the reader's alone.
 	joined chan struct{}
+	probed bool
 	done   chan struct{} // closed when the reader ends
 }
 
@@ -38,32 +42,53 @@ func dialText(ctx context.Context, target string, o dialOptions) (member, error)
 	m := &textMember{ws: ws, joined: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(m.done)
-		probed := false
 		for {
 			_, data, err := ws.Read(context.Background())
 			if err != nil {
 				return
 			}
-			line := string(data)
-			if rest, ok := strings.CutPrefix(line, "* error "); ok {
-				if !probed && strings.HasPrefix(rest, "bad_request") {
-					probed = true
-					close(m.joined)
-					continue
-				}
-				code, _, _ := strings.Cut(rest, ":")
-				o.onError(code)
+			if hasNotice(data) {
+				m.notices(data, o.tr)
+			}
+			if o.tr == nil {
 				continue
 			}
-			if strings.HasPrefix(line, "* ") {
-				continue // presence
-			}
-			if _, text, ok := strings.Cut(line, ": "); ok {
-				o.onText(text)
+			if _, p, n := o.tr.receiveFrame(data, lineStamp); n > 0 {
+				p.textReceived.Add(int64(n))
 			}
 		}
 	}()
 	return m, nil
+}
+
+// hasNotice reports whether a frame holds a line from the server itself
+// ("* …": presence, errors) besides messages.
+func hasNotice(frame []byte) bool {
+	return bytes.HasPrefix(frame, noticePrefix) || bytes.Contains(frame, []byte("\n* "))
+}
+
+var noticePrefix = []byte("* ")
+
+// notices handles the server's own lines in frame: the answer to the join
+// probe (the first bad_request) closes m.joined, and every other error
+// line is counted in tr by its code. Its message lines are left to
+// receiveFrame.
+func (m *textMember) notices(frame []byte, tr *traffic) {
+	for line := range bytes.SplitSeq(frame, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte("* error "))
+		if !ok {
+			continue // presence, or a message
+		}
+		if !m.probed && bytes.HasPrefix(rest, []byte("bad_request")) {
+			m.probed = true
+			close(m.joined)
+			continue
+		}
+		if tr != nil {
+			code, _, _ := bytes.Cut(rest, []byte(":"))
+			tr.onError(string(code))
+		}
+	}
 }
 
 // join waits until the server has joined the connection to its room. The

@@ -74,16 +74,29 @@ func runW1(ctx context.Context, t Target, cfg Config, r *Result) error {
 
 // runW2: one room of W2Clients; the first member's rate steps up through
 // W2Rates until a step fails twice in a row: delivery below 99.9%, p99
-// above 100 ms, or the sender could not keep the rate.
-func runW2(ctx context.Context, t Target, cfg Config, r *Result) error {
+// above 100 ms, or the sender could not keep the rate. With text
+// (Switchboard only), the room holds the sender (app protocol) and
+// W2Clients members on the plain-text endpoint.
+func runW2(ctx context.Context, t Target, cfg Config, text bool, r *Result) error {
 	room := "w2-" + runID()
+	n, isText := cfg.W2Clients, func(int) bool { return false }
+	if text {
+		if t.Kind != Switchboard {
+			return fmt.Errorf("%s has no plain-text endpoint", t.Kind)
+		}
+		n, isText = cfg.W2Clients+1, func(i int) bool { return i > 0 }
+	}
 	var tr traffic
-	members, failed, err := connectRooms(ctx, t, "w2u", cfg.W2Clients, []string{room}, 1024, &tr, setupParallel, nil)
+	members, failed, err := connectRooms(ctx, t, "w2u", n, []string{room}, 1024, &tr, setupParallel, isText)
 	defer closeAll(members)
 	if failed > 0 {
-		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, cfg.W2Clients, err)
+		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, n, err)
 	}
 	senders := []sender{{m: members[0], members: len(members)}}
+	if text {
+		senders[0].textMembers = len(members) - 1
+		r.add("/text clients", float64(len(members)-1), "")
+	}
 	var best float64
 	var bestPhase *phase
 	var bestUsage Usage
@@ -122,6 +135,7 @@ func runW2(ctx context.Context, t Target, cfg Config, r *Result) error {
 	if bestPhase != nil {
 		lat := bestPhase.lat.summary()
 		r.add("p99 at max", ms(lat.P99), "ms")
+		r.add("messages per frame at max", bestPhase.perFrame(), "")
 		r.add("server CPU at max", bestUsage.ServerCPU, "%")
 		r.add("loadgen CPU at max", bestUsage.SelfCPU, "%")
 	}
@@ -144,9 +158,9 @@ func w2Step(ctx context.Context, t Target, cfg Config, tr *traffic, senders []se
 	lat := p.lat.summary()
 	perSec := float64(p.received.Load()) / cfg.Duration.Seconds()
 	planned := rate * cfg.Duration.Seconds()
-	line := fmt.Sprintf("step %g msg/s: sent %d/%.0f, delivery %.3f%%, %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms, server CPU %.0f%%, loadgen CPU %.0f%%",
-		rate, p.sent.Load(), planned, 100*ratio, perSec, ms(lat.P50), ms(lat.P99), u.ServerCPU, u.SelfCPU)
-	fmt.Fprintf(cfg.Log, "  %s W2 %s\n", t.Kind, line)
+	line := fmt.Sprintf("step %g msg/s: sent %d/%.0f, delivery %.3f%%, %.0f deliveries/s, %.1f messages per frame, p50 %.1f ms, p99 %.1f ms, server CPU %.0f%%, loadgen CPU %.0f%%",
+		rate, p.sent.Load(), planned, 100*ratio, perSec, p.perFrame(), ms(lat.P50), ms(lat.P99), u.ServerCPU, u.SelfCPU)
+	fmt.Fprintf(cfg.Log, "  %s %s %s\n", t.Kind, r.Workload, line)
 	r.Notes = append(r.Notes, line)
 	switch {
 	case ratio < 0.999:
@@ -160,7 +174,7 @@ func w2Step(ctx context.Context, t Target, cfg Config, tr *traffic, senders []se
 }
 
 // runW4: W4Conns connections opened evenly over W4Window; connect latency
-// (Switchboard: handshake, hello and welcome; baseline: handshake).
+// (Switchboard: handshake, hello and welcome; the peers: handshake).
 func runW4(ctx context.Context, t Target, cfg Config, r *Result) error {
 	var lat histogram
 	members := make([]member, cfg.W4Conns)
@@ -222,7 +236,7 @@ func runW4(ctx context.Context, t Target, cfg Config, r *Result) error {
 	s := lat.summary()
 	fmt.Fprintf(cfg.Log, "  %s W4: %d connections in %v, p50 %.1f ms p99 %.1f ms, %d failed\n", t.Kind, len(open), took.Round(time.Millisecond), ms(s.P50), ms(s.P99), failed)
 	if t.Kind == Switchboard {
-		r.Notes = append(r.Notes, "connect = handshake + hello + welcome (the baseline's: handshake only)")
+		r.Notes = append(r.Notes, "connect = handshake + hello + welcome (the peers': handshake only)")
 	}
 	r.add("connected", float64(len(open)), "")
 	r.add("failures", float64(failed), "")
