@@ -27,7 +27,7 @@ help:
 	@echo "make run    build and serve at http://127.0.0.1:8080 (settings: SWITCHBOARD_* env vars)"
 	@echo "make test   vet, format check, unit, fuzz, server and browser tests"
 	@echo "make build  build bin/switchboard and bin/web (app.wasm + static files)"
-	@echo "make bench  Go benchmarks + load workloads vs a bare baseline (~5 min; not part of test); table in bin/bench/latest.md"
+	@echo "make bench  Go benchmarks + load workloads vs two peers, a bare baseline and a gorilla/websocket hub (not part of test); table in bin/bench/latest.md"
 	@echo "make dev    development mode at http://127.0.0.1:8080: rebuilds on save, reloads open tabs, shows build errors"
 	@echo "make dev-bench  time from saving a file to the new UI in headless Chromium (ui, shared, server edits)"
 	@echo "make vet | fmt | clean"
@@ -114,11 +114,15 @@ fmt-check:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## bench: hot-path Go benchmarks, then `switchboard bench` (W1-W4 against
-## Switchboard and the bare baseline broadcaster, each in its own process on
-## loopback; W5 on three nodes sharing a NATS cluster; app.wasm on the wire
+## Switchboard and, in the same run with the same load generator, its two
+## peers: the bare coder/websocket broadcaster and the gorilla/websocket chat
+## hub, each server in its own process on loopback; W2 over /text and W5 on
+## three nodes sharing a NATS cluster, Switchboard only; app.wasm on the wire
 ## and first message in headless Chromium, from the web app built by `web`);
 ## one Markdown table on stdout and in bin/bench/latest.md, server logs and
-## W2 profiles in bin/bench/logs.
+## W2 profiles in bin/bench/logs. The gorilla hub is its own module
+## (server/bench/gorilla, outside the workspace) so gorilla/websocket never
+## enters server/go.mod; only this target builds it.
 ## BENCHFLAGS adds flags, e.g. BENCHFLAGS='--workloads W1,W2 --duration 5s'.
 BENCHFLAGS ?=
 BENCHTIME  ?= 1s
@@ -127,10 +131,11 @@ bench: deps-test web
 	@echo ">> Go benchmarks (-benchmem) of the hot path"
 	cd shared && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./protocol | tee $(CURDIR)/$(BIN)/bench/gobench.txt
 	cd server && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./hub ./gateway | tee -a $(CURDIR)/$(BIN)/bench/gobench.txt
-	@echo ">> building the baseline broadcaster $(BIN)/bench/baseline"
+	@echo ">> building the peers: $(BIN)/bench/baseline and $(BIN)/bench/gorilla"
 	$(GO) build -trimpath -o $(BIN)/bench/baseline ./server/bench/baseline
-	@echo ">> load workloads and browser figures (switchboard bench --baseline)"
-	$(BIN)/switchboard bench --baseline --go-bench $(BIN)/bench/gobench.txt \
+	cd server/bench/gorilla && GOWORK=off $(GO) build -trimpath -o $(CURDIR)/$(BIN)/bench/gorilla .
+	@echo ">> load workloads and browser figures (switchboard bench --peers baseline,gorilla)"
+	$(BIN)/switchboard bench --peers baseline,gorilla --go-bench $(BIN)/bench/gobench.txt \
 		--log-dir $(BIN)/bench/logs --out $(BIN)/bench/latest.md \
 		--web-dir $(WEB) $(BENCHFLAGS)
 

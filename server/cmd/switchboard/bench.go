@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,20 +27,28 @@ Runs the load workloads (W1 2,000 clients in 20 rooms at 20 msg/s per room;
 W2 one room of 1,000 with the rate stepped up; W3 10,000 then 50,000 idle
 connections from source addresses 127.0.0.2, 127.0.0.3, …; W4 5,000
 connections within 10 s; W5 3,000 sessions on three nodes sharing a NATS
-cluster, one node killed) against Switchboard and, with --baseline,
-against the bare broadcaster, and prints one Markdown table. Without
---target each workload gets a fresh server process (this binary running
-"bench node", no web app) so its CPU and RSS come from /proc.
+cluster, one node killed; W2T as W2 with its clients on the plain-text
+endpoint /text) against Switchboard and, in the same run with the same load
+generator, against the peers named by --peers (the bare coder/websocket
+broadcaster, "baseline", and the gorilla/websocket chat hub, "gorilla";
+W1-W4 only), and prints one Markdown table with Switchboard's ratio to
+each. Without --target each workload gets a fresh server process (this
+binary running "bench node", no web app; each peer its own binary) so its
+CPU and RSS come from /proc.
 
 flags:
 `
 
 // benchFlags are the settings of `switchboard bench`.
 type benchFlags struct {
-	target, workloads, baselineBin, out, goBench, webDir, logDir string
-	targetPID                                                    int
-	baseline, profile, browser                                   bool
-	cfg                                                          loadgen.Config
+	target, workloads, out, goBench, webDir, logDir string
+	baselineBin, gorillaBin                         string
+	targetPID                                       int
+	baseline, profile, browser                      bool
+	// peers are the servers compared with Switchboard (--peers, and the
+	// baseline with --baseline), in the report's order.
+	peers []loadgen.Kind
+	cfg   loadgen.Config
 	// profiles lists the profiles saved, for the report's footer.
 	profiles []string
 }
@@ -54,8 +63,14 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&f.target, "target", "", "ws:// URL of a running Switchboard /ws endpoint (default: start one per workload)")
 	fs.IntVar(&f.targetPID, "target-pid", 0, "process id of --target, for its CPU and RSS (default: not measured)")
 	fs.StringVar(&f.workloads, "workloads", strings.Join(loadgen.Workloads, ","), "workloads to run, comma-separated")
-	fs.BoolVar(&f.baseline, "baseline", false, "also run every workload against the bare broadcaster (bench/baseline beside this binary)")
+	fs.Func("peers", "servers to run W1-W4 against besides Switchboard, comma-separated: baseline (the bare coder/websocket broadcaster), gorilla (the gorilla/websocket chat hub) (default none)", func(s string) error {
+		kinds, err := parsePeers(s)
+		f.peers = kinds
+		return err
+	})
+	fs.BoolVar(&f.baseline, "baseline", false, "also run every workload against the bare broadcaster (as --peers baseline)")
 	fs.StringVar(&f.baselineBin, "baseline-bin", "", "the baseline broadcaster binary (default: bench/baseline beside this binary)")
+	fs.StringVar(&f.gorillaBin, "gorilla-bin", "", "the gorilla chat hub binary (default: bench/gorilla beside this binary)")
 	fs.DurationVar(&f.cfg.Duration, "duration", 10*time.Second, "W1 send window and length of each W2 step")
 	f.cfg.W3Steps = []int{10000, 50000}
 	fs.Func("w3-steps", "W3 idle connections held, step after step, comma-separated totals (default 10000,50000)", func(s string) error {
@@ -101,9 +116,15 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if f.baselineBin == "" {
 		f.baselineBin = filepath.Join(filepath.Dir(exe), "bench", "baseline")
 	}
-	if f.baseline {
-		if _, err := os.Stat(f.baselineBin); err != nil {
-			return fmt.Errorf("baseline broadcaster: %w (build it: go build -o %s ./server/bench/baseline)", err, f.baselineBin)
+	if f.gorillaBin == "" {
+		f.gorillaBin = filepath.Join(filepath.Dir(exe), "bench", "gorilla")
+	}
+	if f.baseline && !slices.Contains(f.peers, loadgen.Baseline) {
+		f.peers = append([]loadgen.Kind{loadgen.Baseline}, f.peers...)
+	}
+	for _, k := range f.peers {
+		if _, err := os.Stat(f.peerBin(k)); err != nil {
+			return fmt.Errorf("%s: %w (build it: %s)", k, err, peerBuild(k, f.peerBin(k)))
 		}
 	}
 	tmp, err := os.MkdirTemp("", "switchboard-bench-")
@@ -119,7 +140,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stderr, ">> bench: open-files limit %d, %d CPUs, logs in %s\n", limit, runtime.NumCPU(), f.logDir)
 
-	var sb, base []loadgen.Result
+	var sb []loadgen.Result
+	peers := make([][]loadgen.Result, len(f.peers))
 	start := time.Now()
 	loadBefore := loadAvg()
 	for _, w := range strings.Split(f.workloads, ",") {
@@ -133,16 +155,20 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		if w == "W5" {
 			fmt.Fprintf(stderr, ">> W5 against a cluster of %d switchboard nodes\n", clusterNodes)
 			sb = append(sb, runW5(ctx, f, exe, tmp))
-			if f.baseline {
-				base = append(base, loadgen.Result{Workload: w, Target: loadgen.Baseline})
-			}
-			continue
+		} else {
+			fmt.Fprintf(stderr, ">> %s against switchboard\n", loadgen.Label(w))
+			sb = append(sb, runOne(ctx, f, w, loadgen.Switchboard, exe, tmp))
 		}
-		fmt.Fprintf(stderr, ">> %s against switchboard\n", w)
-		sb = append(sb, runOne(ctx, f, w, loadgen.Switchboard, exe, tmp))
-		if f.baseline {
-			fmt.Fprintf(stderr, ">> %s against the baseline\n", w)
-			base = append(base, runOne(ctx, f, w, loadgen.Baseline, exe, tmp))
+		for i, k := range f.peers {
+			if loadgen.SwitchboardOnly(w) {
+				peers[i] = append(peers[i], loadgen.Result{Workload: w, Target: k})
+				continue
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			fmt.Fprintf(stderr, ">> %s against %s\n", w, k)
+			peers[i] = append(peers[i], runOne(ctx, f, w, k, exe, tmp))
 		}
 	}
 
@@ -165,7 +191,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	fmt.Fprintf(&rep, "## Load (`switchboard bench`, %v per window)\n\n", f.cfg.Duration)
-	loadgen.WriteTable(&rep, sb, base)
+	loadgen.WriteTable(&rep, sb, peers...)
 	if browser != nil {
 		browser.write(&rep)
 	} else if f.webDir != "" {
@@ -225,6 +251,43 @@ func loadAvg() string {
 	return "?"
 }
 
+// parsePeers parses --peers: peer names, comma-separated, each once.
+func parsePeers(s string) ([]loadgen.Kind, error) {
+	var kinds []loadgen.Kind
+	for _, name := range strings.Split(s, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" {
+			continue
+		}
+		i := slices.IndexFunc(loadgen.Peers, func(k loadgen.Kind) bool { return k.String() == name })
+		if i < 0 {
+			return nil, fmt.Errorf("peer %q: want baseline or gorilla", name)
+		}
+		if slices.Contains(kinds, loadgen.Peers[i]) {
+			return nil, fmt.Errorf("peer %q named twice", name)
+		}
+		kinds = append(kinds, loadgen.Peers[i])
+	}
+	return kinds, nil
+}
+
+// peerBin is the binary of peer k.
+func (f *benchFlags) peerBin(k loadgen.Kind) string {
+	if k == loadgen.Gorilla {
+		return f.gorillaBin
+	}
+	return f.baselineBin
+}
+
+// peerBuild is the command that builds peer k's binary to out.
+func peerBuild(k loadgen.Kind, out string) string {
+	if k == loadgen.Gorilla {
+		// Its own module (gorilla/websocket stays out of the server's).
+		return fmt.Sprintf("cd server/bench/gorilla && GOWORK=off go build -trimpath -o %s .", out)
+	}
+	return fmt.Sprintf("go build -trimpath -o %s ./server/bench/baseline", out)
+}
+
 // runOne runs workload w against a fresh server of kind k (or --target).
 // Against a Switchboard server it started for W2 it saves the server's CPU
 // and allocation profiles in the log folder and adds their paths to
@@ -233,12 +296,12 @@ func runOne(ctx context.Context, f *benchFlags, w string, k loadgen.Kind, exe, t
 	t := loadgen.Target{Kind: k, URL: f.target, PID: f.targetPID}
 	cfg := f.cfg
 	var prof *profiler
-	if k == loadgen.Baseline || f.target == "" {
+	if k != loadgen.Switchboard || f.target == "" {
 		var extra []string
 		if w == "W2" && k == loadgen.Switchboard && f.profile {
 			extra = append(extra, "--pprof")
 		}
-		p, err := startServer(ctx, k, exe, f.baselineBin, tmp, filepath.Join(f.logDir, fmt.Sprintf("%s-%s.log", w, k)), extra...)
+		p, err := startServer(ctx, k, exe, f.peerBin(k), tmp, filepath.Join(f.logDir, fmt.Sprintf("%s-%s.log", w, k)), extra...)
 		if err != nil {
 			return loadgen.Result{Workload: w, Target: k, Err: err}
 		}
@@ -268,9 +331,9 @@ type serverProc struct {
 }
 
 // startServer starts Switchboard (this binary, `bench node`, fresh data
-// folder) or the baseline on a free loopback port and waits until it is ready.
-// extra flags go to `bench node`.
-func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, logPath string, extra ...string) (*serverProc, error) {
+// folder) or a peer (peerBin) on a free loopback port and waits until it is
+// ready. extra flags go to `bench node`.
+func startServer(ctx context.Context, k loadgen.Kind, exe, peerBin, tmp, logPath string, extra ...string) (*serverProc, error) {
 	var cmd *exec.Cmd
 	if k == loadgen.Switchboard {
 		data, err := os.MkdirTemp(tmp, "data-")
@@ -280,7 +343,7 @@ func startServer(ctx context.Context, k loadgen.Kind, exe, baselineBin, tmp, log
 		args := append([]string{"bench", "node", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn"}, extra...)
 		cmd = exec.Command(exe, args...)
 	} else {
-		cmd = exec.Command(baselineBin, "--addr", "127.0.0.1:0")
+		cmd = exec.Command(peerBin, "--addr", "127.0.0.1:0")
 	}
 	return launch(ctx, cmd, k.String(), logPath)
 }
