@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,30 +22,34 @@ import (
 var benchFrame = []byte(`{"type":"message","room":"lobby","epoch":"k3j4h5g6f7d8","offset":123456,"id":"3f9a1c2b7d4e-42","user":{"id":"u-7f3a9c2e1b5d","name":"ada"},"text":"p1 1763729000123456789 the quick brown fox jumps over the lazy dog","ts":1763729000123}`)
 
 // BenchmarkMailbox pushes frames from one goroutine (the hub's fan-out)
-// while another drains them (the writer): the queue's cost per frame.
+// while writers drain them, each started by the push that found none
+// running (as Deliver does): the queue's cost per frame.
 func BenchmarkMailbox(b *testing.B) {
 	const limit = 512
-	m := newMailbox(limit)
+	var workers sync.WaitGroup
+	m := newMailbox(limit, &workers)
 	var taken atomic.Int64
-	done := make(chan struct{})
-	stop := make(chan struct{})
-	go func() {
-		defer close(done)
+	drain := func() {
+		defer workers.Done()
 		var dst [][]byte
 		for {
-			select {
-			case <-stop:
+			if dst = m.take(dst); len(dst) == 0 {
 				return
-			case <-m.notify:
-				dst = m.take(dst)
-				taken.Add(int64(len(dst)))
 			}
+			taken.Add(int64(len(dst)))
 		}
-	}()
+	}
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		for !m.push(benchFrame) {
+		for {
+			ok, start := m.push(benchFrame)
+			if start {
+				go drain()
+			}
+			if ok {
+				break
+			}
 			runtime.Gosched() // full: let the writer drain (a real conn would be closed)
 		}
 		n++
@@ -52,8 +57,7 @@ func BenchmarkMailbox(b *testing.B) {
 	for taken.Load() < int64(n) {
 		runtime.Gosched()
 	}
-	close(stop)
-	<-done
+	workers.Wait()
 }
 
 // BenchmarkDeliverWrite queues frames with Deliver to a connection whose
@@ -72,7 +76,6 @@ func BenchmarkDeliverWrite(b *testing.B) {
 		}
 		c := newConn(g, ws, r.RemoteAddr, dialect{})
 		conns <- c
-		c.workers.Go(c.writeLoop)
 		<-c.ctx.Done()
 		c.workers.Wait()
 	}))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,12 +35,19 @@ type conn struct {
 	readCancel context.CancelFunc
 
 	mailbox *mailbox // frames for the writer; bounded
+	// writeMu is held by whoever writes data frames: the writer (drain)
+	// or, at the end, closeWrite.
+	writeMu sync.Mutex
+	// pingTimer fires the heartbeat (see heartbeat).
+	pingTimer *time.Timer
 
 	// dialect is how this kind of endpoint reads and writes (see dialect).
 	dialect dialect
 
 	// workers counts the connection's goroutines besides the reader: the
-	// writer and its pings. serve waits for them.
+	// writer while it runs, a ping while it waits for its pong, and
+	// closeWrite (counted from the start: it runs once the context is
+	// done). serve waits for them.
 	workers sync.WaitGroup
 
 	// Per-connection limits, used by the reader (and, for cursors, the
@@ -82,19 +90,26 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string, d dialect) *conn {
 	ctx, cancel := context.WithCancel(g.base)
 	readCtx, readCancel := context.WithCancel(g.base)
 	ws.SetReadLimit(-1) // the reader enforces MaxFrameBytes itself (see read)
-	return &conn{
+	c := &conn{
 		g: g, ws: ws, remote: remote,
 		id:         g.opts.Node + "-" + randomID(),
 		ctx:        ctx,
 		cancel:     cancel,
 		readCtx:    readCtx,
 		readCancel: readCancel,
-		mailbox:    newMailbox(g.opts.MailboxSize),
 		dialect:    d,
 		messages:   rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
 		joins:      rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
 		cursors:    rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
 	}
+	c.mailbox = newMailbox(g.opts.MailboxSize, &c.workers)
+	// The heartbeat's timer exists before it can fire; closeWrite is
+	// counted now and runs when the connection starts closing.
+	c.pingTimer = time.AfterFunc(time.Duration(math.MaxInt64), c.heartbeat)
+	c.pingTimer.Reset(g.opts.PingInterval)
+	c.workers.Add(1)
+	context.AfterFunc(ctx, c.closeWrite)
+	return c
 }
 
 // ID implements hub.Conn.
@@ -113,14 +128,18 @@ func (c *conn) Access() hub.Access { return c.access }
 // Deliver implements hub.Conn: it queues frame without blocking, and closes
 // the connection as a slow consumer when the mailbox is full.
 func (c *conn) Deliver(frame []byte) bool {
-	if c.mailbox.push(frame) {
+	ok, start := c.mailbox.push(frame)
+	if start {
+		go c.drain()
+	}
+	if ok {
 		return true
 	}
 	c.g.opts.Metrics.QueueDrops.Inc()
 	c.closeWith(protocol.CloseSlowConsumer, "too slow reading; reconnect and resume")
 	// An idle writer now sends the closing event and the close frame.
 	// One stuck on the peer's full socket, in a write without a deadline
-	// (see writeLoop), is ended by dropping the connection if it has not
+	// (see drain), is ended by dropping the connection if it has not
 	// closed by then.
 	time.AfterFunc(flushTimeout, func() { c.ws.CloseNow() })
 	return false
@@ -145,11 +164,10 @@ func (c *conn) closeWith(code protocol.CloseCode, reason string) {
 	})
 }
 
-// serve runs the connection: the writer (which also pings) in its own
-// goroutine, the reader in this one. It returns when both have stopped.
+// serve runs the connection: the reader in this goroutine, the writer and
+// the heartbeat when they have work. It returns when all have stopped.
 func (c *conn) serve() {
 	start := time.Now()
-	c.workers.Go(c.writeLoop)
 	c.dialect.read(c)
 	c.closeWith(protocol.CloseNormal, "")
 	c.stopCursors()

@@ -111,7 +111,6 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 	g.log.Info("connection opened", "conn", c.id, "remote", c.remote, "path", r.URL.Path)
 	if why := g.admit.open(ip); why != "" {
 		c.closeWith(protocol.CloseTryAgainLater, why)
-		c.workers.Go(c.writeLoop)
 		c.workers.Wait()
 		c.ws.CloseNow()
 		g.opts.Metrics.Closed(protocol.CloseTryAgainLater)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -12,59 +13,93 @@ import (
 // and the write of the closing event.
 const flushTimeout = time.Second
 
-// writer is the state of a connection's writer goroutine.
+// writer is the scratch space of a connection's writer. Pooled: a
+// connection needs it only while it writes.
 type writer struct {
 	c      *conn
-	frames [][]byte // reused: what take returned
-	buf    []byte   // reused: the batch being built
+	frames [][]byte // what the mailbox gave
+	buf    []byte   // the batch being built
 }
 
-// writeLoop sends queued frames until the connection closes, then sends the
-// close frame with the recorded code. Whatever is queued when it wakes goes
-// out in one write (a batch frame). It also runs the heartbeat: a ping every
-// PingInterval, in a short-lived goroutine since a ping waits for its pong.
-func (c *conn) writeLoop() {
-	w := &writer{c: c}
-	ping := time.NewTicker(c.g.opts.PingInterval)
-	defer ping.Stop()
-	pinging := make(chan struct{}, 1) // holds a token while a ping is out
-	for {
-		select {
-		case <-c.ctx.Done():
-			w.close()
+var writers = sync.Pool{New: func() any { return new(writer) }}
+
+func getWriter(c *conn) *writer {
+	w := writers.Get().(*writer)
+	w.c = c
+	return w
+}
+
+func (w *writer) release() {
+	clear(w.frames)
+	w.frames, w.c = w.frames[:0], nil
+	if cap(w.buf) > 4*protocol.MaxBatchBytes {
+		w.buf = nil // do not keep a burst's buffer
+	}
+	writers.Put(w)
+}
+
+// drain is a connection's writer. The first frame queued after an idle
+// spell starts it (Deliver); it sends what is queued, and what arrives
+// meanwhile, each time all of it in one write (a batch frame), until the
+// mailbox is empty, and ends. So an idle connection has no writer
+// goroutine. It holds writeMu while it runs; once the connection is
+// closing it leaves what is left to closeWrite.
+//
+// No deadline per write: with a context that is never done, coder/websocket
+// arms no timer per Write. A peer that stops reading is caught by the full
+// mailbox (4000) or by the heartbeat (4001); both drop the connection
+// (CloseNow, at most flushTimeout after a 4000), which ends a write stuck on
+// its full socket.
+func (c *conn) drain() {
+	defer c.workers.Done()
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	w := getWriter(c)
+	defer w.release()
+	for c.ctx.Err() == nil {
+		w.frames = c.mailbox.take(w.frames)
+		if len(w.frames) == 0 {
 			return
-		case <-c.mailbox.notify:
-			// No deadline per write: with a context that is never done,
-			// coder/websocket arms no timer per Write. A peer that stops
-			// reading is caught by the full mailbox (4000) or by the
-			// heartbeat (4001); both drop the connection (CloseNow, at
-			// most flushTimeout after a 4000), which ends a write stuck
-			// on its full socket.
-			if err := w.flush(context.Background()); err != nil {
-				c.closeWith(protocol.CloseInternal, "write failed")
-				return
-			}
-		case <-ping.C:
-			select {
-			case pinging <- struct{}{}:
-				c.workers.Go(func() {
-					defer func() { <-pinging }()
-					c.ping()
-				})
-			default: // the last ping is still out: its timeout decides
-			}
 		}
+		if err := w.flush(context.Background(), w.frames); err != nil {
+			c.closeWith(protocol.CloseInternal, "write failed")
+			return
+		}
+	}
+}
+
+// closeWrite runs once the connection is closing (its context is done):
+// after any running writer, it shuts the mailbox, sends what was queued
+// (unless the peer stopped reading), the closing event and the close frame.
+func (c *conn) closeWrite() {
+	defer c.workers.Done()
+	c.pingTimer.Stop()
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	w := getWriter(c)
+	defer w.release()
+	w.frames = c.mailbox.close(w.frames)
+	w.close()
+}
+
+// heartbeat pings the peer every PingInterval (on a timer: no goroutine
+// waits between pings), and re-arms once the pong is in.
+func (c *conn) heartbeat() {
+	if !c.mailbox.admit() {
+		return // closing
+	}
+	defer c.workers.Done()
+	c.ping()
+	if c.ctx.Err() == nil {
+		c.pingTimer.Reset(c.g.opts.PingInterval)
 	}
 }
 
 // flush writes everything queued: one frame alone, several as batches
 // (or, in a dialect that renders frames, each message alone or, if the
 // dialect packs, the text messages joined by line breaks).
-func (w *writer) flush(ctx context.Context) error {
-	w.frames = w.c.mailbox.take(w.frames)
-	frames := w.frames
+func (w *writer) flush(ctx context.Context, frames [][]byte) error {
 	if render := w.c.dialect.render; render != nil {
-		defer clear(w.frames)
 		return w.writeRendered(ctx, render, frames)
 	}
 	for len(frames) > 0 {
@@ -90,10 +125,6 @@ func (w *writer) flush(ctx context.Context) error {
 			return err
 		}
 		frames = frames[took:]
-	}
-	clear(w.frames)
-	if cap(w.buf) > 4*protocol.MaxBatchBytes {
-		w.buf = nil // do not keep a burst's buffer on an idle connection
 	}
 	return nil
 }
@@ -167,7 +198,7 @@ func (w *writer) close() {
 	default:
 		// What was queued before the close (the error that explains a
 		// refused hello, the last events before a restart) goes first.
-		w.flush(ctx)
+		w.flush(ctx, w.frames)
 	}
 	if code != protocol.CloseNormal && ctx.Err() == nil {
 		switch {
