@@ -21,6 +21,23 @@ const maxAppendTries = 16
 // JetStream together in one atomic batch (see Append).
 const MaxGroupCommit = 64
 
+// MinAtomicBatch is the fewest queued appends a stream of replicas stores
+// as one atomic batch. On one replica, nats-server stages each atomic batch
+// in a file store of its own, created, fsynced and removed per batch: a
+// W2 trace at 200 messages/s showed that staging (newAtomicBatch,
+// cleanupLocked, readyForCommit: 1.7 s of 3 s in system calls, about 14 ms
+// a batch) holding the stream while sends queued, 31 ms on average from
+// send to fan-out instead of 1.3 ms. One by one, an append is one round
+// trip (well under a millisecond in-process), so a short queue is cheaper
+// that way, and a long one (a burst) still goes in batches. Replicated
+// streams stage batches in memory: any queue of two or more is batched.
+func MinAtomicBatch(replicas int) int {
+	if replicas <= 1 {
+		return 16
+	}
+	return 2
+}
+
 // pendingAppend is one append waiting for its room's writer.
 type pendingAppend struct {
 	msgID   string
@@ -102,7 +119,7 @@ func (l *eventLog) write(room string, h *roomHead) {
 
 // commit stores batch and answers each of its callers.
 func (l *eventLog) commit(ctx context.Context, room string, h *roomHead, batch []*pendingAppend) {
-	if len(batch) > 1 && !l.noBatches.Load() {
+	if len(batch) >= max(l.minBatch, 2) && !l.noBatches.Load() {
 		done, err := l.appendBatch(ctx, room, h, batch)
 		if done {
 			for _, p := range batch {

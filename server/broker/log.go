@@ -34,6 +34,9 @@ type eventLog struct {
 	mu    sync.Mutex
 	heads map[string]*roomHead // append state per room, created on first use
 
+	// minBatch is the fewest queued appends stored as one atomic batch;
+	// fewer go one by one (see MinAtomicBatch).
+	minBatch  int
 	noBatches atomic.Bool   // the stream refused an atomic batch: append one by one
 	batches   atomic.Uint64 // atomic batches stored
 	batched   atomic.Uint64 // events stored in them
@@ -49,7 +52,8 @@ func openLog(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg jet
 	l := &eventLog{
 		js: js, nc: nc, name: cfg.Name, subject: subject, log: log,
 		timeout: timeout, heads: make(map[string]*roomHead),
-		stored: func(int, time.Duration) {},
+		minBatch: MinAtomicBatch(cfg.Replicas),
+		stored:   func(int, time.Duration) {},
 	}
 	err := retry(ctx, func(ctx context.Context) (err error) {
 		l.stream, err = js.CreateOrUpdateStream(ctx, cfg)
