@@ -124,6 +124,7 @@ func (c *Config) Validate() error {
 		bad("MaxConnsPerIP", "(%d) is more than MaxConns (%d)", c.MaxConnsPerIP, c.MaxConns)
 	}
 	nonNegativeDuration("CounterStateInterval", c.CounterStateInterval)
+	nonNegative("RoomFramesPerSecond", int64(c.RoomFramesPerSecond))
 	nonNegative("FeedHistory", int64(c.FeedHistory))
 	nonNegative("FeedSize", c.FeedSize)
 	nonNegativeDuration("FeedAge", c.FeedAge)

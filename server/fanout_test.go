@@ -96,10 +96,23 @@ func messages(events []protocol.Event, room string) []string {
 
 // A burst of messages reaches a member in far fewer frames than messages,
 // each message once and in order; the sender's acks do not wait for the
-// room's flush.
+// room's flush. The interval is --room-flush-interval, or longer for a room
+// whose members would get more than --room-frames-per-second in all.
 func TestRoomFlushPacksBurstIntoFewFrames(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{RoomFlushInterval: time.Second, MessageBurst: 40})
+	for name, cfg := range map[string]server.Config{
+		"flush interval":    {RoomFlushInterval: time.Second, MessageBurst: 40},
+		"frames per second": {RoomFlushInterval: time.Millisecond, RoomFramesPerSecond: 2, MessageBurst: 40}, // 2 members: 1 s
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testRoomFlushPacksBurst(t, cfg)
+		})
+	}
+}
+
+func testRoomFlushPacksBurst(t *testing.T, cfg server.Config) {
+	n := testnode.Start(t, cfg)
 	reader := dialFrames(t, n.WS, "reader")
 	reader.do(protocol.Command{Type: protocol.CmdJoin, ID: "j", Room: "burst"})
 	reader.until(func(ev protocol.Event) bool { return ev.Type == protocol.EvJoined })

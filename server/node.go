@@ -114,6 +114,9 @@ type Config struct {
 	// one frame. Zero: the default (hub.DefaultFlushInterval); negative:
 	// every event at once.
 	RoomFlushInterval time.Duration
+	// RoomFramesPerSecond bounds a busy room's frames per second to its
+	// members, in all (hub.Options.RoomFramesPerSecond). Zero: the default.
+	RoomFramesPerSecond int
 	// CounterStateInterval: see counter.Options.StateInterval.
 	CounterStateInterval time.Duration
 	// APIKeys authorise the HTTP API (/api/v1); none: it refuses every
@@ -257,7 +260,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		EditWindow: cfg.EditWindow, PrivateRooms: cfg.PrivateRooms, Logger: n.log,
 		Metrics:   n.metrics,
 		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
-		FlushInterval: cfg.RoomFlushInterval,
+		FlushInterval: cfg.RoomFlushInterval, RoomFramesPerSecond: cfg.RoomFramesPerSecond,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop

@@ -10,12 +10,14 @@ import (
 // and the relayed ones: presence, typing) are queued in the room's outbox
 // and go out together, as one frame built once and shared by every member
 // (a batch frame when there are several). A room sends at most one such
-// frame per FlushInterval: the first event after a quiet interval goes at
+// frame per flush interval: the first event after a quiet interval goes at
 // once, and what arrives within the interval after a flush waits for the
 // next. So a quiet room adds no delay, and a busy one costs each member one
-// write per interval whatever the message rate (writes per second =
-// members / FlushInterval), which is what lets a room of a thousand take a
-// high rate on a small machine.
+// write per interval whatever the message rate. The interval is
+// FlushInterval, longer for a large room so that the room's frames per
+// second (members / interval) stay within RoomFramesPerSecond: every frame
+// costs a system call on each side (and a wakeup), and that, not the bytes,
+// is what a room of a thousand runs out of first on a small machine.
 //
 // Acks and answers to a connection's own commands do not pass here: they
 // are queued for that connection at once, never delayed by a flush.
@@ -47,7 +49,7 @@ func (r *room) queueLocked(frame []byte) {
 		}
 		return
 	}
-	wait := r.hub.opts.FlushInterval - time.Since(o.last)
+	wait := r.flushIntervalLocked() - time.Since(o.last)
 	if wait <= 0 || o.bytes >= protocol.MaxBatchBytes {
 		r.flushLocked()
 		return
@@ -61,6 +63,18 @@ func (r *room) queueLocked(frame []byte) {
 			r.flushLocked()
 		}
 	})
+}
+
+// flushIntervalLocked is the room's shortest time between two frames:
+// FlushInterval, or longer in a room so large that its members would get
+// more than RoomFramesPerSecond frames a second in all (members /
+// RoomFramesPerSecond: 50 ms for a room of 1,000 with the defaults).
+func (r *room) flushIntervalLocked() time.Duration {
+	o := r.hub.opts
+	if o.FlushInterval < 0 {
+		return 0
+	}
+	return max(o.FlushInterval, time.Duration(len(r.local))*time.Second/time.Duration(o.RoomFramesPerSecond))
 }
 
 // flushLocked sends the outbox to every live local member now: one frame

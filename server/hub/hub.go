@@ -81,6 +81,11 @@ type Options struct {
 	// at once, later ones wait for the next flush and share its frame.
 	// Default DefaultFlushInterval; negative: every event at once.
 	FlushInterval time.Duration
+	// RoomFramesPerSecond bounds the frames a busy room sends its members
+	// per second in all, by lengthening its flush interval to members /
+	// RoomFramesPerSecond when that is longer than FlushInterval.
+	// Default DefaultRoomFramesPerSecond.
+	RoomFramesPerSecond int
 	// CursorTick is how often each room's members get the latest cursor
 	// positions (at most one batch per tick). Default protocol.CursorTick.
 	CursorTick time.Duration
@@ -113,6 +118,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.FlushInterval == 0 {
 		o.FlushInterval = DefaultFlushInterval
+	}
+	if o.RoomFramesPerSecond <= 0 {
+		o.RoomFramesPerSecond = DefaultRoomFramesPerSecond
 	}
 	if o.CursorTick <= 0 {
 		o.CursorTick = protocol.CursorTick
@@ -165,6 +173,12 @@ const DefaultPresenceTTL = 25 * time.Second
 // messages stay well inside p99 targets, long enough that a room of a
 // thousand members costs each of them at most 100 writes a second.
 const DefaultFlushInterval = 10 * time.Millisecond
+
+// DefaultRoomFramesPerSecond is Options.RoomFramesPerSecond's default,
+// chosen from `make bench`: a room of 1,000 flushes at most every 50 ms
+// (its messages' p99 stays under 100 ms), one of 200 or fewer every
+// FlushInterval.
+const DefaultRoomFramesPerSecond = 20000
 
 // DefaultPresenceInterval is Options.PresenceInterval's default.
 const DefaultPresenceInterval = 10 * time.Second

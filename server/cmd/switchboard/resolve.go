@@ -26,7 +26,7 @@ var fieldFlags = map[string]string{
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
 	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
-	"RoomFlushInterval": "room-flush-interval", "FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
+	"RoomFlushInterval": "room-flush-interval", "RoomFramesPerSecond": "room-frames-per-second", "FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
 	"MaxUploadBytes": "max-upload-bytes", "UploadsPerMinute": "uploads-per-minute", "FilesMaxBytes": "files-max-bytes",
 	"FilesAge": "files-age", "CursorTick": "cursor-tick", "CursorsPerSecond": "cursors-per-second",
 	"MaxConns": "max-conns", "MaxConnsPerIP": "max-conns-per-ip", "MaxConnsPerUser": "max-conns-per-user",
