@@ -179,9 +179,10 @@ func dialRaw(ctx context.Context, target string, o dialOptions) (member, error) 
 	ws.SetReadLimit(1 << 20)
 	m := &rawMember{ws: ws, room: o.room}
 	m.wg.Go(func() {
+		var data []byte
 		for {
-			_, data, err := ws.Read(context.Background())
-			if err != nil {
+			var err error
+			if _, data, err = client.ReadFrame(ws, data); err != nil {
 				return
 			}
 			if o.tr != nil {

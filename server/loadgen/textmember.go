@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboard-rt/switchboard/shared/client"
 )
 
 // textMember is a member on Switchboard's plain-text endpoint
@@ -42,9 +43,10 @@ func dialText(ctx context.Context, target string, o dialOptions) (member, error)
 	m := &textMember{ws: ws, joined: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(m.done)
+		var data []byte
 		for {
-			_, data, err := ws.Read(context.Background())
-			if err != nil {
+			var err error
+			if _, data, err = client.ReadFrame(ws, data); err != nil {
 				return
 			}
 			if hasNotice(data) {

@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -60,7 +61,8 @@ type Options struct {
 	// on Events, nor taken as the answer to a command, so it must return
 	// false for a frame holding an answer that Do waits for. It lets a
 	// reader that needs only a few bytes of each frame (the load generator
-	// counting messages) skip decoding. data is the frame's own, not reused.
+	// counting messages) skip decoding. data is valid only during the call:
+	// the reader reuses its buffer.
 	// Dial's hello/welcome exchange does not use it. Default: every frame
 	// is decoded.
 	OnFrame func(data []byte) bool
@@ -287,8 +289,13 @@ func (c *Conn) readLoop(ctx context.Context) {
 	defer close(c.events)
 	defer c.cancel()
 	var closing *protocol.Event
+	var buf []byte
 	for {
-		typ, data, err := c.ws.Read(ctx)
+		typ, data, err := c.readFrame(buf)
+		buf = data
+		if cap(buf) > maxKeptBuffer {
+			buf = nil // a large joined frame: do not keep its buffer
+		}
 		if err == nil && typ == websocket.MessageText && c.onFrame != nil && c.onFrame(data) {
 			continue
 		}
@@ -323,6 +330,42 @@ func (c *Conn) readLoop(ctx context.Context) {
 				c.fail(ctx.Err())
 				return
 			}
+		}
+	}
+}
+
+// maxKeptBuffer bounds the read buffer a connection keeps between frames.
+const maxKeptBuffer = 64 << 10
+
+// readFrame reads the next frame (ReadFrame); Close and closeWith end a
+// read in progress by closing the connection.
+func (c *Conn) readFrame(buf []byte) (websocket.MessageType, []byte, error) {
+	return ReadFrame(c.ws, buf)
+}
+
+// ReadFrame reads the next message of ws into buf's storage (grown as
+// needed) and returns it: no allocation per message once buf is large
+// enough. It reads without a context, so coder/websocket arms nothing per
+// message (with a cancellable context it registers a callback on every
+// read); closing ws ends a read in progress. The load generator's raw
+// connections read with it too, so every server is read at the same cost.
+func ReadFrame(ws *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
+	typ, r, err := ws.Reader(context.Background())
+	if err != nil {
+		return 0, buf[:0], err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return typ, buf, nil
+		}
+		if err != nil {
+			return typ, buf, err
 		}
 	}
 }
@@ -444,6 +487,7 @@ func (c *Conn) ready(room string) bool {
 func (c *Conn) closeWith(err error) {
 	c.fail(err)
 	c.cancel()
+	c.ws.CloseNow() // ends the reader's read
 }
 
 func randomID() string {
