@@ -35,7 +35,7 @@ type Config struct {
 	// (messages/s) until a step fails twice. W2T is W2 with the W2Clients
 	// on the plain-text endpoint /text and the sender on the app protocol
 	// (Switchboard only). Defaults 1,000 and
-	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600.
+	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200.
 	W2Clients int
 	W2Rates   []float64
 	// W3Steps are the totals of idle connections W3 holds, one step after
@@ -93,7 +93,7 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.W2Clients, 1000)
 	if len(c.W2Rates) == 0 {
-		c.W2Rates = []float64{5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600}
+		c.W2Rates = []float64{5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200}
 	}
 	if len(c.W3Steps) == 0 {
 		c.W3Steps = []int{10000, 50000}

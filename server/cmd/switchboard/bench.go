@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ type benchFlags struct {
 	baselineBin, gorillaBin                         string
 	targetPID                                       int
 	baseline, profile, browser                      bool
+	selfProfile                                     string
 	// peers are the servers compared with Switchboard (--peers, and the
 	// baseline with --baseline), in the report's order.
 	peers []loadgen.Kind
@@ -78,6 +80,17 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		f.cfg.W3Steps = steps
 		return err
 	})
+	fs.Func("w2-rates", "W2 send rates (messages/s), step after step, comma-separated (default 5,10,20,…,3200)", func(s string) error {
+		f.cfg.W2Rates = nil
+		for _, v := range strings.Split(s, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || r <= 0 {
+				return fmt.Errorf("rate %q: not a positive number", v)
+			}
+			f.cfg.W2Rates = append(f.cfg.W2Rates, r)
+		}
+		return nil
+	})
 	fs.IntVar(&f.cfg.W4Conns, "w4-conns", 5000, "W4 connections opened within 10 s")
 	fs.IntVar(&f.cfg.W1Clients, "w1-clients", 2000, "W1 clients")
 	fs.IntVar(&f.cfg.W1Rooms, "w1-rooms", 20, "W1 rooms (one sender each)")
@@ -92,6 +105,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.BoolVar(&f.browser, "browser", true, "with --web-dir: serve it and time the first message rendered in headless Chromium ($CHROMIUM or chromium), cold and warm")
 	fs.StringVar(&f.logDir, "log-dir", "", "folder for the started servers' logs and profiles (default: a temp folder, removed)")
 	fs.BoolVar(&f.profile, "profile", true, "save pprof CPU and allocation profiles of the server under W2 in --log-dir")
+	fs.StringVar(&f.selfProfile, "loadgen-profile", "", "write a pprof CPU profile of the load generator itself (the whole run) to this file (default: none)")
 	if err := parse(fs, args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -140,6 +154,17 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stderr, ">> bench: open-files limit %d, %d CPUs, logs in %s\n", limit, runtime.NumCPU(), f.logDir)
 
+	if f.selfProfile != "" {
+		pf, err := os.Create(f.selfProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var sb []loadgen.Result
 	peers := make([][]loadgen.Result, len(f.peers))
 	start := time.Now()
