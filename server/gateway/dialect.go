@@ -62,8 +62,10 @@ func textMessage(s string) message { return message{websocket.MessageText, []byt
 // accept runs what every endpoint does before it serves a connection: the
 // origin check, the handshake rate per address, the refusal while
 // shutting down, the upgrade (with subprotocols, the client must offer
-// the first; plain endpoints have none), and the connection caps. It then serves the connection with
-// d until it ends; before, prepare (if set) fills the conn (its user).
+// the first; plain endpoints have none), and the connection caps. It then
+// starts serving the connection with d, until it ends, on a goroutine of
+// its own (g.wg counts it); before, prepare (if set) fills the conn (its
+// user).
 func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []string, d dialect, prepare func(*conn)) {
 	if !g.originAllowed(r) {
 		g.log.Info("handshake refused: origin not allowed", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr, "path", r.URL.Path)
@@ -92,8 +94,13 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 		httpError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "server is shutting down"))
 		return
 	}
-	defer g.wg.Done()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	served := false // once true, the serving goroutine calls g.wg.Done
+	defer func() {
+		if !served {
+			g.wg.Done()
+		}
+	}()
+	ws, err := websocket.Accept(withSmallReads(w), r, &websocket.AcceptOptions{
 		Subprotocols: subprotocols,
 		// Origins are checked above, exactly (coder/websocket's patterns
 		// match hosts only and accept http:// for an https origin).
@@ -118,13 +125,22 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 			"code", int(protocol.CloseTryAgainLater), "reason", why, "duration", "0s")
 		return
 	}
-	defer g.admit.close(ip)
 	if prepare != nil {
 		prepare(c)
 	}
 	g.track(c, true)
-	defer g.track(c, false)
-	c.serve()
+	// The connection is served on a goroutine of its own and the handler
+	// returns: net/http's goroutine, whose stack grew parsing the request
+	// and upgrading, ends, and an idle connection keeps only its reader's
+	// smaller one (16 KiB a connection before, in a heap profile of 5,000
+	// idle ones).
+	served = true
+	go func() {
+		defer g.wg.Done()
+		defer g.admit.close(ip)
+		defer g.track(c, false)
+		c.serve()
+	}()
 }
 
 // httpError answers a request that is refused before any upgrade with a
