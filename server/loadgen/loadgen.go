@@ -7,7 +7,9 @@
 // shared-client Sessions, one node killed) on a cluster, and measures
 // delivery, latency (from the send time carried in each message, at every
 // receiver), messages per frame, and the CPU and memory of the server
-// process and of itself (from /proc). Every receiver costs the same
+// process and of itself (from /proc); WZ (W2's room at one rate, against a
+// server without permessage-deflate and one with it) also measures the
+// bytes its members read off the wire (wire.go). Every receiver costs the same
 // whatever the server: it counts the messages in a frame by their stamps,
 // without decoding it (frames.go). `switchboard bench` drives it and
 // prints the table.
@@ -38,6 +40,10 @@ type Config struct {
 	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200.
 	W2Clients int
 	W2Rates   []float64
+	// WZRate is WZ's send rate (messages/s) to its one room of W2Clients
+	// and the sender, for Duration against each of its two servers
+	// (Switchboard only, see RunWZ). Default 100.
+	WZRate float64
 	// W3Steps are the totals of idle connections W3 holds, one step after
 	// the other (each step opens the connections it adds to the last), with
 	// the server's memory per connection measured at each. Default 10,000
@@ -95,6 +101,9 @@ func (c *Config) setDefaults() {
 	if len(c.W2Rates) == 0 {
 		c.W2Rates = []float64{5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200}
 	}
+	if c.WZRate <= 0 {
+		c.WZRate = 100
+	}
 	if len(c.W3Steps) == 0 {
 		c.W3Steps = []int{10000, 50000}
 	}
@@ -124,17 +133,23 @@ func (c *Config) setDefaults() {
 
 // Workloads lists the workload names Run knows, in order.
 // W1–W4 load one Target with Run; W2T (W2 over /text) loads a Switchboard
-// Target with Run; W5 loads a Cluster with RunW5.
-var Workloads = []string{"W1", "W2", "W2T", "W3", "W4", "W5"}
+// Target with Run; WZ (W2 with and without permessage-deflate) loads two
+// Switchboard servers, one after the other, with RunWZ; W5 loads a Cluster
+// with RunW5.
+var Workloads = []string{"W1", "W2", "W2T", "WZ", "W3", "W4", "W5"}
 
 // SwitchboardOnly reports whether workload name runs against Switchboard
-// alone: the peers have no plain-text endpoint (W2T) and no cluster (W5).
-func SwitchboardOnly(name string) bool { return name == "W2T" || name == "W5" }
+// alone: the peers have no plain-text endpoint (W2T), no --compression
+// (WZ) and no cluster (W5).
+func SwitchboardOnly(name string) bool { return name == "W2T" || name == "WZ" || name == "W5" }
 
 // Label is workload name as the report shows it.
 func Label(name string) string {
-	if name == "W2T" {
+	switch name {
+	case "W2T":
 		return "W2 /text"
+	case "WZ":
+		return "W2 compression"
 	}
 	return name
 }
@@ -155,6 +170,8 @@ func Run(ctx context.Context, t Target, name string, cfg Config) Result {
 		err = runW3(ctx, t, cfg, &r)
 	case "W4":
 		err = runW4(ctx, t, cfg, &r)
+	case "WZ":
+		err = fmt.Errorf("WZ needs two servers, one with compression: use RunWZ")
 	case "W5":
 		err = fmt.Errorf("W5 needs a cluster: use RunW5")
 	default:
@@ -287,10 +304,10 @@ func drain(ctx context.Context, p *phase, timeout time.Duration) {
 
 // connectRooms dials n members into rooms (member i in room i%len(rooms)),
 // at most parallel at a time, and joins them; member i uses the plain-text
-// endpoint if isText(i) (isText nil: none does). It returns the members
-// that made it (in order, with the failed ones left out) and the first
-// error, if any.
-func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []string, buffer int, tr *traffic, parallel int, isText func(int) bool) ([]member, int, error) {
+// endpoint if isText(i) (isText nil: none does), and each, if set, may
+// change member i's dial options last. It returns the members that made it
+// (in order, with the failed ones left out) and the first error, if any.
+func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []string, buffer int, tr *traffic, parallel int, isText func(int) bool, each func(i int, o *dialOptions)) ([]member, int, error) {
 	o := dialOptions{buffer: buffer, tr: tr}
 	if isText == nil {
 		isText = func(int) bool { return false }
@@ -312,6 +329,9 @@ func connectRooms(ctx context.Context, t Target, prefix string, n int, rooms []s
 			o := o
 			o.name, o.room = fmt.Sprintf("%s%d", prefix, i), room
 			o.text = isText(i)
+			if each != nil {
+				each(i, &o)
+			}
 			m, err := dial(dctx, t, o)
 			if err == nil && room != "" {
 				if err = m.join(dctx); err != nil {

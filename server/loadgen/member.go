@@ -96,6 +96,13 @@ type dialOptions struct {
 	// one of sourceAddrs' to dial from another loopback address. Default
 	// http.DefaultClient.
 	httpClient *http.Client
+	// compression makes a Switchboard app-protocol member offer
+	// permessage-deflate (client.Options.Compression). Default: not offered.
+	compression bool
+	// wire, if set, counts what a Switchboard app-protocol member reads off
+	// its connection; its HTTP client replaces httpClient. Default: not
+	// counted.
+	wire *wireCount
 }
 
 // dial connects one member (for Switchboard: handshake, hello, welcome).
@@ -106,7 +113,10 @@ func dial(ctx context.Context, t Target, o dialOptions) (member, error) {
 	if o.text {
 		return dialText(ctx, t.URL, o)
 	}
-	opts := client.Options{Name: o.name, EventBuffer: o.buffer, HTTPClient: o.httpClient}
+	opts := client.Options{Name: o.name, EventBuffer: o.buffer, HTTPClient: o.httpClient, Compression: o.compression}
+	if o.wire != nil {
+		opts.HTTPClient = o.wire.client()
+	}
 	if o.tr != nil {
 		opts.OnFrame = sbFrameHook(o.tr)
 	}

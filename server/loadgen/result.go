@@ -24,7 +24,8 @@ type Result struct {
 type Metric struct {
 	Name  string
 	Value float64
-	// Unit is "%", "/s", "ms", "s", "MiB", "KiB" or "" (a count).
+	// Unit is "%", "/s", "ms", "s", "MiB", "KiB", "B" (bytes), "×" (a
+	// ratio of two figures) or "" (a count).
 	Unit string
 }
 
@@ -179,6 +180,8 @@ func format(m Metric) string {
 	switch m.Unit {
 	case "", "/s":
 		return s
+	case "×":
+		return s + "×"
 	case "%":
 		if m.Name == "delivery" && v >= 99 && v < 100 {
 			s = fmt.Sprintf("%.3f", v)

@@ -28,7 +28,7 @@ func runW1(ctx context.Context, t Target, cfg Config, r *Result) error {
 	isText := func(i int) bool { return i >= cfg.W1Clients-textN }
 	var tr traffic
 	start := time.Now()
-	members, failed, err := connectRooms(ctx, t, "w1u", cfg.W1Clients, rooms, 256, &tr, setupParallel, isText)
+	members, failed, err := connectRooms(ctx, t, "w1u", cfg.W1Clients, rooms, 256, &tr, setupParallel, isText, nil)
 	r.add("setup failures", float64(failed), "")
 	r.add("setup time", time.Since(start).Seconds(), "s")
 	defer closeAll(members)
@@ -87,7 +87,7 @@ func runW2(ctx context.Context, t Target, cfg Config, text bool, r *Result) erro
 		n, isText = cfg.W2Clients+1, func(i int) bool { return i > 0 }
 	}
 	var tr traffic
-	members, failed, err := connectRooms(ctx, t, "w2u", n, []string{room}, 1024, &tr, setupParallel, isText)
+	members, failed, err := connectRooms(ctx, t, "w2u", n, []string{room}, 1024, &tr, setupParallel, isText, nil)
 	defer closeAll(members)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d clients could not connect and join: %w", failed, n, err)
