@@ -116,8 +116,10 @@ fmt-check:
 ## bench: hot-path Go benchmarks, then `switchboard bench` (W1-W4 against
 ## Switchboard and, in the same run with the same load generator, its two
 ## peers: the bare coder/websocket broadcaster and the gorilla/websocket chat
-## hub, each server in its own process on loopback; W2 over /text and W5 on
-## three nodes sharing a NATS cluster, Switchboard only; app.wasm on the wire
+## hub, each server in its own process on loopback; W2 over /text, WZ (W2's
+## room at 100 msg/s against a server without, then one with --compression:
+## bytes on the wire per delivery and CPU) and W5 on three nodes sharing a
+## NATS cluster, Switchboard only; app.wasm on the wire
 ## and first message in headless Chromium, from the web app built by `web`);
 ## one Markdown table on stdout and in bin/bench/latest.md, server logs and
 ## W2 profiles in bin/bench/logs. The gorilla hub is its own module

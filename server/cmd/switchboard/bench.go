@@ -29,13 +29,15 @@ W2 one room of 1,000 with the rate stepped up; W3 10,000 then 50,000 idle
 connections from source addresses 127.0.0.2, 127.0.0.3, …; W4 5,000
 connections within 10 s; W5 3,000 sessions on three nodes sharing a NATS
 cluster, one node killed; W2T as W2 with its clients on the plain-text
-endpoint /text) against Switchboard and, in the same run with the same load
-generator, against the peers named by --peers (the bare coder/websocket
-broadcaster, "baseline", and the gorilla/websocket chat hub, "gorilla";
-W1-W4 only), and prints one Markdown table with Switchboard's ratio to
-each. Without --target each workload gets a fresh server process (this
-binary running "bench node", no web app; each peer its own binary) so its
-CPU and RSS come from /proc.
+endpoint /text; WZ W2's room at --wz-rate against a server without, then
+one with --compression, the clients offering permessage-deflate to both,
+measuring bytes on the wire per delivery and CPU) against Switchboard and,
+in the same run with the same load generator, against the peers named by
+--peers (the bare coder/websocket broadcaster, "baseline", and the
+gorilla/websocket chat hub, "gorilla"; W1-W4 only), and prints one Markdown
+table with Switchboard's ratio to each. Without --target each workload gets
+a fresh server process (this binary running "bench node", no web app; each
+peer its own binary) so its CPU and RSS come from /proc.
 
 flags:
 `
@@ -96,6 +98,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.IntVar(&f.cfg.W1Rooms, "w1-rooms", 20, "W1 rooms (one sender each)")
 	fs.Float64Var(&f.cfg.W1TextShare, "w1-text-share", 0.1, "share of W1's clients on the plain-text endpoint /text/{room}/{user} (0: none)")
 	fs.IntVar(&f.cfg.W2Clients, "w2-clients", 1000, "W2 clients in its one room")
+	fs.Float64Var(&f.cfg.WZRate, "wz-rate", 100, "WZ messages/s to its one room of --w2-clients, for --duration without then with --compression")
 	fs.IntVar(&f.cfg.W5Clients, "w5-clients", 3000, "W5 sessions spread over three nodes, one of which is killed")
 	fs.IntVar(&f.cfg.W5Rooms, "w5-rooms", 5, "W5 rooms (one sender each)")
 	fs.Float64Var(&f.cfg.W5Rate, "w5-rate", 2, "W5 messages/s per room")
@@ -177,10 +180,14 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		if ctx.Err() != nil {
 			break
 		}
-		if w == "W5" {
+		switch w {
+		case "W5":
 			fmt.Fprintf(stderr, ">> W5 against a cluster of %d switchboard nodes\n", clusterNodes)
 			sb = append(sb, runW5(ctx, f, exe, tmp))
-		} else {
+		case "WZ":
+			fmt.Fprintf(stderr, ">> %s against switchboard without, then with --compression\n", loadgen.Label(w))
+			sb = append(sb, runWZ(ctx, f, exe, tmp))
+		default:
 			fmt.Fprintf(stderr, ">> %s against switchboard\n", loadgen.Label(w))
 			sb = append(sb, runOne(ctx, f, w, loadgen.Switchboard, exe, tmp))
 		}
