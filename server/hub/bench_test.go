@@ -29,12 +29,12 @@ func (c *sinkConn) User() protocol.User   { return c.user }
 func (c *sinkConn) Access() hub.Access    { return hub.Access{} }
 func (c *sinkConn) Deliver(f []byte) bool { countMessage(f, c.messages); return true }
 
-var messagePrefix = []byte(`{"type":"message"`)
+var messageMarker = []byte(`{"type":"message"`)
 
+// countMessage counts the message events in frame: one, or several in a
+// batch frame (a room's flush).
 func countMessage(frame []byte, n *atomic.Int64) {
-	if bytes.HasPrefix(frame, messagePrefix) {
-		n.Add(1)
-	}
+	n.Add(int64(bytes.Count(frame, messageMarker)))
 }
 
 // BenchmarkFanOut stores messages through the real broker (embedded NATS

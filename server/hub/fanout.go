@@ -70,7 +70,7 @@ func (r *room) queueLocked(frame []byte) {
 // more than RoomFramesPerSecond frames a second in all (members /
 // RoomFramesPerSecond: 50 ms for a room of 1,000 with the defaults).
 func (r *room) flushIntervalLocked() time.Duration {
-	o := r.hub.opts
+	o := &r.hub.opts
 	if o.FlushInterval < 0 {
 		return 0
 	}
