@@ -68,7 +68,7 @@ func (r *room) queueLocked(frame []byte) {
 // flushIntervalLocked is the room's shortest time between two frames:
 // FlushInterval, or longer in a room so large that its members would get
 // more than RoomFramesPerSecond frames a second in all (members /
-// RoomFramesPerSecond: 50 ms for a room of 1,000 with the defaults).
+// RoomFramesPerSecond: 33 ms for a room of 1,000 with the defaults).
 func (r *room) flushIntervalLocked() time.Duration {
 	o := &r.hub.opts
 	if o.FlushInterval < 0 {

@@ -175,10 +175,13 @@ const DefaultPresenceTTL = 25 * time.Second
 const DefaultFlushInterval = 10 * time.Millisecond
 
 // DefaultRoomFramesPerSecond is Options.RoomFramesPerSecond's default,
-// chosen from `make bench`: a room of 1,000 flushes at most every 50 ms
-// (its messages' p99 stays under 100 ms), one of 200 or fewer every
-// FlushInterval.
-const DefaultRoomFramesPerSecond = 20000
+// chosen from `make bench`: a room of 1,000 flushes at most every 33 ms,
+// one of 300 or fewer every FlushInterval. W2 (one room of 1,000) at
+// 400 msg/s: p99 78 ms with 30,000 (13.5 messages per frame, under 4 KiB:
+// one write each), 110-114 ms with 20,000 (20 per frame: past the 4 KiB
+// write buffer, two writes each, and 50 ms waits), 108-114 ms with 40,000
+// (server and load generator at a full core each).
+const DefaultRoomFramesPerSecond = 30000
 
 // DefaultPresenceInterval is Options.PresenceInterval's default.
 const DefaultPresenceInterval = 10 * time.Second

@@ -67,7 +67,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&c.MessageBurst, "message-burst", 20, "burst above --messages-per-second")
 	fs.IntVar(&c.JoinsPerMinute, "joins-per-minute", 30, "joins per connection per minute (more: rate_limited)")
 	fs.DurationVar(&c.RoomFlushInterval, "room-flush-interval", hub.DefaultFlushInterval, "shortest time between two frames a room sends its members: the first event after a quiet interval goes at once, later ones share the next frame (0: every event at once)")
-	fs.IntVar(&c.RoomFramesPerSecond, "room-frames-per-second", hub.DefaultRoomFramesPerSecond, "most frames a busy room sends its members per second in all: a large room's flush interval grows to members / this (50 ms for 1,000 members)")
+	fs.IntVar(&c.RoomFramesPerSecond, "room-frames-per-second", hub.DefaultRoomFramesPerSecond, "most frames a busy room sends its members per second in all: a large room's flush interval grows to members / this (33 ms for 1,000 members)")
 	fs.DurationVar(&c.CounterStateInterval, "counter-state-interval", 50*time.Millisecond, "least time between two state events of a shared counter (changes in between go out as one, the newest)")
 	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 secret (32+ bytes) sites sign user tokens with; set it in the environment, not on the command line")
 	fs.StringVar(&f.jwtKeys, "jwt-public-keys", "", "PEM file of Ed25519 or RSA public keys that verify EdDSA/RS256 user tokens")
