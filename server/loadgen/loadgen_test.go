@@ -107,6 +107,7 @@ func TestOnFrame(t *testing.T) {
 	r := testnode.DialOpts(t, n.WS, client.Options{Name: "reader", OnFrame: func(data []byte) bool {
 		mu.Lock()
 		defer mu.Unlock()
+		data = bytes.Clone(data) // valid only during the call
 		seen = append(seen, data)
 		if onlyMessages(data) && bytes.Contains(data, []byte(`"type":"message"`)) {
 			consumed = append(consumed, data)
