@@ -83,6 +83,7 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		}
 	}
 	m.pending, m.buf = false, nil
+	r.joining--
 	r.mu.Unlock()
 	return nil
 }
@@ -204,6 +205,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			return nil, perr
 		}
 		r.local[c.ID()] = &member{conn: c, pending: true}
+		r.joining++
 		h.opts.Metrics.Members.Inc()
 		r.localNodeLocked().conns[c.ID()] = u
 		joined := r.addPersonLocked(u, nil)
@@ -234,10 +236,12 @@ func (h *Hub) Leave(c Conn, name string) bool {
 	}
 
 	r.mu.Lock()
-	_, present := r.local[c.ID()]
+	m, present := r.local[c.ID()]
 	if present {
 		r.flushLocked() // what was queued before the leave, c included
-
+		if m.pending {
+			r.joining--
+		}
 		delete(r.local, c.ID())
 		h.opts.Metrics.Members.Dec()
 	}

@@ -32,6 +32,7 @@ type room struct {
 	feed    logPos               // position of the last feed event delivered
 	cur     cursorState          // live cursors
 	out     outbox               // events for the live members, not sent yet
+	joining int                  // members of local still pending (reading history)
 }
 
 // member is a local connection in the room. While its join reads history,
@@ -140,16 +141,27 @@ func (r *room) deliver(ev *protocol.Event) {
 		m.DeliverySeconds.Observe(max(0, r.hub.opts.Now().Sub(time.UnixMilli(ev.Time)).Seconds()))
 	}
 	m.MessagesDelivered.Add(float64(len(r.local)))
-	for _, m := range r.local {
-		if m.pending {
-			if len(m.buf) >= r.hub.opts.JoinBuffer {
-				m.overflow = true
-				continue
-			}
-			m.buf = append(m.buf, bufferedEvent{ev.Epoch, ev.Offset, frame})
-		}
-	}
+	r.bufferJoiningLocked(ev, frame)
 	r.queueLocked(frame)
+}
+
+// bufferJoiningLocked adds the stored event ev (encoded: frame) to the join
+// buffer of every member still reading history; with none joining, the
+// common case, it does not walk the members.
+func (r *room) bufferJoiningLocked(ev *protocol.Event, frame []byte) {
+	if r.joining == 0 {
+		return
+	}
+	for _, m := range r.local {
+		if !m.pending {
+			continue
+		}
+		if len(m.buf) >= r.hub.opts.JoinBuffer {
+			m.overflow = true
+			continue
+		}
+		m.buf = append(m.buf, bufferedEvent{ev.Epoch, ev.Offset, frame})
+	}
 }
 
 // broadcastLocked queues a non-stored event for every live local member.
