@@ -91,7 +91,14 @@ func (r *room) sendCursorsLocked() {
 		case r.people[id] > 0:
 			r.cur.last[id] = c
 		default:
-			continue // moved just before leaving: already gone
+			// Moved just before leaving: the relayed position came after
+			// the leave and took the place of its Gone. Still shown:
+			// send the Gone; never shown: nothing to send.
+			if _, shown := r.cur.last[id]; !shown {
+				continue
+			}
+			delete(r.cur.last, id)
+			c = protocol.Cursor{User: id, Gone: true}
 		}
 		batch[id] = c
 	}
