@@ -752,8 +752,10 @@ func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
 	t.Parallel()
 	n := testnode.Start(t, server.Config{MessagesPerSecond: 100000, MessageBurst: 1000})
 	proxy := testnode.NewProxy(t, n.WS)
-	const room, fromOthers, fromSession = "flaky", 300, 100
-	const total = fromOthers + fromSession
+	// The sender sends at least minOthers messages, and goes on until the
+	// connection was cut minCuts times (a fast run could stream them all
+	// between two cuts), at most maxOthers.
+	const room, minOthers, maxOthers, fromSession, minCuts = "flaky", 300, 20000, 100, 5
 	s, log := followRoom(t, client.SessionOptions{
 		URLs: []string{proxy.WS}, Name: "reader",
 		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
@@ -769,12 +771,18 @@ func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
 		}
 	}
 	sent := make(chan error, 1)
+	var fromOthers int
 	go func() {
-		for i := range fromOthers {
+		for i := 0; i < minOthers || proxy.Cuts() < minCuts; i++ {
+			if i == maxOthers {
+				sent <- fmt.Errorf("%d messages sent and only %d cuts", i, proxy.Cuts())
+				return
+			}
 			if _, err := sender.Send(context.Background(), room, fmt.Sprint("m", i)); err != nil {
 				sent <- err
 				return
 			}
+			fromOthers = i + 1
 		}
 		sent <- nil
 	}()
@@ -803,19 +811,20 @@ func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
 			}
 		}
 	}
+	total := fromOthers + fromSession // read after the sender is done (sent)
 	want := make([]uint64, total)
 	for i := range want {
 		want[i] = uint64(i + 1)
 	}
 	waitFor(t, 30*time.Second, "the reader to hold every message", func() bool {
 		got, _, _ := log.snapshot()
-		return len(s.Outbox()) == 0 && (len(got) >= total || (len(got) > 0 && got[len(got)-1] == total))
+		return len(s.Outbox()) == 0 && (len(got) >= total || (len(got) > 0 && got[len(got)-1] == uint64(total)))
 	})
 	got, joins, resumed := log.snapshot()
 	if !slices.Equal(got, want) {
 		t.Fatalf("the reader holds %d offsets, want 1..%d exactly once in order: %s", len(got), total, diff(got, want))
 	}
-	if proxy.Cuts() < 5 || resumed < 5 {
+	if proxy.Cuts() < minCuts || resumed < minCuts {
 		t.Fatalf("%d cuts and %d resumed joins: the test did not exercise reconnects", proxy.Cuts(), resumed)
 	}
 	t.Logf("%d cuts, %d joins (%d recovered)", proxy.Cuts(), joins, resumed)

@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +94,51 @@ func TestHeartbeatDropsSilentPeer(t *testing.T) {
 	if err := alive.Ping(ctx); err != nil {
 		t.Fatalf("the live client was dropped too: %v", err)
 	}
+}
+
+// A peer that answers pings stays connected ping after ping: the reader,
+// waiting between frames, takes the pongs itself (gateway skipPong) and
+// each one counts.
+func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 200 * time.Millisecond})
+	ctx := testnode.Ctx(t)
+	var pings atomic.Int64
+	raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{
+		Subprotocols:   []string{protocol.Subprotocol},
+		OnPingReceived: func(context.Context, []byte) bool { pings.Add(1); return true },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.CloseNow() })
+	if err := raw.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","id":"h","name":"steady"}`)); err != nil {
+		t.Fatal(err)
+	}
+	frames := make(chan string, 16)
+	go func() {
+		defer close(frames)
+		for {
+			_, data, err := raw.Read(ctx) // reading answers pings
+			if err != nil {
+				return
+			}
+			frames <- string(data)
+		}
+	}()
+	if f := <-frames; !strings.Contains(f, `"welcome"`) {
+		t.Fatalf("first frame = %s, want the welcome", f)
+	}
+	waitFor(t, 10*time.Second, "ten pings", func() bool { return pings.Load() >= 10 })
+	if err := raw.Write(ctx, websocket.MessageText, []byte(`{"type":"rooms","id":"r"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for f := range frames {
+		if strings.Contains(f, `"ref":"r"`) {
+			return // still served after ten rounds
+		}
+	}
+	t.Fatalf("the connection ended after %d pings", pings.Load())
 }
 
 // Every response carries the security headers: a Content-Security-Policy

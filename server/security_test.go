@@ -354,33 +354,115 @@ func rawHugeFrame(t *testing.T, n *testnode.Node) int {
 	}
 	announced := false
 	for {
-		var h [2]byte
-		if _, err := io.ReadFull(br, h[:]); err != nil {
+		opcode, payload, err := readServerFrame(br)
+		if err != nil {
 			t.Fatalf("no close frame: %v", err)
 		}
-		size := int(h[1] & 0x7f)
-		switch size {
-		case 126:
-			var b [2]byte
-			io.ReadFull(br, b[:])
-			size = int(binary.BigEndian.Uint16(b[:]))
-		case 127:
-			var b [8]byte
-			io.ReadFull(br, b[:])
-			size = int(binary.BigEndian.Uint64(b[:]))
-		}
-		payload := make([]byte, size)
-		if _, err := io.ReadFull(br, payload); err != nil {
-			t.Fatal(err)
-		}
-		if h[0]&0x0f == 0x1 && strings.Contains(string(payload), `"closing"`) {
+		if opcode == 0x1 && strings.Contains(string(payload), `"closing"`) {
 			announced = true
 		}
-		if h[0]&0x0f == 0x8 && size >= 2 {
+		if opcode == 0x8 && len(payload) >= 2 {
 			if !announced {
 				t.Error("the 1009 close was not announced by a closing event")
 			}
 			return int(binary.BigEndian.Uint16(payload))
+		}
+	}
+}
+
+// readServerFrame reads one (unmasked) frame the server sent.
+func readServerFrame(br *bufio.Reader) (opcode byte, payload []byte, err error) {
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return 0, nil, err
+	}
+	size := uint64(h[1] & 0x7f)
+	switch size {
+	case 126:
+		var b [2]byte
+		_, err = io.ReadFull(br, b[:])
+		size = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		_, err = io.ReadFull(br, b[:])
+		size = binary.BigEndian.Uint64(b[:])
+	}
+	if err != nil || size > 1<<20 {
+		return 0, nil, fmt.Errorf("frame header: size %d, %v", size, err)
+	}
+	payload = make([]byte, size)
+	_, err = io.ReadFull(br, payload)
+	return h[0] & 0x0f, payload, err
+}
+
+// maskedFrame is a client's text frame holding payload.
+func maskedFrame(payload string) []byte {
+	mask := [4]byte{7, 1, 9, 3}
+	f := []byte{0x81}
+	if len(payload) < 126 {
+		f = append(f, 0x80|byte(len(payload)))
+	} else {
+		f = binary.BigEndian.AppendUint16(append(f, 0x80|126), uint16(len(payload)))
+	}
+	f = append(f, mask[:]...)
+	for i := range len(payload) {
+		f = append(f, payload[i]^mask[i%4])
+	}
+	return f
+}
+
+// A client may send its first frames right behind the handshake, before it
+// has the answer (one write holds the request, the hello and a command):
+// they are read, in order, like any others.
+func TestFramesBehindTheHandshake(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	addr := strings.TrimPrefix(n.HTTP.URL, "http://")
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	key := make([]byte, 16)
+	rand.Read(key)
+	req := fmt.Appendf(nil, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+		addr, base64.StdEncoding.EncodeToString(key), protocol.Subprotocol)
+	req = append(req, maskedFrame(`{"type":"hello","id":"h","name":"eager"}`)...)
+	req = append(req, maskedFrame(`{"type":"rooms","id":"r"}`)...)
+	if _, err := conn.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	var got string // the text frames (single events or batches), joined
+	for !strings.Contains(got, `"ref":"r"`) {
+		opcode, payload, err := readServerFrame(br)
+		if err != nil {
+			t.Fatalf("after %s: %v", got, err)
+		}
+		if opcode == 0x1 {
+			got += string(payload)
+		}
+	}
+	if w := strings.Index(got, `"welcome"`); w < 0 || w > strings.Index(got, `"ref":"r"`) {
+		t.Fatalf("frames = %s, want the welcome, then the answer to r", got)
+	}
+	// The connection goes on: a frame sent now is read too.
+	if _, err := conn.Write(maskedFrame(`{"type":"rooms","id":"r2"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		opcode, payload, err := readServerFrame(br)
+		if err != nil {
+			t.Fatalf("no answer to r2: %v", err)
+		}
+		if opcode == 0x1 && strings.Contains(string(payload), `"ref":"r2"`) {
+			return
 		}
 	}
 }

@@ -70,11 +70,12 @@ func BenchmarkDeliverWrite(b *testing.B) {
 	g := &Gateway{opts: opts, log: opts.Logger, base: context.Background()}
 	conns := make(chan *conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
+		u := newUpgrade(w)
+		ws, err := websocket.Accept(u, r, nil)
 		if err != nil {
 			return
 		}
-		c := newConn(g, ws, r.RemoteAddr, dialect{})
+		c := newConn(g, ws, u, r.RemoteAddr, dialect{})
 		conns <- c
 		<-c.ctx.Done()
 		c.workers.Wait()

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"math"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -34,12 +36,27 @@ type conn struct {
 	readCtx    context.Context
 	readCancel context.CancelFunc
 
+	// in is the connection's read buffer and raw the socket under it, for
+	// awaitFrame; out is where its frames leave (socketWriter). Nil when
+	// the ResponseWriter could not be wrapped (see upgrade).
+	in  *bufio.Reader
+	raw syscall.RawConn
+	out *socketWriter
+	// inMu guards in outside coder/websocket's reads; inClosing is set
+	// before Close reads the peer's close frame (see skipPong).
+	inMu      sync.Mutex
+	inClosing bool
+
 	mailbox *mailbox // frames for the writer; bounded
 	// writeMu is held by whoever writes data frames: the writer (drain)
 	// or, at the end, closeWrite.
 	writeMu sync.Mutex
-	// pingTimer fires the heartbeat (see heartbeat).
-	pingTimer *time.Timer
+	// pingTimer fires the heartbeat (see heartbeat). awaitingPong is the
+	// heartbeat's own (a ping is out); pongSeen is set by the reader when a
+	// pong arrives.
+	pingTimer    *time.Timer
+	awaitingPong bool
+	pongSeen     atomic.Bool
 
 	// dialect is how this kind of endpoint reads and writes (see dialect).
 	dialect dialect
@@ -83,7 +100,7 @@ type conn struct {
 	closeReason string
 }
 
-func newConn(g *Gateway, ws *websocket.Conn, remote string, d dialect) *conn {
+func newConn(g *Gateway, ws *websocket.Conn, u *upgrade, remote string, d dialect) *conn {
 	if d.read == nil {
 		d.read = (*conn).readLoop
 	}
@@ -101,6 +118,12 @@ func newConn(g *Gateway, ws *websocket.Conn, remote string, d dialect) *conn {
 		messages:   rate.NewLimiter(rate.Limit(g.opts.MessagesPerSecond), g.opts.MessageBurst),
 		joins:      rate.NewLimiter(rate.Every(time.Minute/time.Duration(g.opts.JoinsPerMinute)), g.opts.JoinsPerMinute),
 		cursors:    rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
+	}
+	if u != nil {
+		c.in, c.out = u.br, u.out
+		if sc, ok := u.nc.(syscall.Conn); ok && !u.early {
+			c.raw, _ = sc.SyscallConn()
+		}
 	}
 	c.mailbox = newMailbox(g.opts.MailboxSize, &c.workers)
 	// The heartbeat's timer exists before it can fire; closeWrite is

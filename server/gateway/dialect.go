@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -100,20 +101,29 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 			g.wg.Done()
 		}
 	}()
-	ws, err := websocket.Accept(withSmallReads(w), r, &websocket.AcceptOptions{
+	var rw http.ResponseWriter = w
+	u := newUpgrade(w)
+	if u != nil {
+		rw = u
+	}
+	// c is set before the connection is served; the pong callback runs in
+	// its reader.
+	var c *conn
+	ws, err := websocket.Accept(rw, r, &websocket.AcceptOptions{
 		Subprotocols: subprotocols,
 		// Origins are checked above, exactly (coder/websocket's patterns
 		// match hosts only and accept http:// for an https origin).
 		InsecureSkipVerify:   true,
 		CompressionMode:      g.compressionMode(),
 		CompressionThreshold: compressionThreshold,
+		OnPongReceived:       func(context.Context, []byte) { c.pongSeen.Store(true) },
 	})
 	if err != nil {
 		// Accept has written the HTTP error (not a WebSocket request, say).
 		g.log.Debug("websocket handshake refused", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	c := newConn(g, ws, r.RemoteAddr, d)
+	c = newConn(g, ws, u, r.RemoteAddr, d)
 	g.opts.Metrics.ConnectionsOpened.Inc()
 	g.log.Info("connection opened", "conn", c.id, "remote", c.remote, "path", r.URL.Path)
 	if why := g.admit.open(ip); why != "" {

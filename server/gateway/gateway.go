@@ -200,7 +200,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (CloseGoingAway or CloseRestart) so clients reconnect elsewhere, and waits
 // for their handlers until ctx ends.
 func (g *Gateway) Shutdown(ctx context.Context, code protocol.CloseCode) error {
-	for _, c := range g.drain() {
+	conns := g.drain()
+	for _, c := range conns {
 		c.closeWith(code, "server is shutting down")
 	}
 	done := make(chan struct{})
@@ -208,6 +209,11 @@ func (g *Gateway) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
+		// Out of time: drop the connections whose closing handshake is
+		// not over (a reader waiting for the peer's close frame).
+		for _, c := range conns {
+			c.ws.CloseNow()
+		}
 	}
 	g.cancel()
 	<-done

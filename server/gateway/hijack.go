@@ -8,50 +8,68 @@ import (
 	"net/http"
 )
 
-// readBufferSize is the read buffer of an upgraded connection. net/http
-// hands a hijacked connection its 4 KiB request reader; clients send small
-// frames (commands, chat lines: MaxFrameBytes at most, and a larger frame
-// is read past the buffer), so 1 KiB does, and an idle connection keeps
-// 3 KiB less. The write buffer stays net/http's 4 KiB: a frame larger than
-// it costs a second system call.
-const readBufferSize = 1 << 10
+// Buffers of an upgraded connection. net/http hands a hijacked connection
+// its 4 KiB request reader and 4 KiB response writer, 8 KiB that an idle
+// connection keeps for its whole life.
+const (
+	// readBufferSize: clients send small frames (commands, chat lines:
+	// MaxFrameBytes at most, and a larger frame is read past the buffer),
+	// so 1 KiB does.
+	readBufferSize = 1 << 10
+	// writeBufferSize holds a frame's header and the start of its payload
+	// on their way to the socket (see socketWriter): a control frame (125
+	// bytes of payload at most) fits whole.
+	writeBufferSize = 256
+)
 
-// smallReads wraps a ResponseWriter so that the connection it hijacks (as
-// websocket.Accept does) reads through a readBufferSize reader. Bytes the
-// client sent after its handshake and net/http already buffered are read
-// first.
-type smallReads struct {
+// upgrade wraps a ResponseWriter so that the connection it hijacks (as
+// websocket.Accept does) reads through a readBufferSize reader and writes
+// through a writeBufferSize writer into a socketWriter, and keeps what the
+// gateway needs of them afterwards. Bytes the client sent after its
+// handshake and net/http already buffered are read first.
+type upgrade struct {
 	http.ResponseWriter
 	hj http.Hijacker
+
+	// Set by Hijack.
+	nc  net.Conn
+	br  *bufio.Reader
+	out *socketWriter
+	// early: the client sent bytes before it saw the handshake's answer.
+	// Accept keeps them outside br's buffer, so br.Buffered cannot tell
+	// that they wait (awaitFrame is off for such a connection).
+	early bool
 }
 
-// withSmallReads returns w wrapped, or w itself if it cannot hijack (then
-// Accept answers the error).
-func withSmallReads(w http.ResponseWriter) http.ResponseWriter {
+// newUpgrade returns w wrapped, or nil if w cannot hijack (then Accept,
+// given w itself, answers the error).
+func newUpgrade(w http.ResponseWriter) *upgrade {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		return w
+		return nil
 	}
-	return smallReads{ResponseWriter: w, hj: hj}
+	return &upgrade{ResponseWriter: w, hj: hj}
 }
 
 // Hijack implements http.Hijacker.
-func (s smallReads) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, brw, err := s.hj.Hijack()
+func (u *upgrade) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := u.hj.Hijack()
 	if err != nil {
 		return conn, brw, err
 	}
 	n := brw.Reader.Buffered()
-	if n == 0 {
-		return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, readBufferSize), brw.Writer), nil
+	r := bufio.NewReaderSize(conn, readBufferSize)
+	if n > 0 {
+		// The early bytes must sit in the new reader's buffer: Accept
+		// takes what is buffered and resets the reader onto the
+		// connection.
+		early, _ := brw.Reader.Peek(n)
+		r = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(readBufferSize, n))
+		r.Peek(n)
 	}
-	// The early bytes must sit in the new reader's buffer: Accept takes
-	// what is buffered and resets the reader onto the connection.
-	early, _ := brw.Reader.Peek(n)
-	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(readBufferSize, n))
-	r.Peek(n)
-	return conn, bufio.NewReadWriter(r, brw.Writer), nil
+	u.nc, u.br, u.out, u.early = conn, r, &socketWriter{nc: conn}, n > 0
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(u.out, writeBufferSize)), nil
 }
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
-func (s smallReads) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (u *upgrade) Unwrap() http.ResponseWriter { return u.ResponseWriter }

@@ -27,49 +27,50 @@ func (c *conn) readLoop() {
 	defer helloTimer.Stop()
 	bad := 0
 	for {
-		typ, data, err := c.read()
-		if errors.Is(err, errTooBig) {
-			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
-			return
-		}
-		if err != nil {
-			c.readFailed(err)
-			return
-		}
-		if typ != websocket.MessageText {
-			// Binary frames carry cursor updates only (protocol binary.go).
-			cmd, perr := protocol.DecodeBinaryCommand(data)
-			if perr != nil {
-				c.reject("", perr)
-				if bad++; bad >= c.g.opts.MaxBadFrames {
-					c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
-					return
-				}
-				continue
-			}
-			if !c.handle(cmd) {
-				return
-			}
+		if c.awaitFrame() && c.skipPong() {
 			continue
 		}
-		cmd, derr := protocol.DecodeCommand(data)
-		if errors.Is(derr, protocol.ErrInvalidUTF8) {
-			c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
-			return
-		}
-		var perr *protocol.Error
-		if errors.As(derr, &perr) {
-			c.reject(cmd.ID, perr)
-			if bad++; bad >= c.g.opts.MaxBadFrames {
-				c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
-				return
-			}
-			continue
-		}
-		if !c.handle(cmd) {
+		if !c.readCommand(&bad) {
 			return
 		}
 	}
+}
+
+// readCommand reads and handles one frame; false ends the connection. bad
+// counts the invalid frames so far.
+func (c *conn) readCommand(bad *int) bool {
+	typ, data, err := c.read()
+	if errors.Is(err, errTooBig) {
+		c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
+		return false
+	}
+	if err != nil {
+		c.readFailed(err)
+		return false
+	}
+	var cmd protocol.Command
+	var perr *protocol.Error
+	if typ != websocket.MessageText {
+		// Binary frames carry cursor updates only (protocol binary.go).
+		cmd, perr = protocol.DecodeBinaryCommand(data)
+	} else {
+		var derr error
+		cmd, derr = protocol.DecodeCommand(data)
+		if errors.Is(derr, protocol.ErrInvalidUTF8) {
+			c.closeWith(protocol.CloseInvalidData, "text frame is not valid UTF-8")
+			return false
+		}
+		errors.As(derr, &perr)
+	}
+	if perr != nil {
+		c.reject(cmd.ID, perr)
+		if *bad++; *bad >= c.g.opts.MaxBadFrames {
+			c.closeWith(protocol.CloseProtocolViolation, "too many invalid frames")
+			return false
+		}
+		return true
+	}
+	return c.handle(cmd)
 }
 
 var errTooBig = errors.New("frame too big")

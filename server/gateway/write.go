@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -56,15 +57,19 @@ func (c *conn) drain() {
 	defer c.writeMu.Unlock()
 	w := getWriter(c)
 	defer w.release()
-	for c.ctx.Err() == nil {
+	// One turn of the socket writer: what the frames of this run leave
+	// behind in it goes out when the mailbox is empty.
+	c.out.hold()
+	var err error
+	for err == nil && c.ctx.Err() == nil {
 		w.frames = c.mailbox.take(w.frames)
 		if len(w.frames) == 0 {
-			return
+			break
 		}
-		if err := w.flush(context.Background(), w.frames); err != nil {
-			c.closeWith(protocol.CloseInternal, "write failed")
-			return
-		}
+		err = w.flush(context.Background(), w.frames)
+	}
+	if err := errors.Join(err, c.out.release()); err != nil {
+		c.closeWith(protocol.CloseInternal, "write failed")
 	}
 }
 
@@ -82,17 +87,54 @@ func (c *conn) closeWrite() {
 	w.close()
 }
 
-// heartbeat pings the peer every PingInterval (on a timer: no goroutine
-// waits between pings), and re-arms once the pong is in.
+// heartbeat runs on a timer (no goroutine waits between pings): every
+// PingInterval it sends a ping, and PongTimeout later it checks that a pong
+// came; if none did, the peer is gone or stuck and the connection closes
+// with 4001 at once (a closing handshake would wait for an answer that
+// cannot come).
 func (c *conn) heartbeat() {
 	if !c.mailbox.admit() {
 		return // closing
 	}
 	defer c.workers.Done()
-	c.ping()
-	if c.ctx.Err() == nil {
-		c.pingTimer.Reset(c.g.opts.PingInterval)
+	if c.awaitingPong {
+		c.awaitingPong = false
+		if !c.pongSeen.Load() {
+			c.closeWith(protocol.CloseHeartbeatTimeout, "no pong")
+			c.ws.CloseNow()
+			return
+		}
+		c.pingTimer.Reset(max(0, c.g.opts.PingInterval-c.g.opts.PongTimeout))
+		return
 	}
+	c.pongSeen.Store(false)
+	if !c.ping() {
+		return
+	}
+	c.awaitingPong = true
+	c.pingTimer.Reset(c.g.opts.PongTimeout)
+}
+
+// pingFrame is an unmasked ping with no payload (RFC 6455 section 5.5.2).
+var pingFrame = []byte{0x80 | 0x9, 0}
+
+// ping writes a ping straight to the socket, holding writeMu, so it never
+// falls between the pieces of a data frame; control frames from
+// coder/websocket (pongs, the close) reach the socket in one write each
+// (they fit writeBufferSize), so it cannot split those either. The pong is
+// noted by the reader (skipPong) or by coder/websocket (OnPongReceived).
+// False when the connection is closing or the write failed.
+func (c *conn) ping() bool {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if c.ctx.Err() != nil {
+		return false // the close frame may be out: no frame may follow it
+	}
+	if _, err := c.out.Write(pingFrame); err != nil {
+		c.closeWith(protocol.CloseGoingAway, "connection lost")
+		return false
+	}
+	return true
 }
 
 // flush writes everything queued: one frame alone, several as batches
@@ -192,6 +234,7 @@ func (w *writer) close() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
+	c.out.hold()
 	switch code {
 	case protocol.CloseSlowConsumer, protocol.CloseHeartbeatTimeout, protocol.CloseInternal:
 		// The peer is not reading, or writing failed: nothing more will go.
@@ -213,21 +256,11 @@ func (w *writer) close() {
 			}
 		}
 	}
+	c.out.release()
+	c.inMu.Lock()
+	c.inClosing = true
+	c.inMu.Unlock()
 	// Close waits for the peer's close frame (read by the reader) for at
 	// most 5 s, then drops the connection.
 	c.ws.Close(websocket.StatusCode(code), reason)
-}
-
-// ping sends one ping and closes the connection with 4001 when the pong
-// does not come within PongTimeout.
-func (c *conn) ping() {
-	ctx, cancel := context.WithTimeout(c.ctx, c.g.opts.PongTimeout)
-	defer cancel()
-	c.ws.Ping(ctx)
-	if ctx.Err() == context.DeadlineExceeded {
-		// The peer is gone or stuck: no point waiting for a closing
-		// handshake it will not answer.
-		c.closeWith(protocol.CloseHeartbeatTimeout, "no pong")
-		c.ws.CloseNow()
-	}
 }
