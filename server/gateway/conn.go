@@ -42,6 +42,9 @@ type conn struct {
 	in  *bufio.Reader
 	raw syscall.RawConn
 	out *socketWriter
+	// ownFrames: data frames are framed here (see writeMessage), as the
+	// connection does not compress.
+	ownFrames bool
 	// inMu guards in outside coder/websocket's reads; inClosing is set
 	// before Close reads the peer's close frame (see skipPong).
 	inMu      sync.Mutex
@@ -120,7 +123,7 @@ func newConn(g *Gateway, ws *websocket.Conn, u *upgrade, remote string, d dialec
 		cursors:    rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
 	}
 	if u != nil {
-		c.in, c.out = u.br, u.out
+		c.in, c.out, c.ownFrames = u.br, u.out, !u.compressed
 		if sc, ok := u.nc.(syscall.Conn); ok && !u.early {
 			c.raw, _ = sc.SyscallConn()
 		}

@@ -123,6 +123,7 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 		g.log.Debug("websocket handshake refused", "remote", r.RemoteAddr, "err", err)
 		return
 	}
+	u.compressed = w.Header().Get("Sec-WebSocket-Extensions") != ""
 	c = newConn(g, ws, u, r.RemoteAddr, d)
 	g.opts.Metrics.ConnectionsOpened.Inc()
 	g.log.Info("connection opened", "conn", c.id, "remote", c.remote, "path", r.URL.Path)

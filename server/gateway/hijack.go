@@ -35,20 +35,29 @@ type upgrade struct {
 	nc  net.Conn
 	br  *bufio.Reader
 	out *socketWriter
+	// compressed: the handshake agreed on permessage-deflate (set by the
+	// gateway once Accept returns).
+	compressed bool
 	// early: the client sent bytes before it saw the handshake's answer.
 	// Accept keeps them outside br's buffer, so br.Buffered cannot tell
 	// that they wait (awaitFrame is off for such a connection).
 	early bool
 }
 
-// newUpgrade returns w wrapped, or nil if w cannot hijack (then Accept,
-// given w itself, answers the error).
+// newUpgrade returns w wrapped, or nil if neither w nor a writer it wraps
+// (Unwrap) can hijack; then Accept, which looks the same way, cannot
+// either and answers the error.
 func newUpgrade(w http.ResponseWriter) *upgrade {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		return nil
+	for rw := w; ; {
+		switch t := rw.(type) {
+		case http.Hijacker:
+			return &upgrade{ResponseWriter: w, hj: t}
+		case interface{ Unwrap() http.ResponseWriter }:
+			rw = t.Unwrap()
+		default:
+			return nil
+		}
 	}
-	return &upgrade{ResponseWriter: w, hj: hj}
 }
 
 // Hijack implements http.Hijacker.
