@@ -37,8 +37,9 @@ type conn struct {
 	readCancel context.CancelFunc
 
 	// in is the connection's read buffer and raw the socket under it, for
-	// awaitFrame; out is where its frames leave (socketWriter). Nil when
-	// the ResponseWriter could not be wrapped (see upgrade).
+	// awaitFrame (raw is nil where it cannot wait: see upgrade.early);
+	// out is where its frames leave (socketWriter). All come from the
+	// upgrade, which exists whenever Accept succeeded.
 	in  *bufio.Reader
 	raw syscall.RawConn
 	out *socketWriter

@@ -71,7 +71,9 @@ type Options struct {
 	// connection that lets it fill is closed with 4000 (slow consumer).
 	// Default 512.
 	MailboxSize int
-	// PingInterval is how often the server pings each connection. Default 25 s.
+	// PingInterval is how often the server pings each connection (at most
+	// once per PongTimeout: a ping's pong is checked before the next).
+	// Default 25 s.
 	PingInterval time.Duration
 	// PongTimeout is how long a pong may take before the connection is
 	// closed with 4001. Default 10 s.

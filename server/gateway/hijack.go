@@ -13,13 +13,14 @@ import (
 // connection keeps for its whole life.
 const (
 	// readBufferSize: clients send small frames (commands, chat lines:
-	// MaxFrameBytes at most, and a larger frame is read past the buffer),
-	// so 1 KiB does.
-	readBufferSize = 1 << 10
-	// writeBufferSize holds a frame's header and the start of its payload
-	// on their way to the socket (see socketWriter): a control frame (125
-	// bytes of payload at most) fits whole.
-	writeBufferSize = 256
+	// MaxFrameBytes at most; the bytes of a larger frame past the buffer
+	// are read straight into the message), so 512 bytes do.
+	readBufferSize = 512
+	// writeBufferSize holds a frame coder/websocket writes (control frames;
+	// data frames of compressing connections) on its way to the socket
+	// (see socketWriter): a control frame (a 2-byte header and 125 bytes of
+	// payload at most) fits whole, so it reaches the socket in one write.
+	writeBufferSize = 128
 )
 
 // upgrade wraps a ResponseWriter so that the connection it hijacks (as
