@@ -39,14 +39,25 @@ run: build
 
 build: server web
 
+# $(call keep-if-same,NEW,TARGET) moves NEW over TARGET only when their bytes
+# differ. go build rewrites its output even when nothing changed; keeping the
+# old file keeps its time stamp, so an unchanged app.wasm is not compressed
+# again (30 s of brotli here) and `make run` with nothing changed starts in
+# seconds.
+keep-if-same = if cmp -s $(1) $(2); then rm -f $(1); else mv -f $(1) $(2); fi
+
+# go install, unlike go build -o, leaves an up-to-date binary alone instead of
+# linking it again (0.4 s instead of 3.6 s here with nothing changed).
 server:
 	@echo ">> building $(BIN)/switchboard"
-	$(GO) build -trimpath -o $(BIN)/switchboard ./server/cmd/switchboard
+	@mkdir -p $(BIN)
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install -trimpath ./server/cmd/switchboard
 
 wasm:
 	@echo ">> building $(WEB)/app.wasm"
 	@mkdir -p $(WEB)
-	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o $(WEB)/app.wasm ./wasmclient
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o $(WEB)/app.wasm.new ./wasmclient
+	@$(call keep-if-same,$(WEB)/app.wasm.new,$(WEB)/app.wasm)
 
 web: wasm server
 	@echo ">> copying static files and precompressing app.wasm (brotli, gzip)"
