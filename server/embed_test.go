@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -179,10 +180,18 @@ func TestMountUnderPrefix(t *testing.T) {
 		t.Errorf("room page has an unprefixed path")
 	}
 	_, js := get(t, hs.URL+"/chat/app.js")
-	for _, want := range []string{`"GOAPP_ROOT_PREFIX":"/chat/"`, `"GOAPP_STATIC_RESOURCES_URL":"/chat/web"`, `"/chat/web/app.wasm"`, `"/chat/app-worker.js"`} {
+	for _, want := range []string{`"GOAPP_ROOT_PREFIX":"/chat/"`, `"GOAPP_STATIC_RESOURCES_URL":"/chat/web"`, `"/chat/app-worker.js"`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("app.js lacks %s", want)
 		}
+	}
+	// app.wasm under its content-versioned name (web.versionedWasm).
+	wasmURL := regexp.MustCompile(`"(/chat/web/app\.[0-9a-f]{16}\.wasm)"`).FindStringSubmatch(js)
+	if wasmURL == nil {
+		t.Fatalf("app.js loads no versioned app.wasm under /chat/web/")
+	}
+	if resp, _ := get(t, hs.URL+wasmURL[1]); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s: %d, Cache-Control %q", wasmURL[1], resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 	for path, want := range map[string]int{
 		"/chat/web/app.wasm": 200, "/chat/healthz": 200, "/chat/embed.js": 200, "/chat/": 200,

@@ -71,9 +71,20 @@ func (p *proxy) routes() http.Handler {
 	mux.Handle("GET /_dev/events", p.events)
 	mux.Handle("GET /_dev/client.js", asset(clientJS))
 	mux.Handle("GET /app-worker.js", asset(workerJS))
-	mux.HandleFunc("GET /web/app.wasm", func(w http.ResponseWriter, r *http.Request) {
+	serveWasm := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		http.ServeFile(w, r, p.wasm)
+	}
+	mux.HandleFunc("GET /web/app.wasm", serveWasm)
+	// The pages name app.wasm by the hash of the build the server started
+	// with (/web/app.<hash>.wasm); after a UI-only rebuild the newest one
+	// goes out under that name too.
+	mux.HandleFunc("GET /web/{file}", func(w http.ResponseWriter, r *http.Request) {
+		if f := r.PathValue("file"); strings.HasPrefix(f, "app.") && strings.HasSuffix(f, ".wasm") {
+			serveWasm(w, r)
+			return
+		}
+		p.forward(w, r)
 	})
 	mux.HandleFunc("/", p.forward)
 	return mux

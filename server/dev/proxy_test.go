@@ -102,9 +102,13 @@ func TestProxy(t *testing.T) {
 		}
 	})
 	t.Run("app.wasm comes from the dev build", func(t *testing.T) {
-		resp, body := get(t, base+"/web/app.wasm")
-		if body != "\x00asm fresh" || resp.Header.Get("Content-Type") != "application/wasm" {
-			t.Errorf("app.wasm %q (%s)", body, resp.Header.Get("Content-Type"))
+		// Under its plain name, and under the versioned name the pages use
+		// (the hash of the build the server started with).
+		for _, path := range []string{"/web/app.wasm", "/web/app.0123456789abcdef.wasm"} {
+			resp, body := get(t, base+path)
+			if body != "\x00asm fresh" || resp.Header.Get("Content-Type") != "application/wasm" {
+				t.Errorf("%s: %q (%s)", path, body, resp.Header.Get("Content-Type"))
+			}
 		}
 	})
 	t.Run("the service worker caches nothing", func(t *testing.T) {

@@ -21,10 +21,13 @@ func CleanBasePath(p string) string {
 // every path it renders (page links, scripts, styles, icons, the manifest,
 // app.wasm, the service worker) gets the prefix, and the browser app learns
 // it as GOAPP_ROOT_PREFIX.
-func handler(basePath, version string, embedOrigins []string) *app.Handler {
+//
+// wasmPath, if set, is where app.wasm is served under a name that changes
+// with its content (see versionedWasm); the pages load it from there.
+func handler(basePath, version, wasmPath string, embedOrigins []string) *app.Handler {
 	h := ui.Handler()
 	h.Version = version
-	h.Resources = prefixResolver(CleanBasePath(basePath))
+	h.Resources = wasmResolver{prefixResolver(CleanBasePath(basePath)), wasmPath}
 	h.Env = map[string]string{}
 	if len(embedOrigins) > 0 {
 		h.Env[ui.EnvEmbedOrigins] = strings.Join(embedOrigins, ",")
@@ -51,3 +54,22 @@ func (p prefixResolver) Resolve(location string) string {
 	}
 	return location
 }
+
+// wasmResolver resolves app.wasm to its versioned path (when it has one)
+// and everything else as prefixResolver does.
+type wasmResolver struct {
+	prefixResolver
+	wasm string
+}
+
+func (r wasmResolver) Resolve(location string) string {
+	if location == "/web/app.wasm" && r.wasm != "" {
+		location = r.wasm
+	}
+	return r.prefixResolver.Resolve(location)
+}
+
+// versionedWasm is the path app.wasm is served under for a build whose
+// app.wasm hashes to hash (hex): it changes whenever the bytes do, so it
+// can be cached for good.
+func versionedWasm(hash string) string { return "/web/app." + hash[:16] + ".wasm" }

@@ -71,7 +71,8 @@ func Export(opts ExportOptions) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	registerRoutes()
-	h := handler(opts.BasePath, version, nil)
+	// Static hosts choose their own caching: app.wasm keeps its plain name.
+	h := handler(opts.BasePath, version, "", nil)
 	h.Env[ui.EnvServerURL] = server
 	h.WasmContentLength = strconv.Itoa(len(raw))
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {

@@ -158,12 +158,12 @@ func compress(ctx context.Context, ext string, raw []byte, brotliLevel int) ([]b
 	return buf.Bytes(), nil
 }
 
-// ServeHTTP serves the best encoding the client accepts. The ETag is the
-// content hash, so a returning visitor revalidates with a 304.
-func (p *precompressed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve serves the best encoding the client accepts, with cacheControl.
+// The ETag is the content hash, so a revalidation is answered with a 304.
+func (p *precompressed) serve(w http.ResponseWriter, r *http.Request, cacheControl string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/wasm")
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", cacheControl)
 	h.Set("ETag", p.etag)
 	h.Set("Vary", "Accept-Encoding")
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, p.etag) {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-rt/switchboard/wasmclient/ui"
@@ -64,7 +65,7 @@ func New(opts Options) (*Web, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	registerRoutes()
-	h := handler(opts.BasePath, version, opts.EmbedOrigins)
+	h := handler(opts.BasePath, version, versionedWasm(wasm.hash), opts.EmbedOrigins)
 	h.WasmContentLength = strconv.FormatInt(wasm.size, 10)
 	return &Web{
 		dir:     opts.Dir,
@@ -87,9 +88,23 @@ func (w *Web) Pages() http.Handler { return w.pages }
 
 // Static serves /web/: app.wasm precompressed, the rest from Dir.
 func (w *Web) Static() http.Handler {
+	versioned := versionedWasm(w.wasm.hash)
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/web/app.wasm" {
-			w.wasm.ServeHTTP(rw, r)
+		switch p := r.URL.Path; {
+		case p == versioned:
+			// The name changes with the bytes: a returning visitor's
+			// browser uses its copy without asking.
+			w.wasm.serve(rw, r, "public, max-age=31536000, immutable")
+			return
+		case p == "/web/app.wasm":
+			w.wasm.serve(rw, r, "no-cache")
+			return
+		case strings.HasPrefix(p, "/web/app.") && strings.HasSuffix(p, ".wasm"):
+			// Another build's app.wasm (a page cached from before a
+			// deploy): this server does not have it, and must not
+			// answer that name with other bytes for good.
+			rw.Header().Set("Cache-Control", "no-store")
+			http.Error(rw, "this server serves another build of the app; reload the page", http.StatusNotFound)
 			return
 		}
 		rw.Header().Set("Cache-Control", "no-cache")
