@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -139,6 +140,54 @@ func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
 		}
 	}
 	t.Fatalf("the connection ended after %d pings", pings.Load())
+}
+
+// A peer that stopped reading while the server had much to send it: its
+// writer is blocked on the full socket, so no ping can go out; the
+// heartbeat still closes it with 4001 within PingInterval + PongTimeout of
+// the flood (its mailbox is set far too large to overflow).
+func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
+	t.Parallel()
+	// The first ping comes after the flood (about 10 MB, 1 to 3 s here).
+	const ping, pong = 6 * time.Second, time.Second
+	n := testnode.Start(t, server.Config{
+		MailboxSize: 1_000_000, MessagesPerSecond: 10000, MessageBurst: 2000,
+		PingInterval: ping, PongTimeout: pong,
+	})
+	ctx := testnode.Ctx(t)
+	stuck, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stuck.CloseNow() })
+	for _, f := range []string{`{"type":"hello","id":"h","name":"stuck"}`, `{"type":"join","id":"j","room":"full"}`} {
+		if err := stuck.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ann := testnode.Dial(t, n.WS, "ann")
+	if _, err := ann.Join(ctx, "full"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range ann.Events() { // keep ann's reader free
+		}
+	}()
+	waitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
+	start := time.Now()
+	big := strings.Repeat("é", 3990) // 8 kB
+	for i := range 1200 {
+		if _, err := ann.Send(ctx, "full", fmt.Sprint(i, big)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("flood sent in %v", time.Since(start).Round(time.Millisecond))
+	waitFor(t, 3*(ping+pong), "the stuck peer to be dropped", func() bool { return n.Connections() == 1 })
+	t.Logf("stuck peer dropped %v after the flood began", time.Since(start).Round(time.Millisecond))
+	m := scrape(t, n.HTTP.URL+"/metrics")
+	if got := metric(m, "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseHeartbeatTimeout))); got != 1 {
+		t.Fatalf("%v connections closed for a missing pong, want 1", got)
+	}
 }
 
 // Every response carries the security headers: a Content-Security-Policy

@@ -88,10 +88,11 @@ func (c *conn) closeWrite() {
 }
 
 // heartbeat runs on a timer (no goroutine waits between pings): every
-// PingInterval it sends a ping, and PongTimeout later it checks that a pong
-// came; if none did, the peer is gone or stuck and the connection closes
-// with 4001 at once (a closing handshake would wait for an answer that
-// cannot come).
+// PingInterval it queues a ping for the writer, and PongTimeout later it
+// checks that a pong came; if none did, the peer is gone or stuck (a writer
+// blocked on the peer's full socket never sends the ping) and the
+// connection closes with 4001 at once (a closing handshake would wait for
+// an answer that cannot come). Queuing never blocks the timer.
 func (c *conn) heartbeat() {
 	if !c.mailbox.admit() {
 		return // closing
@@ -108,39 +109,55 @@ func (c *conn) heartbeat() {
 		return
 	}
 	c.pongSeen.Store(false)
-	if !c.ping() {
-		return
+	if !c.Deliver(pingRequest) {
+		return // closing
 	}
 	c.awaitingPong = true
 	c.pingTimer.Reset(c.g.opts.PongTimeout)
 }
 
+// pingRequest, queued in the mailbox, asks the writer for a ping: known by
+// its identity (isPingRequest), never sent as it is.
+var pingRequest = []byte{0}
+
+func isPingRequest(frame []byte) bool { return len(frame) == 1 && &frame[0] == &pingRequest[0] }
+
 // pingFrame is an unmasked ping with no payload (RFC 6455 section 5.5.2).
 var pingFrame = []byte{0x80 | 0x9, 0}
 
-// ping writes a ping straight to the socket, holding writeMu, so it never
-// falls between the pieces of a data frame; control frames from
-// coder/websocket (pongs, the close) reach the socket in one write each
-// (they fit writeBufferSize), so it cannot split those either. The pong is
-// noted by the reader (skipPong) or by coder/websocket (OnPongReceived).
-// False when the connection is closing or the write failed.
-func (c *conn) ping() bool {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	if c.ctx.Err() != nil {
-		return false // the close frame may be out: no frame may follow it
+// flush writes everything queued, in order: pings (asked for by the
+// heartbeat) as control frames; the frames between them as writeData does.
+// The writer writes a ping straight to the socket writer: it holds writeMu,
+// so the ping never falls between the pieces of a data frame, and control
+// frames from coder/websocket (pongs, the close) reach the socket in one
+// write each (they fit writeBufferSize), so it cannot split those either.
+// The pong is noted by the reader (skipPong) or by coder/websocket
+// (OnPongReceived).
+func (w *writer) flush(ctx context.Context, frames [][]byte) error {
+	for len(frames) > 0 {
+		if isPingRequest(frames[0]) {
+			if _, err := w.c.out.Write(pingFrame); err != nil {
+				return err
+			}
+			frames = frames[1:]
+			continue
+		}
+		n := 1
+		for n < len(frames) && !isPingRequest(frames[n]) {
+			n++
+		}
+		if err := w.writeData(ctx, frames[:n]); err != nil {
+			return err
+		}
+		frames = frames[n:]
 	}
-	if _, err := c.out.Write(pingFrame); err != nil {
-		c.closeWith(protocol.CloseGoingAway, "connection lost")
-		return false
-	}
-	return true
+	return nil
 }
 
-// flush writes everything queued: one frame alone, several as batches
-// (or, in a dialect that renders frames, each message alone or, if the
-// dialect packs, the text messages joined by line breaks).
-func (w *writer) flush(ctx context.Context, frames [][]byte) error {
+// writeData writes data frames: one frame alone, several as batches (or,
+// in a dialect that renders frames, each message alone or, if the dialect
+// packs, the text messages joined by line breaks).
+func (w *writer) writeData(ctx context.Context, frames [][]byte) error {
 	if render := w.c.dialect.render; render != nil {
 		return w.writeRendered(ctx, render, frames)
 	}
