@@ -327,18 +327,10 @@ func capped(extra int, code protocol.CloseCode) func(*testing.T, *testnode.Node)
 // header claiming 1 GiB, and returns the close code the server answers.
 func rawHugeFrame(t *testing.T, n *testnode.Node) int {
 	t.Helper()
-	addr := strings.TrimPrefix(n.HTTP.URL, "http://")
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
+	conn, handshake := rawTCP(t, n)
+	if _, err := conn.Write(handshake); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	key := make([]byte, 16)
-	rand.Read(key)
-	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-		addr, base64.StdEncoding.EncodeToString(key), protocol.Subprotocol)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
@@ -368,6 +360,25 @@ func rawHugeFrame(t *testing.T, n *testnode.Node) int {
 			return int(binary.BigEndian.Uint16(payload))
 		}
 	}
+}
+
+// rawTCP opens a plain TCP connection to n's WebSocket endpoint (closed
+// with the test, every read and write bounded by 10 s) and returns it with
+// the bytes of a WebSocket handshake request for switchboard.v1.
+func rawTCP(t *testing.T, n *testnode.Node) (net.Conn, []byte) {
+	t.Helper()
+	addr := strings.TrimPrefix(n.HTTP.URL, "http://")
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	key := make([]byte, 16)
+	rand.Read(key)
+	return conn, fmt.Appendf(nil, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+		addr, base64.StdEncoding.EncodeToString(key), protocol.Subprotocol)
 }
 
 // readServerFrame reads one (unmasked) frame the server sent.
@@ -417,18 +428,7 @@ func maskedFrame(payload string) []byte {
 func TestFramesBehindTheHandshake(t *testing.T) {
 	t.Parallel()
 	n := testnode.Start(t, server.Config{})
-	addr := strings.TrimPrefix(n.HTTP.URL, "http://")
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	key := make([]byte, 16)
-	rand.Read(key)
-	req := fmt.Appendf(nil, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-		addr, base64.StdEncoding.EncodeToString(key), protocol.Subprotocol)
+	conn, req := rawTCP(t, n)
 	req = append(req, maskedFrame(`{"type":"hello","id":"h","name":"eager"}`)...)
 	req = append(req, maskedFrame(`{"type":"rooms","id":"r"}`)...)
 	if _, err := conn.Write(req); err != nil {
