@@ -21,7 +21,7 @@ WASMRUN := PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH"
 FUZZTIME ?= 150000x
 APT_GET := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: run build wasm server web test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help bench dev dev-bench
+.PHONY: run build wasm server web wasm-size test test-shared test-wasmclient test-server vet fmt fmt-check fuzz deps-test clean help bench dev dev-bench
 
 help:
 	@echo "make run    build and serve at http://127.0.0.1:8080 (settings: SWITCHBOARD_* env vars)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench  Go benchmarks + load workloads vs two peers, a bare baseline and a gorilla/websocket hub (not part of test); table in bin/bench/latest.md"
 	@echo "make dev    development mode at http://127.0.0.1:8080: rebuilds on save, reloads open tabs, shows build errors"
 	@echo "make dev-bench  time from saving a file to the new UI in headless Chromium (ui, shared, server edits)"
+	@echo "make wasm-size  what each Go package contributes to app.wasm"
 	@echo "make vet | fmt | clean"
 
 ## run: build, then serve with settings from the environment (SWITCHBOARD_ADDR=...).
@@ -58,6 +59,13 @@ wasm:
 	@mkdir -p $(WEB)
 	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o $(WEB)/app.wasm.new ./wasmclient
 	@$(call keep-if-same,$(WEB)/app.wasm.new,$(WEB)/app.wasm)
+
+## wasm-size: what each Go package contributes to app.wasm's code (an unstripped
+## build: the names are needed; the served app.wasm is built with -s -w).
+wasm-size:
+	@mkdir -p $(BIN)/wasm-size
+	$(WASMENV) $(GO) build -trimpath -o $(BIN)/wasm-size/app.wasm ./wasmclient
+	$(GO) run ./server/cmd/wasmsize $(BIN)/wasm-size/app.wasm
 
 web: wasm server
 	@echo ">> copying static files and precompressing app.wasm (brotli, gzip)"
