@@ -190,6 +190,71 @@ func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
 	}
 }
 
+// Peers that vanish (the TCP connection dropped, no close frame) while the
+// server writes to them are counted as going away (1001), never as server
+// errors (1011), whichever of the reader and the writer notices first.
+func TestVanishedPeersAreNotServerErrors(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{MessagesPerSecond: 10000, MessageBurst: 1000, HandshakesPerSecond: 1000, MaxConnsPerIP: 200})
+	ctx := testnode.Ctx(t)
+	const peers = 30
+	var raws []*websocket.Conn
+	for i := range peers {
+		raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { raw.CloseNow() })
+		for _, f := range []string{fmt.Sprintf(`{"type":"hello","id":"h","name":"p%d"}`, i), `{"type":"join","id":"j","room":"vanish"}`} {
+			if err := raw.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raws = append(raws, raw)
+	}
+	sender := testnode.Dial(t, n.WS, "sender")
+	if _, err := sender.Join(ctx, "vanish"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range sender.Events() { // keep the sender's reader free
+		}
+	}()
+	waitFor(t, wait, "every peer connected", func() bool { return n.Connections() == peers+1 })
+	stop := make(chan struct{})
+	sent := make(chan error, 1)
+	go func() {
+		big := strings.Repeat("v", 3000)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				sent <- nil
+				return
+			default:
+			}
+			if _, err := sender.Send(ctx, "vanish", fmt.Sprint(i, big)); err != nil {
+				sent <- err
+				return
+			}
+		}
+	}()
+	for _, raw := range raws {
+		raw.CloseNow() // mid-stream, without a close frame
+	}
+	waitFor(t, wait, "the vanished peers to be closed", func() bool { return n.Connections() == 1 })
+	close(stop)
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	m := scrape(t, n.HTTP.URL+"/metrics")
+	if got := metric(m, "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseInternal))); got != 0 {
+		t.Errorf("%v vanished peers counted as server errors (1011)", got)
+	}
+	if got := metric(m, "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseGoingAway))); got != peers {
+		t.Errorf("%v closes counted as going away (1001), want %d", got, peers)
+	}
+}
+
 // Every response carries the security headers: a Content-Security-Policy
 // that forbids inline scripts and framing, nosniff, a referrer policy.
 func TestSecurityHeaders(t *testing.T) {

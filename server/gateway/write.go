@@ -69,7 +69,10 @@ func (c *conn) drain() {
 		err = w.flush(context.Background(), w.frames)
 	}
 	if err := errors.Join(err, c.out.release()); err != nil {
-		c.closeWith(protocol.CloseInternal, "write failed")
+		// The socket failed: the peer went away (reset, closed), as when
+		// a read fails without a close frame (readFailed). Not 1011: the
+		// server did not fail, and dashboards count 1011 as its errors.
+		c.closeWith(protocol.CloseGoingAway, "connection lost")
 	}
 }
 
