@@ -145,16 +145,23 @@ func (w *writer) flush(ctx context.Context, frames [][]byte) error {
 			frames = frames[1:]
 			continue
 		}
-		n := 1
-		for n < len(frames) && !isPingRequest(frames[n]) {
-			n++
-		}
+		n := runUntil(frames, isPingRequest)
 		if err := w.writeData(ctx, frames[:n]); err != nil {
 			return err
 		}
 		frames = frames[n:]
 	}
 	return nil
+}
+
+// runUntil returns the length of the run at the head of frames (at least
+// its first frame) that ends before the next frame stop is true of.
+func runUntil(frames [][]byte, stop func([]byte) bool) int {
+	n := 1
+	for n < len(frames) && !stop(frames[n]) {
+		n++
+	}
+	return n
 }
 
 // writeData writes data frames: one frame alone, several as batches (or,
@@ -174,10 +181,7 @@ func (w *writer) writeData(ctx context.Context, frames [][]byte) error {
 		}
 		// The text frames up to the next binary one go out as one frame
 		// (a room's batch frames are spliced in, not nested).
-		n := 1
-		for n < len(frames) && !isBinary(frames[n]) {
-			n++
-		}
+		n := runUntil(frames, isBinary)
 		frame, took := frames[0], 1
 		if n > 1 {
 			w.buf, took = protocol.AppendBatch(w.buf[:0], frames[:n], protocol.MaxBatchBytes)
