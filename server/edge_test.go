@@ -148,8 +148,11 @@ func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
 // the flood (its mailbox is set far too large to overflow).
 func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
 	t.Parallel()
-	// The first ping comes after the flood (about 10 MB, 1 to 3 s here).
-	const ping, pong = 6 * time.Second, time.Second
+	// The first ping comes after the flood (about 7 MB: 1 to 2 s here, 5 to
+	// 10 s under the race detector), so it finds the writer blocked. (Were
+	// the flood slower still, the ping would go out before the socket is
+	// full and the peer would be dropped the same way: no pong.)
+	const ping, pong = 20 * time.Second, time.Second
 	n := testnode.Start(t, server.Config{
 		MailboxSize: 1_000_000, MessagesPerSecond: 10000, MessageBurst: 2000,
 		PingInterval: ping, PongTimeout: pong,
@@ -175,13 +178,19 @@ func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
 	}()
 	waitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
 	start := time.Now()
+	flood, cancel := context.WithTimeout(context.Background(), ping)
+	defer cancel()
 	big := strings.Repeat("é", 3990) // 8 kB
-	for i := range 1200 {
-		if _, err := ann.Send(ctx, "full", fmt.Sprint(i, big)); err != nil {
+	for i := range 900 {
+		if err := ann.Post(flood, protocol.Command{Type: protocol.CmdSend, Room: "full", Text: fmt.Sprint(i, big)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("flood sent in %v", time.Since(start).Round(time.Millisecond))
+	// ann's sends are handled in order: this ack means all are stored.
+	if _, err := ann.Send(flood, "full", "last"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("flood stored in %v", time.Since(start).Round(time.Millisecond))
 	waitFor(t, 3*(ping+pong), "the stuck peer to be dropped", func() bool { return n.Connections() == 1 })
 	t.Logf("stuck peer dropped %v after the flood began", time.Since(start).Round(time.Millisecond))
 	m := scrape(t, n.HTTP.URL+"/metrics")
