@@ -302,6 +302,13 @@ func (w *writer) close() {
 	c.inMu.Lock()
 	c.inClosing = true
 	c.inMu.Unlock()
+	if code == protocol.CloseHeartbeatTimeout {
+		// The peer does not answer: a closing handshake would wait 5 s
+		// for a close frame that cannot come (and, if it started before
+		// the heartbeat's own CloseNow, hold that one up as long).
+		c.ws.CloseNow()
+		return
+	}
 	// Close waits for the peer's close frame (read by the reader) for at
 	// most 5 s, then drops the connection.
 	c.ws.Close(websocket.StatusCode(code), reason)
