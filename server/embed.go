@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/web"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
 // checkEmbed validates Config.EmbedOrigins (exact origins, kept in their
@@ -45,4 +47,15 @@ func (n *Node) embedPage(pages http.Handler) http.Handler {
 		h.Del("X-Frame-Options")
 		pages.ServeHTTP(w, r)
 	})
+}
+
+// roomSnapshot gives the web app a public room's recent stored events to
+// prerender its page with (web.Snapshots). A private room, or a store that
+// does not answer in time, gets none: the page is served without them.
+func (n *Node) roomSnapshot(ctx context.Context, room string, limit int) (protocol.Event, bool) {
+	ev, public, perr := n.hub.PublicHistory(ctx, room, limit)
+	if perr != nil || !public {
+		return protocol.Event{}, false
+	}
+	return ev, true
 }

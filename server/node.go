@@ -62,6 +62,10 @@ type Config struct {
 	// HistoryOnJoin, MaxRoomsPerConn: see hub.Options.
 	HistoryOnJoin   int
 	MaxRoomsPerConn int
+	// PrerenderMessages is how many recent stored events a public room's
+	// page is served with, so they show before the app has loaded (see
+	// web.Options). Default web.DefaultPrerenderMessages; negative: none.
+	PrerenderMessages int
 	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options (the
 	// shared counters' clients counts use the same interval and TTL).
 	PresenceInterval time.Duration
@@ -248,6 +252,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.WebDir != "" {
 		n.web, err = web.New(web.Options{
 			Dir: n.cfg.WebDir, BasePath: n.cfg.BasePath, EmbedOrigins: n.cfg.EmbedOrigins, Logger: n.log,
+			Snapshots: n.roomSnapshot, PrerenderMessages: n.cfg.PrerenderMessages,
 		})
 		if err != nil {
 			return nil, err

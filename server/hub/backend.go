@@ -29,6 +29,23 @@ func (h *Hub) ReadHistory(ctx context.Context, room string, before uint64, limit
 	return h.page(ctx, room, "", before, limit)
 }
 
+// PublicHistory returns up to limit recent stored events of room, oldest
+// first, as ReadHistory does, if the room is public: open to anyone
+// without a sign-in (neither declared private nor matching
+// Options.PrivateRooms). For a private room it returns public false and
+// no events. The server prerenders public rooms' pages with it.
+func (h *Hub) PublicHistory(ctx context.Context, room string, limit int) (ev protocol.Event, public bool, perr *protocol.Error) {
+	declared, err := h.broker.Private(ctx, room)
+	if err != nil {
+		return protocol.Event{}, false, h.unavailable("privacy", room, err)
+	}
+	if !h.mayEnter(Access{}, room, declared) {
+		return protocol.Event{}, false, nil
+	}
+	ev, perr = h.page(ctx, room, "", 0, limit)
+	return ev, perr == nil, perr
+}
+
 // ActiveRooms lists the rooms people are in across the cluster, busiest
 // first (at most MaxDirectoryRooms).
 func (h *Hub) ActiveRooms() []protocol.RoomInfo {

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/switchboard-rt/switchboard/wasmclient/ui"
 )
@@ -31,6 +32,14 @@ type Options struct {
 	// EmbedOrigins are the exact origins allowed to embed the app: the
 	// embed page talks to its parent only if the parent is one of them.
 	EmbedOrigins []string
+	// Snapshots gives room pages their recent messages to prerender (see
+	// Snapshots); nil prerenders them without.
+	Snapshots Snapshots
+	// PrerenderMessages is how many recent stored events a room page is
+	// prerendered with. Default DefaultPrerenderMessages; negative: none.
+	PrerenderMessages int
+	// PrerenderWait bounds the wait for them. Default DefaultPrerenderWait.
+	PrerenderWait time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -55,6 +64,12 @@ func New(opts Options) (*Web, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.PrerenderMessages == 0 {
+		opts.PrerenderMessages = DefaultPrerenderMessages
+	}
+	if opts.PrerenderWait <= 0 {
+		opts.PrerenderWait = DefaultPrerenderWait
+	}
 	wasmPath := filepath.Join(opts.Dir, "app.wasm")
 	wasm, err := loadPrecompressed(wasmPath, opts.Logger)
 	if err != nil {
@@ -72,7 +87,7 @@ func New(opts Options) (*Web, error) {
 		version: version,
 		log:     opts.Logger,
 		wasm:    wasm,
-		pages:   h,
+		pages:   &prerender{next: h, snapshots: opts.Snapshots, limit: opts.PrerenderMessages, wait: opts.PrerenderWait},
 		static:  http.StripPrefix("/web/", http.FileServer(http.Dir(opts.Dir))),
 	}, nil
 }

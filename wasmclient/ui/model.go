@@ -73,6 +73,7 @@ type roomModel struct {
 	members []protocol.User // one per user id, sorted by name
 	count   int             // people in the room, as the server counts them
 	joined  bool            // a joined event arrived
+	seeded  bool            // lines come from the prerendered snapshot; not joined yet
 	more    bool            // older history exists
 	older   bool            // a history page is being loaded
 	notice  string          // the last error the server sent, in plain words
@@ -91,7 +92,7 @@ type roomModel struct {
 // applyJoined takes the room's members and events. Recovered means the
 // events follow what is shown; otherwise they replace it.
 func (m *roomModel) applyJoined(ev protocol.Event) {
-	m.joined = true
+	m.joined, m.seeded = true, false
 	if !ev.Recovered {
 		m.lines, m.have, m.changes = nil, nil, nil
 		m.more = ev.More
@@ -100,6 +101,25 @@ func (m *roomModel) applyJoined(ev protocol.Event) {
 	m.members = nil
 	m.addMembers(ev.Members...)
 	m.count = ev.Count
+}
+
+// seed shows a room's recent stored events (oldest first) before the
+// session has joined: the snapshot the server prerendered the page with.
+// The joined event replaces them.
+func (m *roomModel) seed(evs []protocol.Event, more bool) {
+	m.appendStored(false, evs...)
+	m.more, m.seeded = more, true
+}
+
+// reset empties the model for a new session, keeping the visibility and,
+// until the session has joined, the seeded lines.
+func (m *roomModel) reset() {
+	keep := roomModel{}
+	if m.seeded {
+		keep = roomModel{lines: m.lines, have: m.have, changes: m.changes, more: m.more, seeded: true}
+	}
+	keep.setHidden(m.hidden)
+	*m = keep
 }
 
 // applyLive applies a live stored event (message, edit, delete).

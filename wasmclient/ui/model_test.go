@@ -313,3 +313,27 @@ func TestGrouped(t *testing.T) {
 		}
 	}
 }
+
+// The prerendered snapshot shows until the session has joined: a new
+// session keeps it (the page connects right after its first render), the
+// joined event replaces it, and later sessions start empty.
+func TestSeedUntilJoined(t *testing.T) {
+	var m roomModel
+	m.seed([]protocol.Event{msg("e1", 1, "one"), edit(3, 1, "one!"), msg("e1", 2, "two")}, true)
+	if got := shown(&m); !slices.Equal(got, []string{"one! (edited)", "two"}) || !m.seeded || !m.more || m.joined {
+		t.Fatalf("seeded: %v seeded=%v more=%v joined=%v", got, m.seeded, m.more, m.joined)
+	}
+	m.setHidden(true)
+	m.reset()
+	if got := shown(&m); !slices.Equal(got, []string{"one! (edited)", "two"}) || !m.seeded || !m.hidden {
+		t.Fatalf("after a new session: %v seeded=%v hidden=%v", got, m.seeded, m.hidden)
+	}
+	m.applyJoined(protocol.Event{Type: protocol.EvJoined, Events: []protocol.Event{msg("e1", 2, "two"), msg("e1", 4, "four")}})
+	if got := shown(&m); !slices.Equal(got, []string{"two", "four"}) || m.seeded || !m.joined {
+		t.Fatalf("joined: %v seeded=%v joined=%v", got, m.seeded, m.joined)
+	}
+	m.reset()
+	if len(m.lines) != 0 || m.joined || !m.hidden {
+		t.Fatalf("a later session starts with %v joined=%v hidden=%v", shown(&m), m.joined, m.hidden)
+	}
+}

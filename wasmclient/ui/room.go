@@ -91,6 +91,10 @@ type roomPage struct {
 	embedded bool
 	embed    *embedBridge
 
+	// seedJSON is the snapshot the server prerendered the page with, as
+	// the message list's data-seed attribute: JSON in base64 (server only).
+	seedJSON string
+
 	sess    *client.Session
 	sctx    context.Context
 	cancel  context.CancelFunc
@@ -211,9 +215,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	c.id = loadIdentity(ctx.LocalStorage())
 	c.needName, c.nameErr, c.suggestion = false, "", ""
 	c.phase, c.connected, c.stateErr = client.Connecting, false, nil
-	hidden := c.model.hidden
-	c.model = roomModel{}
-	c.model.setHidden(hidden)
+	c.model.reset()
 	c.feed = feedModel{}
 	c.editing, c.confirmDelete, c.changeIDs = 0, 0, nil
 	c.removed, c.modTarget, c.modBusy, c.modErr, c.modDone = "", nil, false, "", ""

@@ -189,13 +189,27 @@ func (c *roomPage) renderMessages() app.UI {
 	for _, p := range pending {
 		items = append(items, c.renderPending(p))
 	}
+	scrollClass := "sb-scroll"
+	if c.model.seeded && len(lines) > 0 {
+		// Prerendered: the list starts scrolled to its end (see app.css).
+		scrollClass += " sb-scroll-seed"
+	}
+	list := app.Ol().
+		ID(idMessages).
+		Class("sb-messages").
+		Role("list").
+		Aria("label", "Messages").
+		Body(items...)
+	if c.seedJSON != "" && c.model.seeded {
+		list = list.Attr(attrSeed, c.seedJSON)
+	}
 	return app.Div().
 		ID(idScroll).
-		Class("sb-scroll").
+		Class(scrollClass).
 		On("scroll", c.onScroll).
 		Body(
 			c.renderHistoryEdge(),
-			app.If(!c.model.joined, func() app.UI {
+			app.If(!c.model.joined && !c.model.seeded, func() app.UI {
 				return app.P().Class("sb-placeholder").Text("Loading messages…")
 			}).ElseIf(len(lines) == 0 && len(pending) == 0 && c.removed == "", func() app.UI {
 				return app.Div().
@@ -205,12 +219,7 @@ func (c *roomPage) renderMessages() app.UI {
 						app.P().Class("sb-empty-text").Text("Say hello. Everyone in the room sees it instantly."),
 					)
 			}),
-			app.Ol().
-				ID(idMessages).
-				Class("sb-messages").
-				Role("list").
-				Aria("label", "Messages").
-				Body(items...),
+			list,
 		)
 }
 

@@ -40,5 +40,8 @@ func Handler() *app.Handler {
 		BackgroundColor: "#0f1117",
 		LoadingLabel:    "Loading Switchboard… {progress}%",
 		Styles:          []string{"/web/app.css"},
+		// Without JavaScript the app never loads: the prerendered page is
+		// all there is, so the loading badge would only mislead.
+		RawHeaders: []string{`<noscript><style>#app-wasm-loader{display:none}</style></noscript>`},
 	}
 }

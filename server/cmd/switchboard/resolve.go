@@ -20,7 +20,7 @@ import (
 var fieldFlags = map[string]string{
 	"DataDir": "data", "NATSURL": "nats-url", "NATSListen": "nats-listen", "Node": "node",
 	"Replicas": "replicas", "HistorySize": "history-size", "HistoryAge": "history-age",
-	"DuplicateWindow": "dedup-window", "HistoryOnJoin": "history-on-join",
+	"DuplicateWindow": "dedup-window", "HistoryOnJoin": "history-on-join", "PrerenderMessages": "prerender-messages",
 	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window", "MaxMessageChars": "max-message-chars",
 	"MailboxSize": "mailbox-size", "PingInterval": "ping-interval", "PongTimeout": "pong-timeout",
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/hub"
+	"github.com/switchboard-rt/switchboard/server/web"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -48,6 +49,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.HistoryAge, "history-age", 7*24*time.Hour, "how long room events are kept")
 	fs.DurationVar(&c.DuplicateWindow, "dedup-window", 2*time.Minute, "how long message ids are remembered to drop retried sends")
 	fs.IntVar(&c.HistoryOnJoin, "history-on-join", 100, "recent messages sent when joining a room")
+	fs.IntVar(&c.PrerenderMessages, "prerender-messages", web.DefaultPrerenderMessages, "recent messages a public room's page is served with, shown before the app loads (-1: none)")
 	fs.DurationVar(&c.EditWindow, "edit-window", 15*time.Minute, "how long after sending people may edit a message")
 	fs.IntVar(&c.MaxRoomsPerConn, "max-rooms-per-conn", 32, "rooms one connection may be in")
 	fs.IntVar(&c.MaxMessageChars, "max-message-chars", protocol.MaxTextRunes, fmt.Sprintf("longest message text in characters, 1 to %d (longer: invalid_text)", protocol.MaxTextRunes))
