@@ -1,6 +1,7 @@
 package web
 
 import (
+	_ "embed"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -17,6 +18,12 @@ func CleanBasePath(p string) string {
 	return "/" + p
 }
 
+// workerJS is the service worker's template (see worker.js): pages come
+// from the network first and from the cache when the server is down.
+//
+//go:embed worker.js
+var workerJS string
+
 // handler returns go-app's handler for the pages served under basePath:
 // every path it renders (page links, scripts, styles, icons, the manifest,
 // app.wasm, the service worker) gets the prefix, and the browser app learns
@@ -28,6 +35,7 @@ func handler(basePath, version, wasmPath string, embedOrigins []string) *app.Han
 	h := ui.Handler()
 	h.Version = version
 	h.Resources = wasmResolver{prefixResolver(CleanBasePath(basePath)), wasmPath}
+	h.ServiceWorkerTemplate = workerJS
 	h.Env = map[string]string{}
 	if len(embedOrigins) > 0 {
 		h.Env[ui.EnvEmbedOrigins] = strings.Join(embedOrigins, ",")

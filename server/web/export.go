@@ -81,6 +81,13 @@ func Export(opts ExportOptions) error {
 	if err := app.GenerateStaticWebsite(opts.Out, h); err != nil {
 		return fmt.Errorf("export: generate pages: %w", err)
 	}
+	js, err := appJS(h)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(opts.Out, "app.js"), js, 0o644); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	if err := copyWeb(opts.Dir, filepath.Join(opts.Out, "web")); err != nil {
 		return fmt.Errorf("export: copy %s: %w", opts.Dir, err)
 	}

@@ -95,3 +95,42 @@ func TestPrerenderRoomPages(t *testing.T) {
 		t.Error("an invalid room name was prerendered")
 	}
 }
+
+// The pages load Switchboard's app.js (go-app's, started after the first
+// paint) and service worker (pages network first, kept for offline use).
+func TestAppScripts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, data := range map[string]string{"app.wasm": "\x00asm" + strings.Repeat("y", 100), "app.css": "body{}"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := New(Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	get := func(path, etag string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", path, nil)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		w.Pages().ServeHTTP(rec, req)
+		return rec
+	}
+	js := get("/app.js", "")
+	if body := js.Body.String(); js.Code != 200 || !strings.Contains(body, appJSAfter) || strings.Contains(body, appJSStart) ||
+		js.Header().Get("Content-Type") != "application/javascript" {
+		t.Fatalf("app.js: %d %q", js.Code, body)
+	}
+	if again := get("/app.js", js.Header().Get("ETag")); again.Code != 304 {
+		t.Errorf("app.js revalidated: %d, want 304", again.Code)
+	}
+	worker := get("/app-worker.js", "").Body.String()
+	if !strings.Contains(worker, `"app-" + "`+w.Version()+`"`) || !strings.Contains(worker, "pagesCacheName") ||
+		!strings.Contains(worker, w.Version()[:8]) || strings.Contains(worker, "{{") {
+		t.Fatalf("app-worker.js is not Switchboard's worker for this build: %q", worker)
+	}
+}

@@ -82,14 +82,31 @@ func New(opts Options) (*Web, error) {
 	registerRoutes()
 	h := handler(opts.BasePath, version, versionedWasm(wasm.hash), opts.EmbedOrigins)
 	h.WasmContentLength = strconv.FormatInt(wasm.size, 10)
+	js, err := appJS(h)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
 	return &Web{
 		dir:     opts.Dir,
 		version: version,
 		log:     opts.Logger,
 		wasm:    wasm,
-		pages:   &prerender{next: h, snapshots: opts.Snapshots, limit: opts.PrerenderMessages, wait: opts.PrerenderWait},
-		static:  http.StripPrefix("/web/", http.FileServer(http.Dir(opts.Dir))),
+		pages: pagesHandler(serveAppJS(js, strconv.Quote(version)),
+			&prerender{next: h, snapshots: opts.Snapshots, limit: opts.PrerenderMessages, wait: opts.PrerenderWait}),
+		static: http.StripPrefix("/web/", http.FileServer(http.Dir(opts.Dir))),
 	}, nil
+}
+
+// pagesHandler serves app.js (Switchboard's order of go-app's start) and
+// everything else from pages.
+func pagesHandler(appJS, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/app.js" {
+			appJS.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
 }
 
 // Close stops background work (compressing app.wasm) and waits for it.

@@ -31,6 +31,9 @@ const (
 	// keyOutboxPrefix + room holds the room's unacknowledged commands
 	// (see outboxStore).
 	keyOutboxPrefix = "switchboard/outbox/"
+	// keyRecentPrefix + room holds the room's last messages as shown (a
+	// history event; see saveRecent).
+	keyRecentPrefix = "switchboard/recent/"
 	// keyToken holds a site's JWT (a plain string). When set, the room page
 	// signs in with it: the person's name and role come from the token.
 	keyToken = "switchboard/token"

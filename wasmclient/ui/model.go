@@ -111,6 +111,14 @@ func (m *roomModel) seed(evs []protocol.Event, more bool) {
 	m.more, m.seeded = more, true
 }
 
+// reseed replaces what is shown, before joining, with evs (see seed).
+func (m *roomModel) reseed(evs []protocol.Event) {
+	hidden := m.hidden
+	*m = roomModel{}
+	m.setHidden(hidden)
+	m.seed(evs, true)
+}
+
 // reset empties the model for a new session, keeping the visibility and,
 // until the session has joined, the seeded lines.
 func (m *roomModel) reset() {

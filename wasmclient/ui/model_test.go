@@ -337,3 +337,45 @@ func TestSeedUntilJoined(t *testing.T) {
 		t.Fatalf("a later session starts with %v joined=%v hidden=%v", shown(&m), m.joined, m.hidden)
 	}
 }
+
+// A joined room's last messages are kept as shown (edits applied, deleted
+// ones left out); before joining, a kept copy replaces an older or empty
+// list of the same epoch, never a newer one or another epoch's.
+func TestRecentMessages(t *testing.T) {
+	var m roomModel
+	if _, ok := m.recent("lobby", 2); ok {
+		t.Fatal("recent before joining")
+	}
+	m.applyJoined(protocol.Event{Type: protocol.EvJoined, Events: []protocol.Event{
+		msg("e1", 1, "one"), msg("e1", 2, "two"), msg("e1", 3, "three"), edit(4, 3, "three!"), msg("e1", 5, "five"), del(6, 5),
+	}})
+	kept, ok := m.recent("lobby", 2)
+	var texts []string
+	for _, ev := range kept.Events {
+		texts = append(texts, ev.Text)
+	}
+	if !ok || kept.Type != protocol.EvHistory || kept.Room != "lobby" || !slices.Equal(texts, []string{"two", "three!"}) {
+		t.Fatalf("recent = %v %+v", ok, kept)
+	}
+
+	var fresh roomModel
+	if !fresh.staleFor(kept) {
+		t.Error("an empty page does not take the kept messages")
+	}
+	var old roomModel
+	old.seed([]protocol.Event{msg("e1", 1, "one"), msg("e1", 2, "two")}, false)
+	if !old.staleFor(kept) {
+		t.Error("an older prerendered page does not take the kept messages")
+	}
+	old.reseed(kept.Events)
+	if got := shown(&old); !slices.Equal(got, []string{"two", "three!"}) || !old.seeded {
+		t.Errorf("reseeded: %v", got)
+	}
+	var newer roomModel
+	newer.seed([]protocol.Event{msg("e1", 3, "three"), msg("e1", 9, "nine")}, false)
+	var other roomModel
+	other.seed([]protocol.Event{msg("e2", 1, "new epoch")}, false)
+	if newer.staleFor(kept) || other.staleFor(kept) || m.staleFor(kept) {
+		t.Error("kept messages replace a newer page, another epoch's, or a live one")
+	}
+}

@@ -74,6 +74,7 @@ type roomPage struct {
 	confirmDelete  uint64            // offset of the message whose delete awaits a yes
 	changeIDs      map[string]uint64 // outbox id of an edit or delete → its target
 	lastTyping     time.Time         // when the last typing signal was sent
+	recentDirty    bool              // the room's last messages changed since keepRecent
 	browserOffline bool              // the browser says it has no network
 	updateReady    bool              // a new build is ready; reload when convenient
 	expectUpdate   bool              // the server runs a new build; go-app is updating
@@ -128,6 +129,9 @@ func (c *roomPage) OnMount(ctx app.Context) {
 		listen(ctx, win, "offline", func(app.Context) { c.browserOffline = true }),
 		listen(ctx, win.Get("document"), "visibilitychange", func(ctx app.Context) {
 			visible := tabVisible()
+			if !visible {
+				c.keepRecent(ctx)
+			}
 			c.model.setHidden(c.hiddenNow())
 			c.postUnread()
 			if visible {
@@ -165,6 +169,11 @@ func (c *roomPage) OnMount(ctx app.Context) {
 
 	c.id = loadIdentity(ctx.LocalStorage())
 	c.token = loadToken()
+	if kept, ok := loadRecent(ctx.LocalStorage(), c.room); ok && c.model.staleFor(kept) {
+		// Newer than the page (one the service worker kept while the
+		// server is down): show the messages this browser saw last.
+		c.model.reseed(kept.Events)
+	}
 	if c.embedded {
 		// The embedding site signs its people in through the loader.
 		c.token = ""
@@ -273,10 +282,22 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 			case <-sctx.Done():
 				return
 			case now := <-tick.C:
-				mine(func(app.Context) { c.model.expireTyping(now) })
+				mine(func(ctx app.Context) {
+					c.model.expireTyping(now)
+					c.keepRecent(ctx)
+				})
 			}
 		}
 	})
+}
+
+// keepRecent keeps the room's last messages in local storage if they
+// changed (at most once a session tick), for a reload while offline.
+func (c *roomPage) keepRecent(ctx app.Context) {
+	if c.recentDirty {
+		c.recentDirty = false
+		saveRecent(ctx.LocalStorage(), c.room, &c.model)
+	}
 }
 
 // stop cancels the running session, if any. Its goroutines end on their
@@ -362,6 +383,7 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	switch ev.Type {
 	case protocol.EvJoined:
 		c.model.applyJoined(ev)
+		c.recentDirty = true
 		// Pointers seen before are stale now; the server sends everyone's
 		// position to a new arrival.
 		ctx.NewActionWithValue(actionCursors, protocol.Event{Type: protocol.EvCursors})
@@ -379,6 +401,7 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		own := ev.User != nil && ev.User.ID == c.model.me.ID
 		stick := nearBottom(idScroll) || (own && ev.Type == protocol.EvMessage)
 		c.model.applyLive(ev)
+		c.recentDirty = true
 		if stick {
 			ctx.Defer(func(app.Context) { scrollToBottom(idScroll) })
 		}

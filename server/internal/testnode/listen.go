@@ -28,9 +28,10 @@ type Restartable struct {
 	// URL is http://host:port; WS is the protocol endpoint's ws:// URL.
 	URL, WS string
 
-	mu    sync.Mutex
-	node  *server.Node
-	pages http.Handler // the last node's handler, for pages while stopped
+	mu        sync.Mutex
+	node      *server.Node
+	pages     http.Handler // the last node's handler, for pages while stopped
+	unplugged bool         // while stopped, answer nothing at all
 }
 
 // StartRestartable starts a node with cfg on a loopback port chosen now and
@@ -79,7 +80,17 @@ func (r *Restartable) Start() {
 	if err != nil {
 		r.t.Fatalf("start node: %v", err)
 	}
-	r.node, r.pages = n, n.Handler()
+	r.node, r.pages, r.unplugged = n, n.Handler(), false
+}
+
+// Unplug stops the node like Stop, but while it is stopped the address
+// answers nothing (every connection is closed unanswered), as a server
+// that is down: only the browser's own caches can show a page.
+func (r *Restartable) Unplug() {
+	r.Stop()
+	r.mu.Lock()
+	r.unplugged = true
+	r.mu.Unlock()
 }
 
 // Node returns the running node, or nil while it is stopped.
@@ -106,11 +117,15 @@ func (r *Restartable) Stop() {
 
 func (r *Restartable) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
-	n, pages := r.node, r.pages
+	n, pages, unplugged := r.node, r.pages, r.unplugged
 	r.mu.Unlock()
 	switch {
 	case n != nil:
 		n.Handler().ServeHTTP(w, req)
+	case unplugged:
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
 	case req.URL.Path == "/ws" || pages == nil:
 		http.Error(w, "the node is stopped", http.StatusServiceUnavailable)
 	default:
