@@ -61,11 +61,17 @@ wasm:
 	@$(call keep-if-same,$(WEB)/app.wasm.new,$(WEB)/app.wasm)
 
 ## wasm-size: what each Go package contributes to app.wasm's code (an unstripped
-## build: the names are needed; the served app.wasm is built with -s -w).
-wasm-size:
+## build: the names are needed; the served app.wasm is built with -s -w), then
+## app.wasm and the stack's floor (wasmclient/cmd/floor) in brotli, as served.
+wasm-size: server
 	@mkdir -p $(BIN)/wasm-size
 	$(WASMENV) $(GO) build -trimpath -o $(BIN)/wasm-size/app.wasm ./wasmclient
 	$(GO) run ./server/cmd/wasmsize $(BIN)/wasm-size/app.wasm
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/wasm-size/served.wasm ./wasmclient
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/wasm-size/floor.wasm ./wasmclient/cmd/floor
+	$(BIN)/switchboard precompress $(BIN)/wasm-size/served.wasm $(BIN)/wasm-size/floor.wasm
+	@for f in served floor; do printf '%s.wasm: %s bytes, brotli %s bytes\n' $$f \
+		$$(stat -c %s $(BIN)/wasm-size/$$f.wasm) $$(stat -c %s $(BIN)/wasm-size/$$f.wasm.br); done
 
 web: wasm server
 	@echo ">> copying static files and precompressing app.wasm (brotli, gzip)"
