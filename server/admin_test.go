@@ -136,6 +136,7 @@ func TestAdminAPI(t *testing.T) {
 		{"an invalid room", "GET", adminapi.RoomPath("no%20spaces"), nil, protocol.CodeInvalidRoom},
 		{"an empty notice", "POST", adminapi.RoomPath("ops") + adminapi.SuffixNote, adminapi.Action{}, protocol.CodeInvalidText},
 		{"an unknown field", "POST", adminapi.RoomPath("ops") + adminapi.SuffixNote, `{"text":"x","colour":"red"}`, protocol.CodeBadRequest},
+		{"a key given twice", "POST", adminapi.RoomPath("ops") + adminapi.SuffixNote, `{"text":"x","text":"y"}`, protocol.CodeBadRequest},
 		{"malformed JSON", "POST", adminapi.RoomPath("ops") + adminapi.SuffixShut, `{"text":`, protocol.CodeBadRequest},
 		{"a kick without a user", "POST", adminapi.RoomPath("ops") + adminapi.SuffixKick, adminapi.Action{Text: "bye"}, protocol.CodeBadRequest},
 		{"a body over the limit", "POST", adminapi.RoomPath("ops") + adminapi.SuffixNote, `{"text":"` + strings.Repeat("x", adminapi.MaxBodyBytes) + `"}`, protocol.CodeBadRequest},

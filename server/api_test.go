@@ -170,6 +170,8 @@ func TestAPIRefusals(t *testing.T) {
 		{"history outside the patterns", "GET", "/api/v1/rooms/alerts/messages", newsKey, "", 403, protocol.CodeForbidden},
 		{"bad room name", "GET", "/api/v1/rooms/alerts-a.b/messages", newsKey, "", 400, protocol.CodeInvalidRoom},
 		{"unknown field", "POST", msgs, newsKey, `{"sender":"bot","text":"hi","as":"admin"}`, 400, protocol.CodeBadRequest},
+		{"a key given twice", "POST", msgs, newsKey, `{"sender":"bot","text":"first","text":"second"}`, 400, protocol.CodeBadRequest},
+		{"null body", "POST", msgs, newsKey, `null`, 400, protocol.CodeBadRequest},
 		{"not JSON", "POST", msgs, newsKey, `sender=bot`, 400, protocol.CodeBadRequest},
 		{"two objects", "POST", msgs, newsKey, good + good, 400, protocol.CodeBadRequest},
 		{"too big", "POST", msgs, newsKey, `{"sender":"bot","text":"` + strings.Repeat("x", 20000) + `"}`, 400, protocol.CodeBadRequest},

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,10 @@ func badInputs() []badInput {
 		{"text over 4000 characters", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"`+strings.Repeat("é", 4001)+`"}`, protocol.CodeInvalidText)},
 		{"control characters in text", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"a\u001b[2Jb"}`, protocol.CodeInvalidText)},
 		{"send to a room not joined", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"sneak"}`, protocol.CodeNotJoined)},
-		{"second hello", server.Config{}, answers(`{"type":"hello","id":"h2","name":"other"}`, protocol.CodeNotHello)},
+		{"second hello", server.Config{}, answers(`{"type":"hello","id":"h2","name":"other"}`, protocol.CodeHelloRepeated)},
+		{"a key given twice: type", server.Config{}, answers(`{"type":"hello","type":"send","id":"s","room":"guarded","text":"x"}`, protocol.CodeBadRequest)},
+		{"a key given twice: text", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"first","text":"second"}`, protocol.CodeBadRequest)},
+		{"null frame", server.Config{}, answers(`null`, protocol.CodeBadRequest)},
 		{"binary frame of an undocumented kind", server.Config{}, func(t *testing.T, n *testnode.Node) {
 			ws := rawConn(t, n, hello)
 			if err := ws.Write(testnode.Ctx(t), websocket.MessageBinary, []byte(`{"type":"ping","id":"p"}`)); err != nil {
@@ -504,5 +508,72 @@ func TestMaxMessageChars(t *testing.T) {
 	}
 	if want := strings.Repeat("é", 10) + "|0123456789"; strings.Join(texts, "|") != want {
 		t.Fatalf("stored history = %q, want %q", texts, want)
+	}
+}
+
+// A frame header announcing more than the limit (2^62 bytes here, with no
+// payload behind it) is refused from the header alone: the closing event
+// and a 1009 close frame come at once, and the server drops the connection
+// without waiting for the payload or for a closing handshake (coder's
+// waits 5 s; the peer here never answers).
+func TestOversizeHeaderRefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{})
+	header := append(binary.BigEndian.AppendUint64([]byte{0x81, 0x80 | 127}, 1<<62), 1, 2, 3, 4)
+	hello := maskedFrame(`{"type":"hello","id":"h","name":"huge"}`)
+	t.Run("after the handshake", func(t *testing.T) {
+		t.Parallel()
+		conn, req := rawTCP(t, n)
+		if _, err := conn.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(conn)
+		if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("handshake: %v %v", resp, err)
+		}
+		if _, err := conn.Write(append(slices.Clone(hello), header...)); err != nil {
+			t.Fatal(err)
+		}
+		expectDropped(t, conn, br)
+	})
+	t.Run("behind the handshake", func(t *testing.T) {
+		t.Parallel()
+		conn, req := rawTCP(t, n)
+		if _, err := conn.Write(append(append(req, hello...), header...)); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(conn)
+		if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("handshake: %v %v", resp, err)
+		}
+		expectDropped(t, conn, br)
+	})
+}
+
+// expectDropped reads a closing event announcing 1009, the 1009 close
+// frame, then the end of the connection, which the server closes without
+// waiting for a closing handshake.
+func expectDropped(t *testing.T, conn net.Conn, br *bufio.Reader) {
+	t.Helper()
+	announced := false
+	for {
+		opcode, payload, err := readServerFrame(br)
+		if err != nil {
+			t.Fatalf("no close frame: %v", err)
+		}
+		if opcode == 0x1 && strings.Contains(string(payload), `"closing"`) && strings.Contains(string(payload), "1009") {
+			announced = true
+		}
+		if opcode == 0x8 {
+			if len(payload) < 2 || binary.BigEndian.Uint16(payload) != uint16(protocol.CloseTooBig) || !announced {
+				t.Fatalf("close frame %q (announced: %v), want 1009 after a closing event", payload, announced)
+			}
+			break
+		}
+	}
+	// Well before a closing handshake would give up on this silent peer.
+	conn.SetReadDeadline(time.Now().Add(4 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the close frame: %v, want the connection closed by the server", err)
 	}
 }

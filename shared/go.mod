@@ -6,3 +6,5 @@ require (
 	github.com/coder/websocket v1.8.15
 	golang.org/x/text v0.43.0
 )
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect

@@ -3,12 +3,13 @@ module github.com/switchboard-rt/switchboard/wasmclient
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/maxence-charriere/go-app/v10 v10.1.11
 	github.com/switchboard-rt/switchboard/shared v0.0.0
 )
 
 require (
-	github.com/coder/websocket v1.8.15 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )

@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -203,9 +204,7 @@ func (a *API) Action(suffix string) http.Handler {
 			return
 		}
 		var act adminapi.Action
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, adminapi.MaxBodyBytes))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&act); err != nil {
+		if err := readStrict(w, r, &act); err != nil {
 			writeError(w, http.StatusBadRequest, protocol.Errorf(protocol.CodeBadRequest, "the body is not a valid action: %s", bodyProblem(err)))
 			return
 		}
@@ -252,11 +251,18 @@ func bodyProblem(err error) string {
 	if errors.As(err, &tooBig) {
 		return "larger than the limit"
 	}
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return "malformed JSON"
-	}
 	return err.Error()
+}
+
+// readStrict reads the request's body (at most adminapi.MaxBodyBytes)
+// into v as protocol.DecodeStrict does: one object, no duplicate or
+// unknown members.
+func readStrict(w http.ResponseWriter, r *http.Request, v any) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, adminapi.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	return protocol.DecodeStrict(data, v)
 }
 
 // authorized runs h for requests that carry the admin token or an admin's

@@ -18,6 +18,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -184,19 +185,19 @@ func writeError(w http.ResponseWriter, status int, perr *protocol.Error) {
 }
 
 // decodeBody reads the request's JSON body into v strictly: at most
-// MaxBodyBytes, one object, no unknown fields.
+// MaxBodyBytes, one object as protocol.DecodeStrict takes it (no
+// duplicate or unknown members).
 func decodeBody(r *http.Request, v any) *protocol.Error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return protocol.Errorf(protocol.CodeBadRequest, "the body is larger than %d bytes", MaxBodyBytes)
-		}
-		return protocol.Errorf(protocol.CodeBadRequest, "the body is not the JSON this endpoint takes: %v", err)
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return protocol.Errorf(protocol.CodeBadRequest, "the body is larger than %d bytes", MaxBodyBytes)
+	case err != nil:
+		return protocol.Errorf(protocol.CodeBadRequest, "the body could not be read")
 	}
-	if dec.More() {
-		return protocol.Errorf(protocol.CodeBadRequest, "send one JSON object")
+	if err := protocol.DecodeStrict(data, v); err != nil {
+		return protocol.Errorf(protocol.CodeBadRequest, "the body is not the JSON this endpoint takes: %v", err)
 	}
 	return nil
 }

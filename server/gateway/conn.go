@@ -50,6 +50,9 @@ type conn struct {
 	// before Close reads the peer's close frame (see skipPong).
 	inMu      sync.Mutex
 	inClosing bool
+	// dropOnClose: the close frame is the last thing written, and no
+	// closing handshake follows (the reader gave up on the peer's frames).
+	dropOnClose atomic.Bool
 
 	mailbox *mailbox // frames for the writer; bounded
 	// writeMu is held by whoever writes data frames: the writer (drain)

@@ -27,8 +27,16 @@ func (c *conn) readLoop() {
 	defer helloTimer.Stop()
 	bad := 0
 	for {
-		if c.awaitFrame() && c.skipPong() {
+		ready := c.awaitFrame()
+		if ready && c.skipPong() {
 			continue
+		}
+		if c.announcesTooBig(ready) {
+			// Its payload is never read: the close frame goes out and
+			// the connection is dropped at once (see writer.close).
+			c.dropOnClose.Store(true)
+			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
+			return
 		}
 		if !c.readCommand(&bad) {
 			return
@@ -116,7 +124,7 @@ func (c *conn) handle(cmd protocol.Command) bool {
 	switch {
 	case cmd.Type == protocol.CmdHello:
 		if c.user.Name != "" {
-			c.reject(cmd.ID, protocol.Errorf(protocol.CodeNotHello, "hello was already sent"))
+			c.reject(cmd.ID, protocol.Errorf(protocol.CodeHelloRepeated, "hello was already sent on this connection; to change names, open a new connection"))
 			return true
 		}
 		c.hello(cmd)

@@ -302,6 +302,15 @@ func (w *writer) close() {
 	c.inMu.Lock()
 	c.inClosing = true
 	c.inMu.Unlock()
+	if c.dropOnClose.Load() && c.out != nil {
+		// The peer's next frame announced more than the limit: a
+		// closing handshake would read its payload for 5 s. The close
+		// frame says why; the connection ends with it.
+		c.out.deadline(time.Now().Add(flushTimeout))
+		c.out.writeFrame(opClose, closeFrame(code, reason))
+		c.ws.CloseNow()
+		return
+	}
 	if code == protocol.CloseHeartbeatTimeout {
 		// The peer does not answer: a closing handshake would wait 5 s
 		// for a close frame that cannot come (and, if it started before

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -45,20 +44,16 @@ func (a CounterAction) Delta() int64 {
 }
 
 // DecodeCounterAction parses one counter frame strictly: valid UTF-8, one
-// JSON object with only "action", which is "plus" or "minus". The error
+// JSON object (as DecodeStrict takes it) with only "action", which is
+// "plus" or "minus". The error
 // says what is wrong, for the error event.
 func DecodeCounterAction(data []byte) (CounterAction, error) {
 	var a CounterAction
 	if !utf8.Valid(data) {
 		return a, ErrInvalidUTF8
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&a); err != nil {
-		return a, Errorf(CodeBadRequest, `send {"action":"plus"} or {"action":"minus"}: %s`, jsonErrText(err))
-	}
-	if dec.More() {
-		return a, Errorf(CodeBadRequest, "send one JSON object per frame")
+	if err := DecodeStrict(data, &a); err != nil {
+		return a, Errorf(CodeBadRequest, `send {"action":"plus"} or {"action":"minus"}: %s`, truncate(err.Error(), 120))
 	}
 	switch a.Action {
 	case CounterPlus, CounterMinus:

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -14,8 +13,9 @@ import (
 var ErrInvalidUTF8 = errors.New("frame is not valid UTF-8")
 
 // DecodeCommand parses one client frame strictly: it must be valid UTF-8, at
-// most MaxFrameBytes long, a single JSON object with no unknown fields and no
-// trailing data, and it must pass Validate. The error is ErrInvalidUTF8 or a
+// most MaxFrameBytes long, a single JSON object as DecodeStrict takes it (no
+// duplicate or unknown members, no trailing data), and it must pass
+// Validate. The error is ErrInvalidUTF8 or a
 // *Error whose Code says what is wrong; a decoded frame's ID is returned even
 // when validation fails, so the error can name the command that caused it.
 func DecodeCommand(data []byte) (Command, error) {
@@ -26,13 +26,8 @@ func DecodeCommand(data []byte) (Command, error) {
 	if !utf8.Valid(data) {
 		return c, ErrInvalidUTF8
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Command{ID: idOrEmpty(c.ID)}, Errorf(CodeBadRequest, "frame is not a valid command: %s", truncate(jsonErrText(err), 120))
-	}
-	if dec.More() {
-		return Command{ID: idOrEmpty(c.ID)}, Errorf(CodeBadRequest, "frame holds more than one JSON value")
+	if err := DecodeStrict(data, &c); err != nil {
+		return Command{ID: idOrEmpty(c.ID)}, Errorf(CodeBadRequest, "frame is not a valid command: %s", truncate(err.Error(), 120))
 	}
 	if err := c.Validate(); err != nil {
 		c.ID = idOrEmpty(c.ID)
@@ -48,14 +43,6 @@ func idOrEmpty(id string) string {
 		return ""
 	}
 	return id
-}
-
-func jsonErrText(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return "malformed JSON"
-	}
-	return err.Error()
 }
 
 // Encode returns the JSON encoding of e, as sent on the wire.

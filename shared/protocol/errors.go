@@ -22,8 +22,11 @@ const (
 	CodeInvalidText ErrorCode = "invalid_text"
 	// CodeInvalidID: the command id is missing or malformed.
 	CodeInvalidID ErrorCode = "invalid_id"
-	// CodeNotHello: a command came before the hello frame, or hello came twice.
+	// CodeNotHello: a command came before the hello frame.
 	CodeNotHello ErrorCode = "hello_required"
+	// CodeHelloRepeated: a second hello on a connection that has had one
+	// (the first one's name and session stay).
+	CodeHelloRepeated ErrorCode = "hello_repeated"
 	// CodeNotJoined: the command names a room the connection has not joined.
 	CodeNotJoined ErrorCode = "not_joined"
 	// CodeTooManyRooms: the connection is in as many rooms as it may be.

@@ -43,7 +43,7 @@ func plainError(err *protocol.Error) string {
 		return "Your sign-in was not accepted: it may have expired. Sign in again."
 	case protocol.CodeBanned:
 		return bannedText(err.Message)
-	case protocol.CodeBadRequest, protocol.CodeUnknownType, protocol.CodeInvalidID, protocol.CodeNotHello:
+	case protocol.CodeBadRequest, protocol.CodeUnknownType, protocol.CodeInvalidID, protocol.CodeNotHello, protocol.CodeHelloRepeated:
 		return "The server did not understand this app. Reload the page."
 	}
 	return sentence(err.Message)
