@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/binary"
+	"io"
+	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -83,4 +85,27 @@ func closeFrame(code protocol.CloseCode, reason string) []byte {
 	}
 	p := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
 	return append(p, reason...)
+}
+
+// After a close frame that ends the connection without a closing
+// handshake, the server stops sending (FIN) and discards what the peer
+// still sends for at most dropLinger, or dropDrainBytes, before it closes
+// the socket. Closing with the peer's bytes unread would reset the
+// connection, and a reset can destroy the close frame before the peer
+// reads it: a client in the middle of sending an oversize message would
+// see "connection reset" instead of 1009.
+const (
+	dropLinger     = time.Second
+	dropDrainBytes = 1 << 20
+)
+
+// dropAfterClose half-closes the socket and drains it (see dropLinger).
+// The reader has stopped: nothing else reads the socket.
+func (c *conn) dropAfterClose() {
+	nc := c.out.nc
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	nc.SetReadDeadline(time.Now().Add(dropLinger))
+	io.Copy(io.Discard, io.LimitReader(nc, dropDrainBytes))
 }

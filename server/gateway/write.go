@@ -303,11 +303,13 @@ func (w *writer) close() {
 	c.inClosing = true
 	c.inMu.Unlock()
 	if c.dropOnClose.Load() && c.out != nil {
-		// The peer's next frame announced more than the limit: a
-		// closing handshake would read its payload for 5 s. The close
-		// frame says why; the connection ends with it.
+		// The reader gave up on the peer's frames (one announced more
+		// than the limit): no closing handshake, which would read them
+		// for 5 s. The close frame says why; then the connection ends
+		// (see dropAfterClose).
 		c.out.deadline(time.Now().Add(flushTimeout))
 		c.out.writeFrame(opClose, closeFrame(code, reason))
+		c.dropAfterClose()
 		c.ws.CloseNow()
 		return
 	}
