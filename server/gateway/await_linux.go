@@ -17,11 +17,13 @@ func (c *conn) awaitFrame() bool {
 		return false
 	}
 	c.inMu.Lock()
-	closing, buffered := c.inClosing, c.in.Buffered()
-	c.inMu.Unlock()
-	if closing {
+	if c.inClosing {
+		// Close may be reading the buffer: not even Buffered.
+		c.inMu.Unlock()
 		return false
 	}
+	buffered := c.in.Buffered()
+	c.inMu.Unlock()
 	if buffered > 0 {
 		return true
 	}
