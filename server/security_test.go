@@ -371,6 +371,13 @@ func rawHugeFrame(t *testing.T, n *testnode.Node) int {
 // the bytes of a WebSocket handshake request for switchboard.v1.
 func rawTCP(t *testing.T, n *testnode.Node) (net.Conn, []byte) {
 	t.Helper()
+	return rawTCPTo(t, n, "/ws", protocol.Subprotocol)
+}
+
+// rawTCPTo is rawTCP for the endpoint at path, offering subprotocol (none
+// if empty).
+func rawTCPTo(t *testing.T, n *testnode.Node, path, subprotocol string) (net.Conn, []byte) {
+	t.Helper()
 	addr := strings.TrimPrefix(n.HTTP.URL, "http://")
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -380,9 +387,13 @@ func rawTCP(t *testing.T, n *testnode.Node) (net.Conn, []byte) {
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	key := make([]byte, 16)
 	rand.Read(key)
-	return conn, fmt.Appendf(nil, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-		addr, base64.StdEncoding.EncodeToString(key), protocol.Subprotocol)
+	offer := ""
+	if subprotocol != "" {
+		offer = "Sec-WebSocket-Protocol: " + subprotocol + "\r\n"
+	}
+	return conn, fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+		path, addr, base64.StdEncoding.EncodeToString(key), offer)
 }
 
 // readServerFrame reads one (unmasked) frame the server sent.

@@ -43,6 +43,16 @@ type message struct {
 // connection and returns false for a frame over the limit (1009), a text
 // frame that is not valid UTF-8 (1007: never relayed), or a failed read.
 func (c *conn) readPlain() (websocket.MessageType, []byte, bool) {
+	for {
+		ready := c.awaitFrame()
+		if ready && c.skipPong() {
+			continue
+		}
+		if !c.screen(ready) {
+			return 0, nil, false
+		}
+		break
+	}
 	typ, data, err := c.read()
 	switch {
 	case errors.Is(err, errTooBig):

@@ -31,11 +31,7 @@ func (c *conn) readLoop() {
 		if ready && c.skipPong() {
 			continue
 		}
-		if c.announcesTooBig(ready) {
-			// Its payload is never read: the close frame goes out and
-			// the connection is dropped at once (see writer.close).
-			c.dropOnClose.Store(true)
-			c.closeWith(protocol.CloseTooBig, "frame larger than the limit")
+		if !c.screen(ready) {
 			return
 		}
 		if !c.readCommand(&bad) {

@@ -27,7 +27,7 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 // closeCodes are the close codes a Switchboard server uses itself; their
 // series exist from the start (at zero) so dashboards and alerts see them.
 var closeCodes = []protocol.CloseCode{
-	protocol.CloseNormal, protocol.CloseGoingAway, protocol.CloseInvalidData, protocol.ClosePolicy,
+	protocol.CloseNormal, protocol.CloseGoingAway, protocol.CloseFrameError, protocol.CloseInvalidData, protocol.ClosePolicy,
 	protocol.CloseTooBig, protocol.CloseInternal, protocol.CloseRestart, protocol.CloseTryAgainLater,
 	protocol.CloseSlowConsumer, protocol.CloseHeartbeatTimeout, protocol.CloseHelloTimeout,
 	protocol.CloseProtocolViolation, protocol.CloseUnauthorized, protocol.CloseTokenExpired,

@@ -10,6 +10,7 @@ type CloseCode int
 const (
 	CloseNormal        CloseCode = 1000 // the peer is done
 	CloseGoingAway     CloseCode = 1001 // the server is stopping; reconnect elsewhere
+	CloseFrameError    CloseCode = 1002 // the peer broke WebSocket's own rules (a malformed close frame)
 	CloseInvalidData   CloseCode = 1007 // a text frame was not valid UTF-8
 	ClosePolicy        CloseCode = 1008 // the peer broke a protocol rule
 	CloseTooBig        CloseCode = 1009 // a frame was larger than MaxFrameBytes
@@ -46,7 +47,7 @@ func (c CloseCode) Reconnect() bool {
 		return false
 	case c >= 4500 && c <= 4999:
 		return false
-	case c == ClosePolicy, c == CloseTooBig, c == CloseInvalidData:
+	case c == ClosePolicy, c == CloseTooBig, c == CloseInvalidData, c == CloseFrameError:
 		// The client sent something it must not send again as it is.
 		return false
 	}
