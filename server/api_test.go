@@ -176,6 +176,7 @@ func TestAPIRefusals(t *testing.T) {
 		{"two objects", "POST", msgs, newsKey, good + good, 400, protocol.CodeBadRequest},
 		{"too big", "POST", msgs, newsKey, `{"sender":"bot","text":"` + strings.Repeat("x", 20000) + `"}`, 400, protocol.CodeBadRequest},
 		{"no sender", "POST", msgs, newsKey, `{"text":"hi"}`, 400, protocol.CodeInvalidName},
+		{"a reserved sender", "POST", msgs, newsKey, `{"sender":"Operator","text":"hi"}`, 400, protocol.CodeInvalidName},
 		{"empty text", "POST", msgs, newsKey, `{"sender":"bot","text":"  "}`, 400, protocol.CodeInvalidText},
 		{"bad id", "POST", msgs, newsKey, `{"sender":"bot","text":"hi","id":"a b"}`, 400, protocol.CodeInvalidID},
 		{"limit 0", "GET", msgs + "?limit=0", newsKey, "", 400, protocol.CodeBadRequest},

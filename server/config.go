@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/server/clientaddr"
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/identity"
@@ -116,6 +117,9 @@ func (c *Config) Validate() error {
 		if _, err := gateway.Origin(o); err != nil {
 			bad("AllowedOrigins", "%q: %v", o, err)
 		}
+	}
+	if _, err := clientaddr.New(c.TrustedProxies); err != nil {
+		bad("TrustedProxies", "%v", err)
 	}
 	nonNegative("MaxConns", int64(c.MaxConns))
 	nonNegative("MaxConnsPerIP", int64(c.MaxConnsPerIP))

@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/attach"
 	"github.com/switchboard-rt/switchboard/server/broker"
+	"github.com/switchboard-rt/switchboard/server/clientaddr"
 	"github.com/switchboard-rt/switchboard/server/counter"
 	"github.com/switchboard-rt/switchboard/server/gateway"
 	"github.com/switchboard-rt/switchboard/server/hub"
@@ -76,11 +77,16 @@ type Config struct {
 	MaxMessageChars int
 	// Gateway settings: see gateway.Options for each (the zero value means
 	// its default there).
-	MailboxSize         int
-	PingInterval        time.Duration
-	PongTimeout         time.Duration
-	MaxFrameBytes       int64
-	AllowedOrigins      []string
+	MailboxSize    int
+	PingInterval   time.Duration
+	PongTimeout    time.Duration
+	MaxFrameBytes  int64
+	AllowedOrigins []string
+	// TrustedProxies are the reverse proxies (CIDR prefixes or addresses)
+	// whose Forwarded / X-Forwarded-For headers name the client: every
+	// per-address limit, log and metric then sees the client's address.
+	// None by default: the headers are ignored (see package clientaddr).
+	TrustedProxies      []string
 	MaxConns            int
 	MaxConnsPerIP       int
 	MaxConnsPerUser     int
@@ -309,7 +315,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n.handler = mount(n.cfg.BasePath, n.routes())
+	proxies, err := clientaddr.New(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	n.handler = proxies.Handler(mount(n.cfg.BasePath, n.routes()))
 	return n, nil
 }
 

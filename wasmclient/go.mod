@@ -11,7 +11,8 @@ require (
 require (
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
+	go.mau.fi/util v0.11.1 // indirect
+	golang.org/x/text v0.44.0 // indirect
 )
 
 replace github.com/switchboard-rt/switchboard/shared => ../shared

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -39,10 +40,10 @@ type PublishRequest struct {
 	ID string `json:"id,omitempty"`
 }
 
-// senderID is the user id of a key's named sender: stable, and apart from
-// people's ids.
+// senderID is the user id of a key's named sender: stable (the name
+// lower-cased, as it always was), and apart from people's ids.
 func senderID(k *Key, name string) string {
-	return "api:" + k.Name + ":" + protocol.NameKey(name)
+	return "api:" + k.Name + ":" + strings.ToLower(name)
 }
 
 func (a *API) publish(r *http.Request, k *Key, room string) (int, any, *protocol.Error) {
@@ -50,7 +51,7 @@ func (a *API) publish(r *http.Request, k *Key, room string) (int, any, *protocol
 	if perr := decodeBody(r, &req); perr != nil {
 		return 0, nil, perr
 	}
-	name, perr := protocol.NormalizeName(req.Sender)
+	name, perr := protocol.NormalizeNickname(req.Sender)
 	if perr != nil {
 		return 0, nil, perr
 	}

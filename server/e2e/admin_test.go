@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+	"github.com/switchboard-rt/switchboard/shared/adminapi"
 )
 
 const e2eAdminToken = "e2e admin token, long enough"
@@ -51,4 +53,38 @@ func TestAdminDashboardLive(t *testing.T) {
 
 	closeAnn()
 	admin.waitText("group", "Connections", "1 Connections")
+}
+
+// An operator's notice shows as Operator with a Notice badge; a person's
+// message that says the same words gets no badge, and nobody may take the
+// name (the join form refuses it and its look-alikes).
+func TestOperatorNoticeBadge(t *testing.T) {
+	const room = "e2e-notice"
+	n := startNode(t, server.Config{AdminToken: e2eAdminToken})
+	alloc := browser(t)
+	ann := newTab(t, alloc, "ann")
+	ann.joinRoom(n.HTTP.URL, room)
+	ann.say("Operator NOTICE: not really")
+	ann.waitText("list", "Messages", "not really")
+	if code, answer := apiPost(t, n.HTTP.URL+adminapi.RoomPath(room)+adminapi.SuffixNote, e2eAdminToken,
+		`{"text":"The server restarts at noon."}`); code != 200 {
+		t.Fatalf("post a notice: %d %s", code, answer)
+	}
+	ann.waitText("list", "Messages", "The server restarts at noon.")
+	badges := evalPage[[]string](ann, `[...document.querySelectorAll("#sb-messages .sb-badge-notice")].map(b => b.closest("li").textContent)`)
+	if len(badges) != 1 || !strings.Contains(badges[0], "The server restarts at noon.") || !strings.Contains(badges[0], "Operator") {
+		t.Fatalf("notice badges on %q, want one, on the operator's notice", badges)
+	}
+	ann.screenshot("operator-notice")
+
+	bob := newTab(t, alloc, "bob")
+	bob.navigate(n.HTTP.URL + "/")
+	for _, fake := range []string{"Operator", "0perator", "аdmin"} {
+		bob.clear("textbox", "Nickname")
+		bob.typeInto("textbox", "Nickname", fake)
+		bob.clear("textbox", "Room")
+		bob.typeInto("textbox", "Room", room)
+		bob.click("button", "Join")
+		bob.waitBody("reserved")
+	}
 }

@@ -230,14 +230,14 @@ func (c *conn) hello(cmd protocol.Command) {
 		c.send(&protocol.Event{Type: protocol.EvWelcome, Ref: cmd.ID, Boot: c.g.opts.Boot})
 		return
 	}
-	name, perr := protocol.NormalizeName(cmd.Name)
+	name, perr := protocol.NormalizeNickname(cmd.Name)
 	if perr != nil {
 		c.reject(cmd.ID, perr)
 		return
 	}
 	id := ""
 	if cmd.Session != "" {
-		if claims, err := c.g.sessions.Verify(cmd.Session); err == nil && protocol.NameKey(claims.Name) == protocol.NameKey(name) {
+		if claims, err := c.g.sessions.Verify(cmd.Session); err == nil && protocol.SameName(claims.Name, name) {
 			id = claims.UserID
 		}
 	}

@@ -45,7 +45,7 @@ func (g *Gateway) Text() http.Handler {
 			httpError(w, http.StatusBadRequest, perr)
 			return
 		}
-		name, perr := protocol.NormalizeName(r.PathValue("name"))
+		name, perr := protocol.NormalizeNickname(r.PathValue("name"))
 		if perr != nil {
 			httpError(w, http.StatusBadRequest, perr)
 			return

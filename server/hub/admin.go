@@ -12,7 +12,7 @@ import (
 
 // Operator is the author of the notices an operator posts from the admin
 // dashboard: they appear in the room as messages from this person.
-var Operator = protocol.User{ID: "sb-operator", Name: "Operator", Role: protocol.RoleAdmin}
+var Operator = protocol.User{ID: protocol.OperatorID, Name: "Operator", Role: protocol.RoleAdmin}
 
 // Notice stores text in room as a message from Operator, so every member
 // (on every node) sees it, and people who join later find it in history.

@@ -21,11 +21,12 @@ type room struct {
 
 	mu      sync.Mutex
 	closed  bool
-	local   map[string]*member       // this node's connections, by conn id
-	nodes   map[string]*nodeMembers  // every node's connections, this one included
-	people  map[string]int           // connections per user id, all nodes
-	names   map[string]protocol.User // user id → user, for the member list
-	epoch   string                   // position of the last event delivered
+	local   map[string]*member           // this node's connections, by conn id
+	nodes   map[string]*nodeMembers      // every node's connections, this one included
+	people  map[string]int               // connections per user id, all nodes
+	names   map[string]protocol.User     // user id → user, for the member list
+	keys    map[string]protocol.NameKeys // user id → the keys of their name
+	epoch   string                       // position of the last event delivered
 	last    uint64
 	lastLog time.Time
 	typing  map[string]time.Time // last typing signal relayed, by user id
@@ -66,6 +67,7 @@ func newRoom(h *Hub, name string) *room {
 		nodes:  make(map[string]*nodeMembers),
 		people: make(map[string]int),
 		names:  make(map[string]protocol.User),
+		keys:   make(map[string]protocol.NameKeys),
 		typing: make(map[string]time.Time),
 	}
 }
@@ -191,12 +193,12 @@ func (r *room) onEphemeral(ev protocol.Event) {
 	}
 }
 
-// nameTakenLocked returns the user other than userID who uses a nickname
-// equal to name ignoring case, if any.
+// nameTakenLocked reports whether someone other than userID uses a
+// nickname that looks like name (see protocol.NameKeys).
 func (r *room) nameTakenLocked(name, userID string) bool {
-	key := protocol.NameKey(name)
-	for id, u := range r.names {
-		if id != userID && protocol.NameKey(u.Name) == key {
+	keys := protocol.KeysOf(name)
+	for id, k := range r.keys {
+		if id != userID && keys.Clash(k) {
 			return true
 		}
 	}
@@ -327,6 +329,7 @@ func (r *room) addPersonLocked(u protocol.User, joined []protocol.User) []protoc
 	r.people[u.ID]++
 	if r.people[u.ID] == 1 {
 		r.names[u.ID] = u
+		r.keys[u.ID] = protocol.KeysOf(u.Name)
 		joined = append(joined, u)
 	}
 	return joined
@@ -339,6 +342,7 @@ func (r *room) removePersonLocked(u protocol.User, left []protocol.User) []proto
 	if r.people[u.ID] <= 0 {
 		delete(r.people, u.ID)
 		delete(r.names, u.ID)
+		delete(r.keys, u.ID)
 		left = append(left, u)
 	}
 	return left

@@ -17,7 +17,7 @@ func (c *Command) Validate() *Error {
 	switch c.Type {
 	case CmdHello:
 		if c.Name != "" {
-			if _, err := NormalizeName(c.Name); err != nil {
+			if _, err := NormalizeNickname(c.Name); err != nil {
 				return err
 			}
 		}
@@ -279,8 +279,9 @@ func validateEpoch(epoch string) *Error {
 
 // NormalizeName returns the canonical form of a nickname: trimmed of spaces,
 // Unicode NFC, 1 to MaxNameRunes characters, no control or format characters
-// and no line breaks. Two names clash when their canonical forms are equal
-// ignoring case (see NameKey).
+// and no line breaks. Two names clash when their keys are equal (see
+// NameKey). People's names go through NormalizeNickname, which also
+// refuses the reserved names.
 func NormalizeName(name string) (string, *Error) {
 	if !utf8.ValidString(name) {
 		return "", Errorf(CodeInvalidName, "nickname is not valid UTF-8")
@@ -298,12 +299,6 @@ func NormalizeName(name string) (string, *Error) {
 		}
 	}
 	return n, nil
-}
-
-// NameKey is the key under which nicknames are compared for uniqueness:
-// the canonical form, case-folded.
-func NameKey(canonical string) string {
-	return nfc(strings.ToLower(canonical))
 }
 
 // ValidateText checks a message text: valid UTF-8, not blank, at most

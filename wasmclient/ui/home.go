@@ -99,7 +99,7 @@ func watchRoomsOnce(ctx context.Context, report func([]protocol.RoomInfo)) {
 // the form if it is valid (the room page asks for one otherwise).
 func (h *home) onOpenRoom(room string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		if name, err := protocol.NormalizeName(inputValue(idNickname)); err == nil {
+		if name, err := protocol.NormalizeNickname(inputValue(idNickname)); err == nil {
 			storeIdentity(ctx.LocalStorage(), loadIdentity(ctx.LocalStorage()).withName(name))
 		}
 		ctx.Navigate(pagePath(roomPrefix + room))

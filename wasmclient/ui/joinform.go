@@ -140,7 +140,7 @@ func (f *joinForm) onSubmit(ctx app.Context, e app.Event) {
 // request to post or the errors to show, in plain words. A room may be typed
 // with a leading "#".
 func validateJoin(name, room string) (req joinRequest, nameErr, roomErr string) {
-	n, err := protocol.NormalizeName(name)
+	n, err := protocol.NormalizeNickname(name)
 	if err != nil {
 		nameErr = sentence(err.Message)
 	}

@@ -311,7 +311,7 @@ func (m *roomModel) addMembers(us ...protocol.User) {
 		m.members = append(m.members, u)
 	}
 	slices.SortStableFunc(m.members, func(a, b protocol.User) int {
-		return strings.Compare(protocol.NameKey(a.Name), protocol.NameKey(b.Name))
+		return strings.Compare(protocol.SortKey(a.Name), protocol.SortKey(b.Name))
 	})
 }
 
@@ -393,7 +393,7 @@ func (m *roomModel) typingText() string {
 	for _, t := range m.typing {
 		names = append(names, t.name)
 	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(protocol.NameKey(a), protocol.NameKey(b)) })
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(protocol.SortKey(a), protocol.SortKey(b)) })
 	return typingSentence(names)
 }
 

@@ -263,9 +263,16 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 		name, uid = ev.User.Name, ev.User.ID
 	}
 	mine := uid != "" && uid == c.model.me.ID
+	// An operator's notice: only the server gives a message this author
+	// (people cannot take the name, nor its id), and only it gets the
+	// badge, which no text can draw.
+	notice := uid == protocol.OperatorID
 	class := "sb-msg"
 	if cont {
 		class += " sb-msg-cont"
+	}
+	if notice {
+		class += " sb-msg-notice"
 	}
 	if mine {
 		class += " sb-msg-mine"
@@ -320,6 +327,9 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 							Class("sb-msg-meta").
 							Body(
 								app.Span().Class("sb-msg-author").Text(name),
+								app.If(notice, func() app.UI {
+									return app.Span().Class("sb-badge-notice").Title("A notice from the server's operators").Text("Notice")
+								}),
 								when,
 							)
 					}),

@@ -43,7 +43,7 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if perr := protocol.ValidateRoom(*room); perr != nil {
 		return fmt.Errorf("--room: %s", perr.Message)
 	}
-	nick, perr := protocol.NormalizeName(*name)
+	nick, perr := protocol.NormalizeNickname(*name)
 	if perr != nil {
 		return fmt.Errorf("--name: %s", perr.Message)
 	}

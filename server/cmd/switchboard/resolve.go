@@ -23,7 +23,7 @@ var fieldFlags = map[string]string{
 	"DuplicateWindow": "dedup-window", "HistoryOnJoin": "history-on-join", "PrerenderMessages": "prerender-messages",
 	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window", "MaxMessageChars": "max-message-chars",
 	"MailboxSize": "mailbox-size", "PingInterval": "ping-interval", "PongTimeout": "pong-timeout",
-	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins",
+	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins", "TrustedProxies": "trusted-proxies",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
 	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
 	"RoomFlushInterval": "room-flush-interval", "RoomFramesPerSecond": "room-frames-per-second", "FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
@@ -54,6 +54,7 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 	cfg.Logger = log
 	cfg.AllowedOrigins = f.origins
 	cfg.EmbedOrigins = f.embedOrigins
+	cfg.TrustedProxies = f.trustedProxies
 	cfg.PrivateRooms = f.private
 	cfg.FeedRooms = f.feedRooms
 	if cfg.RoomFlushInterval == 0 {

@@ -28,7 +28,7 @@ type serveFlags struct {
 	demoFeed                                bool
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
-	origins, embedOrigins                   listFlag
+	origins, embedOrigins, trustedProxies   listFlag
 	config, adminAddr                       string
 	cfg                                     server.Config
 }
@@ -59,6 +59,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Int64Var(&c.MaxFrameBytes, "max-frame-bytes", protocol.MaxFrameBytes, "largest frame a client may send (larger: close 1009)")
 	fs.BoolVar(&c.Compression, "compression", false, "negotiate permessage-deflate with clients that offer it, on every WebSocket endpoint (fewer bytes on slow links, more CPU; messages under 512 bytes go uncompressed)")
 	fs.Var(&f.origins, "allowed-origins", "browser origins (scheme://host[:port], exact) allowed to connect besides the server's own, comma-separated")
+	fs.Var(&f.trustedProxies, "trusted-proxies", "reverse proxies (CIDR prefixes or addresses, comma-separated) whose Forwarded / X-Forwarded-For headers name the client, for per-address limits, logs and metrics (default: none, the headers are ignored)")
 	fs.Var(&f.embedOrigins, "embed-origins", "origins (scheme://host[:port], exact) whose pages may embed the chat with embed.js, comma-separated (default: none)")
 	fs.StringVar(&c.BasePath, "base-path", "", "serve everything under this path prefix, e.g. /chat behind a proxy (default: the root)")
 	fs.IntVar(&c.MaxConns, "max-conns", 10000, "connections the server holds (more: close 1013)")
