@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/switchboard-rt/switchboard/shared/client"
@@ -165,3 +166,19 @@ func textOf(tb *tab, role, name string) (string, error) {
 }
 
 func strconvItoa(i int) string { return strconv.Itoa(i) }
+
+// beforeScripts has the tab run script in every page it opens, before the
+// page's own scripts.
+func (tb *tab) beforeScripts(script string) {
+	tb.t.Helper()
+	tb.do("add a script to every page", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	}))
+}
+
+// rememberNickname is a script that stores name as the browser's
+// nickname, as a returning visitor's browser has it.
+func rememberNickname(name string) string {
+	return `localStorage.setItem("switchboard/identity", JSON.stringify({name: ` + strconv.Quote(name) + `}));`
+}

@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
@@ -19,11 +17,7 @@ func TestOfflineReloadShowsRoom(t *testing.T) {
 	r := testnode.StartRestartable(t, server.Config{WebDir: webDir})
 	alloc := browser(t)
 	ann := newTab(t, alloc, "ann")
-	ann.do("remember a nickname", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `localStorage.setItem("switchboard/identity", JSON.stringify({name: "ann"}));`})
-		return err
-	}))
+	ann.beforeScripts(rememberNickname("ann"))
 	ann.navigate(r.URL + "/r/" + room)
 	ann.waitText("status", "Connection", "Connected")
 	waitEval(ann, `navigator.serviceWorker.controller !== null`, true)

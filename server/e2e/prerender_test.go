@@ -12,7 +12,6 @@ import (
 
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/api"
@@ -89,10 +88,7 @@ func TestPrerenderedRoom(t *testing.T) {
 	// one that shows the list to the joined room shows the newest message
 	// inside the scroller.
 	ann := newTab(t, alloc, "ann")
-	ann.do("remember a nickname and watch the frames", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: frameWatch})
-		return err
-	}))
+	ann.beforeScripts(rememberNickname("ann") + frameWatch)
 	ann.navigate(node.HTTP.URL + "/r/" + room)
 	ann.find("textbox", "Message")
 	ann.waitText("status", "Connection", "Connected")
@@ -110,13 +106,12 @@ func TestPrerenderedRoom(t *testing.T) {
 	}
 }
 
-// frameWatch runs before the page's scripts: it stores a nickname (a
+// frameWatch runs before the page's scripts (after rememberNickname: a
 // returning visitor) and checks, in every frame from the first that shows
 // the list until 30 checks after the room is joined (the status says
 // Connected, the composer is there, the list is no longer the prerendered
 // one), that the newest message is inside the message scroller's box.
 const frameWatch = `
-localStorage.setItem("switchboard/identity", JSON.stringify({name: "ann"}));
 window.__sbFrames = 0;
 const check = () => {
 	try { step(); } catch (e) { window.__sbBadFrame = window.__sbBadFrame || ("check " + window.__sbFrames + ": " + e); }

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/switchboard-rt/switchboard/server"
 )
@@ -33,11 +32,7 @@ func TestWarmLoadSkipsWasm(t *testing.T) {
 
 	alloc := browser(t)
 	ann := newTab(t, alloc, "ann")
-	ann.do("remember a nickname", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `localStorage.setItem("switchboard/identity", JSON.stringify({name: "ann"}));`})
-		return err
-	}))
+	ann.beforeScripts(rememberNickname("ann"))
 	ann.navigate(hs.URL + "/r/" + room)
 	ann.waitText("status", "Connection", "Connected")
 	waitEval(ann, `navigator.serviceWorker.controller !== null`, true)

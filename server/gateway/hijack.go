@@ -78,7 +78,22 @@ func (u *upgrade) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		r.Peek(n)
 	}
 	u.nc, u.br, u.out, u.early = conn, r, &socketWriter{nc: conn}, n > 0
-	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(u.out, writeBufferSize)), nil
+	return flushingConn{conn, u.out}, bufio.NewReadWriter(r, bufio.NewWriterSize(u.out, writeBufferSize)), nil
+}
+
+// flushingConn is the connection coder/websocket closes. What the
+// socketWriter keeps back during a writer's turn goes out before the
+// socket closes: when the peer's close frame arrives, coder/websocket
+// writes its answer and closes at once, perhaps while the writer's turn
+// holds that answer back.
+type flushingConn struct {
+	net.Conn
+	out *socketWriter
+}
+
+func (c flushingConn) Close() error {
+	c.out.flushHeld()
+	return c.Conn.Close()
 }
 
 // Unwrap lets http.ResponseController reach the wrapped writer.

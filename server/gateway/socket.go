@@ -122,6 +122,20 @@ func (s *socketWriter) release() error {
 	return err
 }
 
+// flushHeld writes what the current turn keeps back, if any, and goes on
+// with the turn. It gives up at once if a write is under way (a write
+// stuck on a full socket must not hold up the close that ends it).
+func (s *socketWriter) flushHeld() {
+	if s == nil || !s.mu.TryLock() {
+		return
+	}
+	defer s.mu.Unlock()
+	if s.held != nil && len(*s.held) > 0 {
+		s.nc.Write(*s.held)
+		*s.held = (*s.held)[:0]
+	}
+}
+
 // deadline sets the socket's write deadline (the zero time: none).
 func (s *socketWriter) deadline(t time.Time) {
 	if s != nil {
