@@ -57,7 +57,7 @@ func TestAdminDashboardLive(t *testing.T) {
 
 // An operator's notice shows as Operator with a Notice badge; a person's
 // message that says the same words gets no badge, and nobody may take the
-// name (the join form refuses it and its look-alikes).
+// name or its look-alikes.
 func TestOperatorNoticeBadge(t *testing.T) {
 	const room = "e2e-notice"
 	n := startNode(t, server.Config{AdminToken: e2eAdminToken})
@@ -77,9 +77,12 @@ func TestOperatorNoticeBadge(t *testing.T) {
 	}
 	ann.screenshot("operator-notice")
 
+	// "Operator" is refused by the form itself; the look-alikes by the
+	// server (the browser build leaves the look-alike tables out), whose
+	// answer the room page shows.
 	bob := newTab(t, alloc, "bob")
-	bob.navigate(n.HTTP.URL + "/")
 	for _, fake := range []string{"Operator", "0perator", "аdmin"} {
+		bob.navigate(n.HTTP.URL + "/")
 		bob.clear("textbox", "Nickname")
 		bob.typeInto("textbox", "Nickname", fake)
 		bob.clear("textbox", "Room")

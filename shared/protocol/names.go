@@ -1,11 +1,6 @@
 package protocol
 
-import (
-	"strings"
-
-	"go.mau.fi/util/confusable"
-	"golang.org/x/text/secure/precis"
-)
+import "strings"
 
 // Nicknames are compared by keys that ignore what a reader cannot see
 // (see NameKeys), so nobody can take a name that looks like one already in
@@ -42,15 +37,13 @@ var reservedKeys = func() []NameKeys {
 //     would give Cyrillic small letters, whose look-alikes differ).
 //
 // Keys are only for comparing; never show them.
+//
+// The browser build (GOOS=js) leaves the PRECIS and confusables tables
+// out (they made app.wasm 1.41 MB larger, 223 KB in brotli): there its
+// keys only fold case, so the web app refuses the reserved names as
+// typed and shows the server's answer for look-alikes (names_keys.go,
+// names_keys_js.go).
 type NameKeys [2]string
-
-// KeysOf returns the keys of name.
-func KeysOf(name string) NameKeys {
-	return NameKeys{
-		fold(confusable.Skeleton(fold(name))),
-		fold(confusable.Skeleton(name)),
-	}
-}
 
 // Clash reports whether two names with keys k and o look alike.
 func (k NameKeys) Clash(o NameKeys) bool { return k[0] == o[0] || k[1] == o[1] }
@@ -61,15 +54,6 @@ func SameName(a, b string) bool { return KeysOf(a).Clash(KeysOf(b)) }
 // NameKey is the first of name's keys (see NameKeys): one string that
 // equal names share, for a map; SameName is the full comparison.
 func NameKey(name string) string { return KeysOf(name)[0] }
-
-// fold is PRECIS Nickname's comparison form, or a plain lower-casing of
-// what PRECIS refuses (a skeleton can hold such characters).
-func fold(s string) string {
-	if k, err := precis.Nickname.CompareKey(s); err == nil {
-		return k
-	}
-	return strings.ToLower(s)
-}
 
 // Reserved reports whether name is, or looks like, one of ReservedNames.
 func Reserved(name string) bool {
