@@ -52,7 +52,10 @@ type conn struct {
 	inClosing bool
 	// dropOnClose: the close frame is the last thing written, and no
 	// closing handshake follows (the reader gave up on the peer's frames).
+	// readBroken: the read failed (see readFailed); no close frame of
+	// ours either.
 	dropOnClose atomic.Bool
+	readBroken  atomic.Bool
 
 	mailbox *mailbox // frames for the writer; bounded
 	// writeMu is held by whoever writes data frames: the writer (drain)

@@ -111,6 +111,11 @@ func (c *conn) readFailed(err error) {
 	case c.ctx.Err() != nil || c.readCtx.Err() != nil:
 		// Closing for a reason already recorded.
 	default:
+		// The peer is gone, or broke a rule the library refused (it
+		// has sent its own close frame, 1002 or 1007): a closing
+		// handshake cannot complete; end the connection without one.
+		c.readBroken.Store(true)
+		c.dropOnClose.Store(true)
 		c.closeWith(protocol.CloseGoingAway, "connection lost")
 	}
 }

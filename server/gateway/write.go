@@ -304,11 +304,14 @@ func (w *writer) close() {
 	c.inMu.Unlock()
 	if c.dropOnClose.Load() && c.out != nil {
 		// The reader gave up on the peer's frames (one announced more
-		// than the limit): no closing handshake, which would read them
-		// for 5 s. The close frame says why; then the connection ends
+		// than the limit, or broke a rule) or could not read at all: no
+		// closing handshake, which would wait up to 5 s. The close frame
+		// says why (unless the read broke); then the connection ends
 		// (see dropAfterClose).
 		c.out.deadline(time.Now().Add(flushTimeout))
-		c.out.writeFrame(opClose, closeFrame(code, reason))
+		if !c.readBroken.Load() {
+			c.out.writeFrame(opClose, closeFrame(code, reason))
+		}
 		c.dropAfterClose()
 		c.ws.CloseNow()
 		return
