@@ -16,22 +16,9 @@ import (
 // byte long, or carries a code a peer may not send (see validCloseCode);
 // 1007 for a reason that is not UTF-8. It returns 0 for anything else: not
 // a close frame, one not whole in the buffer yet, or a valid one, which
-// coder/websocket answers. Like announcesTooBig it never waits.
-func (c *conn) badClose(ready bool) (protocol.CloseCode, string) {
-	c.inMu.Lock()
-	defer c.inMu.Unlock()
-	if c.inClosing || c.in == nil {
-		return 0, ""
-	}
-	if ready {
-		if _, err := c.in.Peek(1); err != nil {
-			return 0, ""
-		}
-	}
-	if c.in.Buffered() < 2 {
-		return 0, ""
-	}
-	h, _ := c.in.Peek(2)
+// coder/websocket answers. h and inMu as for announcesTooBigLocked; it
+// never waits.
+func (c *conn) badCloseLocked(h []byte) (protocol.CloseCode, string) {
 	if h[0]&opcodeMask != opClose {
 		return 0, ""
 	}
@@ -84,16 +71,41 @@ func validCloseCode(code uint16) bool {
 // connection. ready says whether awaitFrame saw bytes.
 func (c *conn) screen(ready bool) bool {
 	code, why := protocol.CloseCode(0), ""
-	switch {
-	case c.announcesTooBig(ready):
-		code, why = protocol.CloseTooBig, "frame larger than the limit"
-	default:
-		code, why = c.badClose(ready)
+	c.inMu.Lock()
+	if h, ok := c.nextHeaderLocked(ready); ok {
+		if c.announcesTooBigLocked(h) {
+			code, why = protocol.CloseTooBig, "frame larger than the limit"
+		} else {
+			code, why = c.badCloseLocked(h)
+		}
 	}
+	c.inMu.Unlock()
 	if code == 0 {
 		return true
 	}
 	c.dropOnClose.Store(true)
 	c.closeWith(code, why)
 	return false
+}
+
+// nextHeaderLocked returns the first two bytes of the next frame when they
+// are in the read buffer. With ready (awaitFrame said bytes are there) it
+// reads at most once; otherwise it looks only at what is buffered (a
+// connection whose first frames came with its handshake cannot wait: see
+// upgrade.early). inMu must be held; false once the connection is closing
+// (Close may be reading the buffer).
+func (c *conn) nextHeaderLocked(ready bool) ([]byte, bool) {
+	if c.inClosing || c.in == nil {
+		return nil, false
+	}
+	if ready {
+		if _, err := c.in.Peek(1); err != nil {
+			return nil, false
+		}
+	}
+	if c.in.Buffered() < 2 {
+		return nil, false
+	}
+	h, _ := c.in.Peek(2)
+	return h, true
 }

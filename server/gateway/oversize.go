@@ -28,27 +28,11 @@ const (
 // alone: coder/websocket would read its payload up to the limit first, and
 // a peer that sends the header and nothing more (announcing 2^62 bytes)
 // would hold the connection, and its address's connection slot, until the
-// heartbeat gave up. With ready (awaitFrame said bytes are there) it reads
-// at most once; otherwise it looks only at what is buffered (a connection
-// whose first frames came with its handshake cannot wait: see
-// upgrade.early). It never waits: a header that has not arrived whole is
-// left to coder/websocket's limit. A compressed frame's
+// heartbeat gave up. h is the frame's first two bytes (see
+// nextHeaderLocked); inMu is held. It never waits: a longer length field
+// that has not arrived whole is left to coder/websocket's limit. A compressed frame's
 // length says nothing of its inflated size; its limit is read's.
-func (c *conn) announcesTooBig(ready bool) bool {
-	c.inMu.Lock()
-	defer c.inMu.Unlock()
-	if c.inClosing || c.in == nil {
-		return false
-	}
-	if ready {
-		if _, err := c.in.Peek(1); err != nil {
-			return false
-		}
-	}
-	if c.in.Buffered() < 2 {
-		return false
-	}
-	h, _ := c.in.Peek(2)
+func (c *conn) announcesTooBigLocked(h []byte) bool {
 	switch h[0] & opcodeMask {
 	case opContinue, opText, opBinary:
 	default:

@@ -24,15 +24,9 @@ const (
 func (c *conn) skipPong() bool {
 	c.inMu.Lock()
 	defer c.inMu.Unlock()
-	if c.inClosing {
-		return false
-	}
 	// One read at most: bytes are there.
-	if _, err := c.in.Peek(1); err != nil || c.in.Buffered() < 2 {
-		return false
-	}
-	h, _ := c.in.Peek(2)
-	if h[0] != pongFinOpcode || h[1]&maskBit == 0 || int(h[1]&^maskBit) > maxControlLen {
+	h, ok := c.nextHeaderLocked(true)
+	if !ok || h[0] != pongFinOpcode || h[1]&maskBit == 0 || int(h[1]&^maskBit) > maxControlLen {
 		return false
 	}
 	n := 2 + 4 + int(h[1]&^maskBit) // header, masking key, payload

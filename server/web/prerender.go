@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -39,41 +38,31 @@ type prerender struct {
 
 func (p *prerender) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Has(ui.SnapshotParam) {
-		q.Del(ui.SnapshotParam)
-		r = withQuery(r, q)
-	}
 	room := ui.RoomOfPage(r.URL.Path)
-	if room == "" || p.snapshots == nil || p.limit <= 0 {
+	prerender := room != "" && p.snapshots != nil && p.limit > 0
+	if !prerender && !q.Has(ui.SnapshotParam) {
 		p.next.ServeHTTP(w, r)
 		return
 	}
-	// The page shows what the room holds now: go-app's answer to a
-	// revalidation (304 for the build's ETag) would show what it held
-	// when the page was first loaded.
 	r = r.Clone(r.Context())
-	r.Header.Del("If-None-Match")
-	w = dropETag{w}
-	ctx, cancel := context.WithTimeout(r.Context(), p.wait)
-	snap, ok := p.snapshots(ctx, room, p.limit)
-	cancel()
-	if ok && snap.Room == room {
-		key, release := ui.HoldSnapshot(snap)
-		defer release()
-		q.Set(ui.SnapshotParam, key)
-		r = withQuery(r, q)
+	q.Del(ui.SnapshotParam) // only this handler names snapshots
+	if prerender {
+		// The page shows what the room holds now: go-app's answer to a
+		// revalidation (304 for the build's ETag) would show what it
+		// held when the page was first loaded.
+		r.Header.Del("If-None-Match")
+		w = dropETag{w}
+		ctx, cancel := context.WithTimeout(r.Context(), p.wait)
+		snap, ok := p.snapshots(ctx, room, p.limit)
+		cancel()
+		if ok && snap.Room == room {
+			key, release := ui.HoldSnapshot(snap)
+			defer release()
+			q.Set(ui.SnapshotParam, key)
+		}
 	}
+	r.URL.RawQuery = q.Encode()
 	p.next.ServeHTTP(w, r)
-}
-
-// withQuery returns a copy of r with query q.
-func withQuery(r *http.Request, q url.Values) *http.Request {
-	r2 := new(http.Request)
-	*r2 = *r
-	u := *r.URL
-	u.RawQuery = q.Encode()
-	r2.URL = &u
-	return r2
 }
 
 // dropETag leaves out the ETag go-app gives every response (its build's
