@@ -81,6 +81,11 @@ func (c *conn) drain() {
 // (unless the peer stopped reading), the closing event and the close frame.
 func (c *conn) closeWrite() {
 	defer c.workers.Done()
+	// The context may have ended from above (the gateway's Abort) while
+	// the reader records why in closeWith: once Do returns, that record
+	// is complete and visible (or no later one will be made), so the
+	// writer reads closeCode safely.
+	c.closeOnce.Do(func() {})
 	c.pingTimer.Stop()
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
