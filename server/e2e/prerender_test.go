@@ -155,17 +155,24 @@ func (tb *tab) checkOnTop(sel, want string) {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
-	doc, err := chromedp.Call(ctx, dom.GetDocument, dom.GetDocumentParams{})
-	if err != nil {
-		tb.t.Fatal(err)
-	}
-	found, err := chromedp.Call(ctx, dom.QuerySelector, dom.QuerySelectorParams{NodeID: doc.Root.NodeID, Selector: sel})
-	if err != nil || found.NodeID == 0 {
-		tb.t.Fatalf("%s: no %s on the page (%v)", tb.name, sel, err)
-	}
-	outer, err := chromedp.Call(ctx, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: found.NodeID})
-	if err != nil || !strings.Contains(outer.OuterHTML, want) {
-		tb.t.Fatalf("%s: %s is %q, want it to hold %q (%v)", tb.name, sel, outer.OuterHTML, want, err)
+	// The document may still be settling from the navigation (node ids
+	// go stale): look it up until it holds the element.
+	var found dom.QuerySelectorResult
+	var outer dom.GetOuterHTMLResult
+	ok := tb.poll(sel+" holding "+want, func(ctx context.Context) (bool, error) {
+		doc, err := chromedp.Call(ctx, dom.GetDocument, dom.GetDocumentParams{})
+		if err != nil {
+			return false, err
+		}
+		found, err = chromedp.Call(ctx, dom.QuerySelector, dom.QuerySelectorParams{NodeID: doc.Root.NodeID, Selector: sel})
+		if err != nil || found.NodeID == 0 {
+			return false, err
+		}
+		outer, err = chromedp.Call(ctx, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: found.NodeID})
+		return err == nil && strings.Contains(outer.OuterHTML, want), err
+	})
+	if !ok {
+		tb.t.Fatalf("%s: no %s holding %q on the page", tb.name, sel, want)
 	}
 	box, err := chromedp.Call(ctx, dom.GetBoxModel, dom.GetBoxModelParams{NodeID: found.NodeID})
 	if err != nil {
