@@ -212,16 +212,10 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 	}
 	// The stored sequence holds each sent message exactly once.
 	reader := testnode.Dial(t, nodes[1].WS, "reader")
-	joined, err := reader.Do(testnode.Ctx(t), protocol.Command{Type: protocol.CmdJoin, Room: room})
-	if err != nil {
-		t.Fatal(err)
-	}
+	joined := testnode.DoRetry(t, reader, protocol.Command{Type: protocol.CmdJoin, Room: room})
 	history := joined.Events
 	for joined.More || (len(history) > 0 && history[0].Offset > 1) {
-		page, err := reader.Do(testnode.Ctx(t), protocol.Command{Type: protocol.CmdHistory, Room: room, Offset: history[0].Offset, Limit: 200})
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := testnode.DoRetry(t, reader, protocol.Command{Type: protocol.CmdHistory, Room: room, Offset: history[0].Offset, Limit: 200})
 		history = append(page.Events, history...)
 		joined.More = page.More
 	}

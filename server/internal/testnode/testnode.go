@@ -5,6 +5,7 @@ package testnode
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -107,6 +108,34 @@ func Ctx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// Retrying bounds DoRetry: attempts stop after RetryFor, RetryEvery apart.
+const (
+	RetryFor   = 30 * time.Second
+	RetryEvery = 100 * time.Millisecond
+)
+
+// DoRetry sends cmd on c and waits for its answer as a well-behaved client
+// does: an unavailable answer ("try again", e.g. while JetStream moves a
+// stream's leader after a node dies) is retried until RetryFor has passed.
+// Any other error fails the test.
+func DoRetry(t testing.TB, c *client.Conn, cmd protocol.Command) protocol.Event {
+	t.Helper()
+	deadline := time.Now().Add(RetryFor)
+	for {
+		ev, err := c.Do(Ctx(t), cmd)
+		var perr *protocol.Error
+		switch {
+		case err == nil:
+			return ev
+		case errors.As(err, &perr) && perr.Code == protocol.CodeUnavailable && time.Now().Before(deadline):
+			t.Logf("%s %s: %v; trying again", cmd.Type, cmd.Room, err)
+			time.Sleep(RetryEvery)
+		default:
+			t.Fatalf("%s %s: %v", cmd.Type, cmd.Room, err)
+		}
+	}
 }
 
 // WaitEvent reads c's events until one satisfies match, failing the test
