@@ -121,3 +121,26 @@ func FuzzParseStampBytes(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReceiveFrame: what a Switchboard member pays for a W2 batch of
+// 40 messages (screening it, then counting its stamps).
+func BenchmarkReceiveFrame(b *testing.B) {
+	sent := time.Now()
+	var events []string
+	for i := range 40 {
+		events = append(events, `{"type":"message","room":"w2","epoch":"e7x","offset":`+strings.Repeat("7", 1+i%5)+
+			`,"id":"aX-`+strings.Repeat("1", 1+i%3)+`","user":{"id":"u1","name":"w2u0"},"text":"`+stamp(1, sent)+`","ts":1733420000000}`)
+	}
+	frame := []byte(`{"type":"batch","events":[` + strings.Join(events, ",") + `]}`)
+	var tr traffic
+	tr.cur.Store(&phase{id: 1})
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if !onlyMessages(frame) {
+			b.Fatal("not only messages")
+		}
+		if found, _, _ := tr.receiveFrame(frame, jsonStamp); found != 40 {
+			b.Fatalf("found %d", found)
+		}
+	}
+}

@@ -36,8 +36,11 @@ type Config struct {
 	// W2Clients share one room; the sender's rate goes through W2Rates
 	// (messages/s) until a step fails twice. W2T is W2 with the W2Clients
 	// on the plain-text endpoint /text and the sender on the app protocol
-	// (Switchboard only). Defaults 1,000 and
-	// 5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200.
+	// (Switchboard only). Defaults 1,000 and 5, 10, 20, 50, 100, 150, 200,
+	// 300, 400, 500, 600, 700, 800, 1000, 1200, 1400, 1600, 2000, 2400,
+	// 3200: steps of an eighth to a quarter where the servers top out, so
+	// a maximum is not a whole 50% step off (800 then 1200 made two
+	// servers that failed at 1000 and at 1400 look equal).
 	W2Clients int
 	W2Rates   []float64
 	// WZRate is WZ's send rate (messages/s) to its one room of W2Clients
@@ -99,7 +102,7 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.W2Clients, 1000)
 	if len(c.W2Rates) == 0 {
-		c.W2Rates = []float64{5, 10, 20, 30, 40, 50, 70, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200}
+		c.W2Rates = []float64{5, 10, 20, 50, 100, 150, 200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1400, 1600, 2000, 2400, 3200}
 	}
 	if c.WZRate <= 0 {
 		c.WZRate = 100
