@@ -163,6 +163,7 @@ type Gateway struct {
 
 	origins map[string]struct{} // AllowedOrigins, canonical
 	admit   *admission
+	decoded decodedFrames // for plain-text members' writers
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}

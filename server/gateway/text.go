@@ -151,13 +151,13 @@ func (t *textRoom) post(c *conn, typ websocket.MessageType, data []byte, idBase 
 // render turns one queued protocol frame (an event or a batch of them)
 // into lines (writer goroutine).
 func (t *textRoom) render(c *conn, frame []byte) []message {
-	ev, err := protocol.DecodeEvent(frame)
+	ev, err := c.g.decoded.decode(frame)
 	if err != nil {
 		c.g.log.Error("plain-text render: bad event", "conn", c.id, "err", err)
 		return nil
 	}
 	if ev.Type != protocol.EvBatch {
-		return t.renderEvent(c, nil, &ev)
+		return t.renderEvent(c, nil, ev)
 	}
 	var out []message
 	for i := range ev.Events {
