@@ -17,7 +17,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/switchboard-rt/switchboard/server/metrics"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -105,14 +104,12 @@ type Options struct {
 	// Now defaults to time.Now.
 	Now func() time.Time
 	// Metrics receives room, membership, delivery and resume counts.
-	// Default: collectors registered nowhere.
-	Metrics *metrics.Metrics
+	// Default: none kept.
+	Metrics Metrics
 }
 
 func (o *Options) setDefaults() {
-	if o.Metrics == nil {
-		o.Metrics = metrics.New(false)
-	}
+	o.Metrics.setDefaults()
 	if o.HistoryOnJoin <= 0 {
 		o.HistoryOnJoin = 100
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -193,4 +194,13 @@ func histogram(name, help string) prometheus.Histogram {
 	return prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: Namespace, Name: name, Help: help, Buckets: latencyBuckets,
 	})
+}
+
+// Hub returns the collectors the hub updates, as its Metrics.
+func (m *Metrics) Hub() hub.Metrics {
+	return hub.Metrics{
+		Rooms: m.Rooms, Members: m.Members,
+		MessagesDelivered: m.MessagesDelivered, DeliverySeconds: m.DeliverySeconds,
+		ResumesRecovered: m.ResumesRecovered, ResumesLost: m.ResumesLost,
+	}
 }
