@@ -138,7 +138,7 @@ fmt:
 fmt-check:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: hot-path Go benchmarks, then `switchboard bench` (W1-W4 against
+## bench: hot-path Go benchmarks, then `switchboard-bench` (W1-W4 against
 ## Switchboard and, in the same run with the same load generator, its two
 ## peers: the bare coder/websocket broadcaster and the gorilla/websocket chat
 ## hub, each server in its own process on loopback; W2 over /text, WZ (W2's
@@ -161,8 +161,10 @@ bench: deps-test web
 	@echo ">> building the peers: $(BIN)/bench/baseline and $(BIN)/bench/gorilla"
 	$(GO) build -trimpath -o $(BIN)/bench/baseline ./server/bench/baseline
 	cd server/bench/gorilla && GOWORK=off $(GO) build -trimpath -o $(CURDIR)/$(BIN)/bench/gorilla .
-	@echo ">> load workloads and browser figures (switchboard bench --peers baseline,gorilla)"
-	$(BIN)/switchboard bench --peers baseline,gorilla --go-bench $(BIN)/bench/gobench.txt \
+	@echo ">> building the load bench: $(BIN)/switchboard-bench (load generator and Chromium driver; not in bin/switchboard)"
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install -trimpath ./server/cmd/switchboard-bench
+	@echo ">> load workloads and browser figures (switchboard-bench --peers baseline,gorilla)"
+	$(BIN)/switchboard-bench --peers baseline,gorilla --go-bench $(BIN)/bench/gobench.txt \
 		--log-dir $(BIN)/bench/logs --out $(BIN)/bench/latest.md \
 		--web-dir $(WEB) $(BENCHFLAGS)
 

@@ -11,7 +11,7 @@
 // server without permessage-deflate and one with it) also measures the
 // bytes its members read off the wire (wire.go). Every receiver costs the same
 // whatever the server: it counts the messages in a frame by their stamps,
-// without decoding it (frames.go). `switchboard bench` drives it and
+// without decoding it (frames.go). `switchboard-bench` drives it and
 // prints the table.
 package loadgen
 

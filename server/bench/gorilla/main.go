@@ -1,4 +1,4 @@
-// Command gorilla is the gorilla/websocket chat hub `switchboard bench`
+// Command gorilla is the gorilla/websocket chat hub `switchboard-bench`
 // compares Switchboard with, built the way gorilla's own examples/chat is:
 // one hub goroutine per room (the URL's ?room=) that hands every text frame
 // a client sends to each client's buffered send queue (the sender

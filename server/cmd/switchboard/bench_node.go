@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server"
-	"github.com/switchboard-rt/switchboard/server/loadgen"
+	"github.com/switchboard-rt/switchboard/server/internal/rlimit"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// benchNode is `switchboard bench node [serve flags]`: the server `bench`
-// starts as a separate process to measure it. It takes serve's flags but
+// benchNode is `switchboard bench node [serve flags]`: the server
+// switchboard-bench starts as a separate process to measure it. It takes serve's flags but
 // runs with no web app (serve always needs one: its --web-dir defaults to
 // web/ beside the binary), raises its open-files limit, and prints the
 // address it listens on, so --addr may be 127.0.0.1:0. With --pprof it
@@ -32,7 +32,7 @@ func benchNode(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	liftLimits(fs)
-	if _, err := loadgen.RaiseFileLimit(0); err != nil {
+	if _, err := rlimit.Raise(0); err != nil {
 		return fmt.Errorf("raise the open-files limit: %w", err)
 	}
 	log, err := newLogger(f.logLevel, f.logFormat, stderr)

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +39,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "precompress":
 		return precompress(args, stderr)
 	case "bench":
-		return bench(ctx, args, getenv, stdout, stderr)
+		if len(args) > 0 && args[0] == "node" {
+			return benchNode(ctx, args[1:], getenv, stdout, stderr)
+		}
+		return errors.New("the load bench is its own binary: switchboard-bench (make bench builds and runs it)")
 	case "config":
 		return configCmd(args, getenv, stdout, stderr)
 	case "feed":
@@ -59,7 +63,7 @@ commands:
   chat          chat in a room from the terminal:
                 switchboard chat --server ws://127.0.0.1:8080 --room lobby --name ann
   precompress   write FILE.br and FILE.gz next to FILE (used by make build)
-  bench         load-test a server against the bare baseline (used by make bench)
+  bench node    serve for switchboard-bench: serve's flags, no web app, limits lifted, --pprof
   config print  show the effective settings of serve (flags, environment, config file), secrets masked
   feed          publish points to a room's live chart: --demo simulates prices and weather
   help          show this text

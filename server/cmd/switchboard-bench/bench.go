@@ -22,7 +22,7 @@ import (
 	"github.com/switchboard-rt/switchboard/server/loadgen"
 )
 
-const benchUsage = `usage: switchboard bench [flags]
+const benchUsage = `usage: switchboard-bench [flags]
 
 Runs the load workloads (W1 2,000 clients in 20 rooms at 20 msg/s per room;
 W2 one room of 1,000 with the rate stepped up; W3 10,000 then 50,000 idle
@@ -36,16 +36,17 @@ in the same run with the same load generator, against the peers named by
 --peers (the bare coder/websocket broadcaster, "baseline", and the
 gorilla/websocket chat hub, "gorilla"; W1-W4 only), and prints one Markdown
 table with Switchboard's ratio to each. Without --target each workload gets
-a fresh server process (this binary running "bench node", no web app; each
+a fresh server process (the switchboard binary running "bench node", no web app; each
 peer its own binary) so its CPU and RSS come from /proc.
+Settings come from flags only (BENCHFLAGS in make bench).
 
 flags:
 `
 
-// benchFlags are the settings of `switchboard bench`.
+// benchFlags are the settings of switchboard-bench.
 type benchFlags struct {
 	target, workloads, out, goBench, webDir, logDir string
-	baselineBin, gorillaBin                         string
+	baselineBin, gorillaBin, switchboard            string
 	targetPID                                       int
 	baseline, profile, browser                      bool
 	selfProfile                                     string
@@ -58,9 +59,6 @@ type benchFlags struct {
 }
 
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "node" {
-		return benchNode(ctx, args[1:], getenv, stdout, stderr)
-	}
 	f := &benchFlags{}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
@@ -109,7 +107,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&f.logDir, "log-dir", "", "folder for the started servers' logs and profiles (default: a temp folder, removed)")
 	fs.BoolVar(&f.profile, "profile", true, "save pprof CPU and allocation profiles of the server under W2 in --log-dir")
 	fs.StringVar(&f.selfProfile, "loadgen-profile", "", "write a pprof CPU profile of the load generator itself (the whole run) to this file (default: none)")
-	if err := parse(fs, args, getenv, stderr); err != nil {
+	fs.StringVar(&f.switchboard, "switchboard", "", "the switchboard binary, started as `switchboard bench node` per workload and `switchboard serve` for the browser figures (default: switchboard beside this binary)")
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -126,15 +125,19 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		f.cfg.FileLimitNote = err.Error()
 	}
 	f.cfg.Log = stderr
-	exe, err := os.Executable()
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
+	exe := f.switchboard
+	if exe == "" {
+		exe = filepath.Join(filepath.Dir(self), "switchboard")
+	}
 	if f.baselineBin == "" {
-		f.baselineBin = filepath.Join(filepath.Dir(exe), "bench", "baseline")
+		f.baselineBin = filepath.Join(filepath.Dir(self), "bench", "baseline")
 	}
 	if f.gorillaBin == "" {
-		f.gorillaBin = filepath.Join(filepath.Dir(exe), "bench", "gorilla")
+		f.gorillaBin = filepath.Join(filepath.Dir(self), "bench", "gorilla")
 	}
 	if f.baseline && !slices.Contains(f.peers, loadgen.Baseline) {
 		f.peers = append([]loadgen.Kind{loadgen.Baseline}, f.peers...)
@@ -222,7 +225,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 			fmt.Fprintf(&rep, "Go benchmarks: %v\n\n", err)
 		}
 	}
-	fmt.Fprintf(&rep, "## Load (`switchboard bench`, %v per window)\n\n", f.cfg.Duration)
+	fmt.Fprintf(&rep, "## Load (`switchboard-bench`, %v per window)\n\n", f.cfg.Duration)
 	loadgen.WriteTable(&rep, sb, peers...)
 	if browser != nil {
 		browser.write(&rep)
