@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -36,6 +37,31 @@ func MinAtomicBatch(replicas int) int {
 		return 16
 	}
 	return 2
+}
+
+// roomMsgID is msgID as JetStream deduplicates it: JetStream remembers
+// ids per stream, and a message id names a message within its room, so
+// the same id in another room is another message (the conformance suite's
+// Duplicates test). The room's length first keeps the pair unambiguous.
+func roomMsgID(room, msgID string) string {
+	if msgID == "" {
+		return ""
+	}
+	return strconv.Itoa(len(room)) + ":" + room + ":" + msgID
+}
+
+// contentionPause waits before the next try after another node appended
+// to the same room first: a random pause, longer after each lost race
+// (up to about 25 ms), so that nodes appending to one room at once stop
+// colliding rather than racing again in lockstep.
+func contentionPause(ctx context.Context, try int) {
+	limit := time.Duration(100<<min(try, 8)) * time.Microsecond
+	t := time.NewTimer(rand.N(limit) + 50*time.Microsecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // pendingAppend is one append waiting for its room's writer.
@@ -84,7 +110,7 @@ func (l *eventLog) AppendAsync(room, msgID string, ev protocol.Event, done func(
 	}
 	h := l.head(room)
 	h.qmu.Lock()
-	h.queue = append(h.queue, &pendingAppend{msgID: msgID, payload: payload, ev: ev, done: done})
+	h.queue = append(h.queue, &pendingAppend{msgID: roomMsgID(room, msgID), payload: payload, ev: ev, done: done})
 	start := !h.writing
 	h.writing = true
 	h.qmu.Unlock()
@@ -157,6 +183,7 @@ func (l *eventLog) appendOne(ctx context.Context, room string, h *roomHead, p *p
 			jetstream.WithExpectLastSequencePerSubject(h.seq))
 		if isWrongLastSequence(err) {
 			h.known = false // another node appended: re-read and retry
+			contentionPause(ctx, try)
 			continue
 		}
 		if err != nil {
@@ -246,6 +273,7 @@ func (l *eventLog) appendBatch(ctx context.Context, room string, h *roomHead, ba
 			h.known = false
 			if ack.Error.ErrCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 				ack.Error.ErrCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant {
+				contentionPause(ctx, try)
 				continue // another node appended: re-read and retry
 			}
 			if ack.Error.ErrCode == errCodeAtomicPublishDisabled {

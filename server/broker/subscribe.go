@@ -110,6 +110,12 @@ func (b *Broker) SubscribeDirectory(fn func(hub.DirectoryReport)) (hub.Subscript
 	if err != nil {
 		return nil, fmt.Errorf("subscribe directory: %w", err)
 	}
+	// Active when it returns (as Subscribe is): a report published
+	// afterwards by any node reaches fn.
+	if err := b.nc.Flush(); err != nil {
+		s.Unsubscribe()
+		return nil, fmt.Errorf("subscribe directory: flush: %w", err)
+	}
 	return subscription{s}, nil
 }
 
