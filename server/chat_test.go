@@ -95,7 +95,7 @@ func TestNicknameRules(t *testing.T) {
 // Scrolling up pages through history until the room's retained history ends.
 func TestHistoryPagingToTheEnd(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{HistoryOnJoin: 5, MessagesPerSecond: 1000})
+	n := testnode.Start(t, server.Config{HistoryOnJoin: 5, MessagesPerSecond: 1000, MessageBurst: 100})
 	ctx := testnode.Ctx(t)
 	ann := testnode.Dial(t, n.WS, "ann")
 	if _, err := ann.Join(ctx, "pages"); err != nil {
