@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/switchboard-rt/switchboard/server/admin"
 	"github.com/switchboard-rt/switchboard/server/api"
 	"github.com/switchboard-rt/switchboard/server/attach"
@@ -158,8 +157,7 @@ type Config struct {
 type Node struct {
 	cfg     Config
 	log     *slog.Logger
-	nats    *natsd.Server // nil with an external NATS
-	nc      *nats.Conn
+	nats    *broker.Conn
 	broker  *broker.Broker
 	hub     *hub.Hub
 	gateway *gateway.Gateway
@@ -216,13 +214,13 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	n.metrics.AddFunc("nats_connected", "1 while the node's NATS connection is up.", func() float64 {
-		if n.nc.IsConnected() {
+		if n.nats.Connected() {
 			return 1
 		}
 		return 0
 	})
 	n.metrics.AddFunc("nats_reconnects", "Times the node's NATS connection was re-established.", func() float64 {
-		return float64(n.nc.Stats().Reconnects)
+		return float64(n.nats.Reconnects())
 	})
 	n.metrics.AddFunc("draining", "1 while the node is shutting down.", func() float64 {
 		if n.draining.Load() {
@@ -230,7 +228,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 		return 0
 	})
-	n.broker, err = broker.New(ctx, n.nc, broker.Options{
+	n.broker, err = broker.NewOn(ctx, n.nats, broker.Options{
 		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge,
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
 		FeedSize: cfg.FeedSize, FeedAge: cfg.FeedAge,
@@ -310,7 +308,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.admin, err = admin.New(admin.Options{
 		Node: cfg.Node, Hub: n.hub, Bus: n.broker, Metrics: n.metrics,
 		Tokens: tokens, Token: cfg.AdminToken, Logger: n.log,
-		Status: func() (bool, bool) { return n.nc.IsConnected(), n.draining.Load() },
+		Status: func() (bool, bool) { return n.nats.Connected(), n.draining.Load() },
 	})
 	if err != nil {
 		return nil, err
@@ -324,44 +322,20 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 }
 
 func (n *Node) connectNATS() error {
-	opts := []nats.Option{
-		nats.Name("switchboard " + n.cfg.Node),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250 * time.Millisecond),
-		// No buffering while disconnected: a publish then fails at once,
-		// so a send that got an error is never stored later behind its back.
-		nats.ReconnectBufSize(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				n.log.Warn("NATS disconnected", "err", err)
-			}
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { n.log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted()) }),
-	}
-	if n.cfg.NATSURL != "" {
-		nc, err := nats.Connect(n.cfg.NATSURL, opts...)
-		if err != nil {
-			return fmt.Errorf("server: connect to NATS: %w", err)
-		}
-		n.nc = nc
-		return nil
-	}
-	ns, err := natsd.Start(natsd.Options{
-		StoreDir:   filepath.Join(n.cfg.DataDir, "jetstream"),
-		Listen:     n.cfg.NATSListen,
-		SyncAlways: n.cfg.SyncAlways,
-		ServerName: n.cfg.Node,
-		Logger:     n.log.With("component", "nats"),
+	conn, err := broker.Connect(broker.ConnectOptions{
+		URL: n.cfg.NATSURL, Name: n.cfg.Node, Logger: n.log,
+		Embedded: natsd.Options{
+			StoreDir:   filepath.Join(n.cfg.DataDir, "jetstream"),
+			Listen:     n.cfg.NATSListen,
+			SyncAlways: n.cfg.SyncAlways,
+			ServerName: n.cfg.Node,
+			Logger:     n.log.With("component", "nats"),
+		},
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("server: %w", err)
 	}
-	n.nats = ns
-	nc, err := ns.Connect(opts...)
-	if err != nil {
-		return fmt.Errorf("server: connect to embedded NATS: %w", err)
-	}
-	n.nc = nc
+	n.nats = conn
 	return nil
 }
 
@@ -397,7 +371,7 @@ func (n *Node) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 // connection without a close frame. For failure tests.
 func (n *Node) Abort() {
 	n.draining.Store(true)
-	n.nc.Close()
+	n.nats.Drop()
 	n.gateway.Abort()
 	n.close()
 }
@@ -414,11 +388,8 @@ func (n *Node) close() {
 			n.hub.Close()
 			n.counters.Close()
 		}
-		if n.nc != nil {
-			n.nc.Close()
-		}
 		if n.nats != nil {
-			n.nats.Shutdown()
+			n.nats.Close()
 		}
 		if n.web != nil {
 			n.web.Close()
