@@ -284,11 +284,7 @@ func TestCursorsLastPositionOverTheRate(t *testing.T) {
 	})
 	t.Cleanup(func() { watch.Close() }) // before wg.Wait: ends the events
 
-	mover, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mover.CloseNow() })
+	mover := testnode.DialRaw(t, n.WS)
 	write := func(cmd protocol.Command) {
 		t.Helper()
 		data, err := json.Marshal(cmd)

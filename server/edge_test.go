@@ -27,11 +27,7 @@ func TestInvalidUTF8ClosesWith1007(t *testing.T) {
 	if _, err := ann.Join(ctx, "utf8"); err != nil {
 		t.Fatal(err)
 	}
-	raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.CloseNow() })
+	raw := testnode.DialRaw(t, n.WS)
 	for _, f := range []string{`{"type":"hello","id":"h","name":"mallory"}`, `{"type":"join","id":"j","room":"utf8"}`,
 		"{\"type\":\"send\",\"id\":\"s\",\"room\":\"utf8\",\"text\":\"\xff\xfe\"}"} {
 		if err := raw.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
@@ -79,11 +75,7 @@ func TestHeartbeatDropsSilentPeer(t *testing.T) {
 	t.Parallel()
 	n := testnode.Start(t, server.Config{PingInterval: 100 * time.Millisecond, PongTimeout: 300 * time.Millisecond})
 	ctx := testnode.Ctx(t)
-	raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.CloseNow() })
+	raw := testnode.DialRaw(t, n.WS)
 	if err := raw.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","id":"h","name":"silent"}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -158,16 +150,7 @@ func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
 		PingInterval: ping, PongTimeout: pong,
 	})
 	ctx := testnode.Ctx(t)
-	stuck, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stuck.CloseNow() })
-	for _, f := range []string{`{"type":"hello","id":"h","name":"stuck"}`, `{"type":"join","id":"j","room":"full"}`} {
-		if err := stuck.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testnode.DialRaw(t, n.WS, `{"type":"hello","id":"h","name":"stuck"}`, `{"type":"join","id":"j","room":"full"}`)
 	ann := testnode.Dial(t, n.WS, "ann")
 	if _, err := ann.Join(ctx, "full"); err != nil {
 		t.Fatal(err)

@@ -134,16 +134,7 @@ func TestMetricsAfterSession(t *testing.T) {
 	wantCode(t, err, protocol.CodeRateLimited)
 
 	// A slow client that never reads is closed with 4000.
-	slow, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { slow.CloseNow() })
-	for _, f := range []string{`{"type":"hello","id":"h","name":"slow"}`, `{"type":"join","id":"j","room":"flood"}`} {
-		if err := slow.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testnode.DialRaw(t, n.WS, `{"type":"hello","id":"h","name":"slow"}`, `{"type":"join","id":"j","room":"flood"}`)
 	waitFor(t, wait, "five connections", func() bool { return n.Connections() == 5 })
 	if _, err := ann.Join(ctx, "flood"); err != nil {
 		t.Fatal(err)
@@ -329,11 +320,7 @@ func TestReadyzFollowsNATSAndDraining(t *testing.T) {
 	// A client that never reads holds the shutdown (its closing handshake
 	// goes unanswered); /readyz already says 503 meanwhile.
 	ctx := testnode.Ctx(t)
-	stuck, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stuck.CloseNow() })
+	stuck := testnode.DialRaw(t, n.WS)
 	stuck.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","id":"h","name":"stuck"}`))
 	waitFor(t, wait, "the stuck connection", func() bool { return n.Connections() == 1 })
 	done := make(chan struct{})

@@ -37,13 +37,6 @@ func (p Phase) String() string {
 	return [...]string{"connecting", "connected", "reconnecting", "offline"}[p]
 }
 
-// OutboxStore keeps unacknowledged sends across reloads (the browser uses
-// localStorage). Save is called with the whole outbox after every change.
-type OutboxStore interface {
-	Load() []protocol.Command
-	Save([]protocol.Command)
-}
-
 // SessionOptions configure a Session. The zero value of each field means
 // its default.
 type SessionOptions struct {
@@ -91,21 +84,6 @@ type Session struct {
 	state  State
 	wake   chan struct{} // signalled when there is work for the connection
 }
-
-type position struct {
-	mark       // the last stored event handed to the app
-	feed *mark // the last feed event handed over; nil unless the room's feed is wanted
-}
-
-// mark is a place in a room's log: an epoch and an offset in it.
-type mark struct {
-	epoch  string
-	offset uint64
-}
-
-// has reports whether the log place ev stands at is at or before m: an
-// event the app already has.
-func (m *mark) has(ev protocol.Event) bool { return ev.Epoch == m.epoch && ev.Offset <= m.offset }
 
 // NewSession returns a session; call Run to connect.
 func NewSession(opts SessionOptions) *Session {
@@ -176,32 +154,6 @@ func (s *Session) Leave(ctx context.Context, room string) {
 	if c != nil {
 		c.Leave(ctx, room)
 	}
-}
-
-// Send queues a command that changes a room (send, edit, delete) in the
-// outbox and returns its id. It is sent when connected, and resent with the
-// same id after a reconnect until the server acknowledges it; the ack (or a
-// refusal) arrives on Events with Ref set to the id.
-func (s *Session) Send(cmd protocol.Command) (string, error) {
-	if cmd.ID == "" {
-		cmd.ID = "o" + randomID() + "-" + time.Now().Format("150405.000")
-	}
-	if err := cmd.Validate(); err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	s.outbox = append(s.outbox, cmd)
-	s.saveOutboxLocked()
-	s.mu.Unlock()
-	s.signal()
-	return cmd.ID, nil
-}
-
-// Outbox returns the commands not yet acknowledged, oldest first.
-func (s *Session) Outbox() []protocol.Command {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]protocol.Command(nil), s.outbox...)
 }
 
 // Do runs cmd on the current connection (history pages, typing, rooms).
@@ -379,76 +331,6 @@ func (s *Session) ended(c *Conn, err error) error {
 	return err
 }
 
-// syncRooms asks to join every room not yet joined on c, from its
-// position. The answers (joined or error) arrive in order with the room's
-// events and are handled by pump.
-func (s *Session) syncRooms(ctx context.Context, c *Conn) error {
-	for {
-		room, pos, ok := s.nextUnjoined(c)
-		if !ok {
-			return nil
-		}
-		cmd := protocol.Command{Type: protocol.CmdJoin, ID: c.NewID(), Room: room, Epoch: pos.epoch, Offset: pos.offset}
-		c.markJoining(cmd.ID, room)
-		if err := c.Post(ctx, cmd); err != nil {
-			return err
-		}
-	}
-}
-
-// nextUnjoined picks a room c has not joined yet.
-func (s *Session) nextUnjoined(c *Conn) (string, position, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for room, pos := range s.rooms {
-		if !c.joined(room) {
-			return room, *pos, true
-		}
-	}
-	return "", position{}, false
-}
-
-// joinFailed handles a refused join: a store outage is retried on the next
-// connection; any other refusal (a name clash, say) drops the room and
-// tells the app.
-func (s *Session) joinFailed(ctx context.Context, c *Conn, room string, ev protocol.Event) bool {
-	if ev.Error != nil && ev.Error.Code == protocol.CodeUnavailable {
-		c.closeWith(errStoreUnavailable)
-		return true
-	}
-	ev.Room = room
-	return s.dropRoom(ctx, room, ev.Error, &ev)
-}
-
-// dropRoom leaves room for good (a refused join, a kick): the session no
-// longer rejoins it, and the outbox's commands for it are dropped, each
-// answered with an error carrying perr. first, if set, is emitted before.
-func (s *Session) dropRoom(ctx context.Context, room string, perr *protocol.Error, first *protocol.Event) bool {
-	s.mu.Lock()
-	delete(s.rooms, room)
-	var dropped []protocol.Command
-	kept := s.outbox[:0]
-	for _, cmd := range s.outbox {
-		if cmd.Room == room {
-			dropped = append(dropped, cmd)
-		} else {
-			kept = append(kept, cmd)
-		}
-	}
-	s.outbox = kept
-	s.saveOutboxLocked()
-	s.mu.Unlock()
-	if first != nil && !s.emit(ctx, *first) {
-		return false
-	}
-	for _, cmd := range dropped {
-		if !s.emit(ctx, protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: room, Error: perr}) {
-			return false
-		}
-	}
-	return true
-}
-
 var errStoreUnavailable = errors.New("the server's message store is unavailable")
 
 var errNoPong = errors.New("the server did not answer a ping in time")
@@ -458,67 +340,6 @@ var errNoPong = errors.New("the server did not answer a ping in time")
 var errSlowDown = errors.New("rate limited")
 
 const rateLimitPause = 500 * time.Millisecond
-
-// applyJoined moves the room's position to the end of what joined carries.
-func (s *Session) applyJoined(ev protocol.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pos := s.rooms[ev.Room]
-	if pos == nil {
-		return
-	}
-	pos.epoch, pos.offset = ev.Epoch, ev.Offset
-	for _, e := range ev.Events {
-		if e.Epoch == pos.epoch && e.Offset > pos.offset {
-			pos.offset = e.Offset
-		}
-	}
-}
-
-// flushOutbox sends the outbox in order, each until acknowledged or refused.
-// It stops at a command whose room is not joined yet on c; the joined
-// answer wakes it again.
-func (s *Session) flushOutbox(ctx context.Context, c *Conn) error {
-	for {
-		s.mu.Lock()
-		if len(s.outbox) == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		cmd := s.outbox[0]
-		_, wanted := s.rooms[cmd.Room]
-		s.mu.Unlock()
-		if !c.ready(cmd.Room) {
-			if !wanted {
-				// Sent for a room the session is not in: join it, so
-				// nothing the person wrote is thrown away.
-				s.Join(cmd.Room)
-			}
-			return nil
-		}
-		ans, err := c.Do(ctx, cmd)
-		var perr *protocol.Error
-		switch {
-		case errors.As(err, &perr) && perr.Code == protocol.CodeUnavailable:
-			return errStoreUnavailable // keep it; retry on the next connection
-		case errors.As(err, &perr) && perr.Code == protocol.CodeNotJoined:
-			return err // keep it; the next connection joins first
-		case errors.As(err, &perr) && perr.Code == protocol.CodeRateLimited:
-			return errSlowDown // keep it; retry after a pause on this connection
-		case errors.As(err, &perr):
-			ans = protocol.Event{Type: protocol.EvError, Ref: cmd.ID, Room: cmd.Room, Error: perr}
-		case err != nil:
-			return err // connection trouble: keep it for the next connection
-		}
-		s.mu.Lock()
-		if len(s.outbox) > 0 && s.outbox[0].ID == cmd.ID {
-			s.outbox = s.outbox[1:]
-			s.saveOutboxLocked()
-		}
-		s.mu.Unlock()
-		s.emit(ctx, ans)
-	}
-}
 
 // pump passes c's events on in order: answers to joins, and stored events
 // it has not seen yet. A position moves only once its event is handed to
@@ -592,48 +413,7 @@ func (s *Session) pump(ctx context.Context, c *Conn) {
 	}
 }
 
-// markOfLocked returns the position the session holds of ev's log (the room's
-// messages, or its feed for points), nil if it keeps none. s.mu is held.
-func (s *Session) markOfLocked(ev protocol.Event) *mark {
-	pos := s.rooms[ev.Room]
-	switch {
-	case pos == nil:
-		return nil
-	case ev.Type == protocol.EvPoints:
-		return pos.feed
-	default:
-		return &pos.mark
-	}
-}
-
-// epochMoved reports whether the stored event ev belongs to another epoch
-// than the one the session holds of its log (a first event after an empty
-// room's join starts the epoch, and is not a move).
-func (s *Session) epochMoved(ev protocol.Event) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.markOfLocked(ev)
-	return m != nil && m.epoch != "" && m.epoch != protocol.EpochNone && ev.Epoch != m.epoch
-}
-
 var errEpochChanged = errors.New("the room's history was lost or made anew; rejoining")
-
-// seen reports whether the app already has the stored event ev.
-func (s *Session) seen(ev protocol.Event) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.markOfLocked(ev)
-	return m != nil && m.has(ev)
-}
-
-// advance records that the app has the stored event ev.
-func (s *Session) advance(ev protocol.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if m := s.markOfLocked(ev); m != nil {
-		m.epoch, m.offset = ev.Epoch, ev.Offset
-	}
-}
 
 // emit hands ev to the app. It gives up only when ctx ends and the app's
 // queue is full: while there is room, ev is delivered even if ctx has
@@ -665,11 +445,5 @@ func (s *Session) setState(st State) {
 	s.mu.Unlock()
 	if s.opts.OnState != nil {
 		s.opts.OnState(st)
-	}
-}
-
-func (s *Session) saveOutboxLocked() {
-	if s.opts.Outbox != nil {
-		s.opts.Outbox.Save(append([]protocol.Command(nil), s.outbox...))
 	}
 }

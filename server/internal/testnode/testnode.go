@@ -6,6 +6,7 @@ package testnode
 import (
 	"context"
 	"errors"
+	"github.com/coder/websocket"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -192,4 +193,23 @@ func (o *Output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.b.String()
+}
+
+// DialRaw opens a bare WebSocket connection speaking the app protocol to
+// url (no client behind it: the test writes frames by hand, or stops
+// reading, as a slow or hostile client does), and writes frames on it. It
+// is dropped when the test ends.
+func DialRaw(t testing.TB, url string, frames ...string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.Dial(Ctx(t), url, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	for _, f := range frames {
+		if err := ws.Write(Ctx(t), websocket.MessageText, []byte(f)); err != nil {
+			t.Fatalf("write %s: %v", f, err)
+		}
+	}
+	return ws
 }
