@@ -21,13 +21,11 @@ func (h *Hub) Notice(ctx context.Context, room, text string) (protocol.Event, *p
 	var b [9]byte
 	rand.Read(b[:])
 	id := "notice-" + base64.RawURLEncoding.EncodeToString(b[:])
-	u := Operator
-	ev := protocol.Event{Type: protocol.EvMessage, ID: id, User: &u, Text: text, Time: h.opts.Now().UnixMilli()}
-	stored, _, err := h.broker.Append(ctx, room, u.ID+":"+id, ev)
-	if err != nil {
-		return protocol.Event{}, h.unavailable("notice", room, err)
+	stored, perr := h.store(ctx, h.broker, room, Operator, id, protocol.Event{Type: protocol.EvMessage, Text: text})
+	if perr != nil {
+		return protocol.Event{}, perr
 	}
-	return protocol.Event{Type: protocol.EvAck, Room: room, ID: id, Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time}, nil
+	return ack("", room, stored), nil
 }
 
 // Remove takes person user out of room on every node, telling them why

@@ -19,7 +19,7 @@ const PresenceQueryWait = 2 * time.Second
 // sender's, for deduplication like a send's) and returns the stored
 // message. It reaches the room's members like any other.
 func (h *Hub) Publish(ctx context.Context, room string, u protocol.User, id, text string) (protocol.Event, *protocol.Error) {
-	return h.append(ctx, room, u, id, protocol.Event{Type: protocol.EvMessage, Text: text})
+	return h.store(ctx, h.broker, room, u, id, protocol.Event{Type: protocol.EvMessage, Text: text})
 }
 
 // ReadHistory returns up to limit stored events of room before offset

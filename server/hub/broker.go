@@ -58,9 +58,10 @@ type Broker interface {
 
 // Log is one per-room sequence of stored events with offsets 1, 2, 3, …:
 // the rooms' feeds (Broker.Points). Its methods work as the Broker's
-// Append, Position and Read do for messages.
+// Append, AppendAsync, Position and Read do for messages.
 type Log interface {
 	Append(ctx context.Context, room, msgID string, ev protocol.Event) (stored protocol.Event, duplicate bool, err error)
+	AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error))
 	Position(ctx context.Context, room string) (Position, error)
 	Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error)
 }

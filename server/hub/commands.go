@@ -77,12 +77,7 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		return protocol.Errorf(protocol.CodeInternal, "could not encode the room")
 	}
 	c.Deliver(frame)
-	for _, b := range m.buf {
-		if b.epoch != pos.Epoch || b.offset > pos.Last {
-			c.Deliver(b.frame)
-		}
-	}
-	m.pending, m.buf = false, nil
+	m.release(c, pos)
 	r.joining--
 	r.mu.Unlock()
 	return nil
@@ -204,7 +199,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			h.closeIfEmpty(r)
 			return nil, perr
 		}
-		r.local[c.ID()] = &member{conn: c, pending: true}
+		r.local[c.ID()] = &member{conn: c, joinBuffer: joinBuffer{pending: true}}
 		r.joining++
 		h.opts.Metrics.Members.Inc()
 		r.localNodeLocked().conns[c.ID()] = u
@@ -310,7 +305,7 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 		}
 		ev.Attachment = att
 	}
-	return h.store(ctx, c, cmd, ev)
+	return h.storeCommand(ctx, c, cmd, ev)
 }
 
 // SendAsync is Send, for messages without an attachment, without waiting
@@ -327,7 +322,13 @@ func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event,
 		reply(protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room))
 		return
 	}
-	h.storeAsync(c, cmd, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}, reply)
+	h.storeAsync(h.broker, cmd.Room, c.User(), cmd.ID, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}, func(stored protocol.Event, perr *protocol.Error) {
+		if perr != nil {
+			reply(protocol.Event{}, perr)
+			return
+		}
+		reply(ack(cmd.ID, cmd.Room, stored), nil)
+	})
 }
 
 // Edit stores a new text for c's own message cmd.Target, if it is within
@@ -340,7 +341,7 @@ func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if age := h.opts.Now().Sub(time.UnixMilli(target.Time)); age > h.opts.EditWindow {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeEditWindow, "messages can be edited for %v after sending; this one is older", h.opts.EditWindow)
 	}
-	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvEdit, Target: cmd.Target, Text: cmd.Text})
+	return h.storeCommand(ctx, c, cmd, protocol.Event{Type: protocol.EvEdit, Target: cmd.Target, Text: cmd.Text})
 }
 
 // Delete stores the deletion of message cmd.Target: c's own, or anyone's
@@ -354,7 +355,7 @@ func (h *Hub) Delete(ctx context.Context, c Conn, cmd protocol.Command) (protoco
 			return protocol.Event{}, perr
 		}
 	}
-	return h.store(ctx, c, cmd, protocol.Event{Type: protocol.EvDelete, Target: cmd.Target})
+	return h.storeCommand(ctx, c, cmd, protocol.Event{Type: protocol.EvDelete, Target: cmd.Target})
 }
 
 // ownMessage reads message cmd.Target of cmd.Room and checks c wrote it.
@@ -373,54 +374,6 @@ func (h *Hub) ownMessage(ctx context.Context, c Conn, cmd protocol.Command, verb
 		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "you can only %s your own messages", verb)
 	}
 	return events[0], nil
-}
-
-// store appends ev as c's event answering cmd and returns the ack.
-func (h *Hub) store(ctx context.Context, c Conn, cmd protocol.Command, ev protocol.Event) (protocol.Event, *protocol.Error) {
-	type result struct {
-		ack  protocol.Event
-		perr *protocol.Error
-	}
-	done := make(chan result, 1)
-	h.storeAsync(c, cmd, ev, func(ack protocol.Event, perr *protocol.Error) { done <- result{ack, perr} })
-	select {
-	case r := <-done:
-		return r.ack, r.perr
-	case <-ctx.Done():
-		return protocol.Event{}, h.unavailable("append", cmd.Room, ctx.Err())
-	}
-}
-
-// storeAsync appends ev as c's event answering cmd, and calls reply with
-// the ack (or the error) once it is stored, on the broker's goroutine.
-func (h *Hub) storeAsync(c Conn, cmd protocol.Command, ev protocol.Event, reply func(protocol.Event, *protocol.Error)) {
-	u := c.User()
-	ev.ID, ev.User, ev.Time = cmd.ID, &u, h.opts.Now().UnixMilli()
-	// The dedup key is scoped to the user, so nobody can suppress another
-	// person's event by reusing its id.
-	h.broker.AppendAsync(cmd.Room, u.ID+":"+cmd.ID, ev, func(stored protocol.Event, _ bool, err error) {
-		if err != nil {
-			reply(protocol.Event{}, h.unavailable("append", cmd.Room, err))
-			return
-		}
-		reply(protocol.Event{
-			Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room, ID: cmd.ID,
-			Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time,
-		}, nil)
-	})
-}
-
-// append stores ev in room as u's, with id (the sender's), and returns the
-// stored event.
-func (h *Hub) append(ctx context.Context, room string, u protocol.User, id string, ev protocol.Event) (protocol.Event, *protocol.Error) {
-	ev.ID, ev.User, ev.Time = id, &u, h.opts.Now().UnixMilli()
-	// The dedup key is scoped to the user, so nobody can suppress another
-	// person's event by reusing its id.
-	stored, _, err := h.broker.Append(ctx, room, u.ID+":"+id, ev)
-	if err != nil {
-		return protocol.Event{}, h.unavailable("append", room, err)
-	}
-	return stored, nil
 }
 
 // Typing relays that c is typing in cmd.Room to everyone there, at most
@@ -492,4 +445,13 @@ func (h *Hub) isIn(c Conn, room string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.conns[c.ID()][room]
+}
+
+// storeCommand stores ev as c's answer to cmd and returns the ack.
+func (h *Hub) storeCommand(ctx context.Context, c Conn, cmd protocol.Command, ev protocol.Event) (protocol.Event, *protocol.Error) {
+	stored, perr := h.store(ctx, h.broker, cmd.Room, c.User(), cmd.ID, ev)
+	if perr != nil {
+		return protocol.Event{}, perr
+	}
+	return ack(cmd.ID, cmd.Room, stored), nil
 }

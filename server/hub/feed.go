@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -17,18 +16,10 @@ import (
 // drops repeats, and a starting watcher's live points wait until its
 // catch-up is queued.
 
-// logPos is the position of the last event a room delivered from a log.
-type logPos struct {
-	epoch string
-	last  uint64
-}
-
 // feedWatch is a member's feed subscription. While its catch-up is read,
-// pending is true and live points wait in buf.
+// live points wait in its joinBuffer.
 type feedWatch struct {
-	pending  bool
-	buf      []bufferedEvent
-	overflow bool
+	joinBuffer
 }
 
 // Feed starts the feed of cmd.Room for c, which must be in the room: it
@@ -49,7 +40,7 @@ func (h *Hub) Feed(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		r.mu.Unlock()
 		return notJoined
 	}
-	w := &feedWatch{pending: true}
+	w := &feedWatch{joinBuffer{pending: true}}
 	m.feed = w
 	r.mu.Unlock()
 	stop := func() {
@@ -97,12 +88,7 @@ func (h *Hub) Feed(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 		return protocol.Errorf(protocol.CodeUnavailable, "the feed moved too fast while starting; ask again")
 	}
 	c.Deliver(frame)
-	for _, b := range w.buf {
-		if b.epoch != pos.Epoch || b.offset > pos.Last {
-			c.Deliver(b.frame)
-		}
-	}
-	w.pending, w.buf = false, nil
+	w.release(c, pos)
 	return nil
 }
 
@@ -156,15 +142,11 @@ func (h *Hub) PublishAs(ctx context.Context, room string, u protocol.User, id st
 		}
 		stamped[i] = p
 	}
-	ev := protocol.Event{Type: protocol.EvPoints, ID: id, User: &u, Time: now, Points: stamped}
-	stored, _, err := h.broker.Points().Append(ctx, room, u.ID+":"+id, ev)
-	if err != nil {
-		return protocol.Event{}, h.unavailable("append points", room, err)
+	stored, perr := h.store(ctx, h.broker.Points(), room, u, id, protocol.Event{Type: protocol.EvPoints, Points: stamped})
+	if perr != nil {
+		return protocol.Event{}, perr
 	}
-	return protocol.Event{
-		Type: protocol.EvAck, Ref: id, Room: room, ID: id,
-		Epoch: stored.Epoch, Offset: stored.Offset, Time: stored.Time,
-	}, nil
+	return ack(id, room, stored), nil
 }
 
 // onPoints receives a stored feed event from the broker: a gap is filled
@@ -177,21 +159,6 @@ func (r *room) onPoints(ev protocol.Event) {
 	for i := range events {
 		r.deliverPoints(&events[i])
 	}
-}
-
-// fill returns ev preceded by the events of log missing between pos and
-// it (live delivery is at most once; the log has them all).
-func (r *room) fill(log Log, pos logPos, ev protocol.Event) []protocol.Event {
-	if ev.Epoch != pos.epoch || pos.last == 0 || ev.Offset <= pos.last+1 {
-		return []protocol.Event{ev}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	missing, err := log.Read(ctx, r.name, pos.last+1, int(ev.Offset-pos.last-1))
-	cancel()
-	if err != nil {
-		r.hub.log.Warn("fill gap in live events", "room", r.name, "from", pos.last+1, "to", ev.Offset-1, "err", err)
-	}
-	return append(missing, ev)
 }
 
 // deliverPoints encodes a feed event once and queues it for every local
@@ -216,14 +183,8 @@ func (r *room) deliverPoints(ev *protocol.Event) {
 				return
 			}
 		}
-		if w.pending {
-			if len(w.buf) >= r.hub.opts.JoinBuffer {
-				w.overflow = true
-				continue
-			}
-			w.buf = append(w.buf, bufferedEvent{ev.Epoch, ev.Offset, frame})
-			continue
+		if !w.hold(ev, frame, r.hub.opts.JoinBuffer) {
+			m.conn.Deliver(frame)
 		}
-		m.conn.Deliver(frame)
 	}
 }

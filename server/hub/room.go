@@ -37,19 +37,11 @@ type room struct {
 }
 
 // member is a local connection in the room. While its join reads history,
-// pending is true and live events wait in buf.
+// live events wait in its joinBuffer.
 type member struct {
-	conn     Conn
-	pending  bool
-	buf      []bufferedEvent
-	overflow bool
-	feed     *feedWatch // nil unless the member asked for the room's feed
-}
-
-type bufferedEvent struct {
-	epoch  string
-	offset uint64
-	frame  []byte
+	conn Conn
+	joinBuffer
+	feed *feedWatch // nil unless the member asked for the room's feed
 }
 
 // nodeMembers are the connections one node has in the room.
@@ -123,6 +115,27 @@ func (r *room) onEvent(ev protocol.Event) {
 	}
 }
 
+// logPos is the position of the last event a room delivered from a log.
+type logPos struct {
+	epoch string
+	last  uint64
+}
+
+// fill returns ev preceded by the events of log missing between pos and
+// it (live delivery is at most once; the log has them all).
+func (r *room) fill(log Log, pos logPos, ev protocol.Event) []protocol.Event {
+	if ev.Epoch != pos.epoch || pos.last == 0 || ev.Offset <= pos.last+1 {
+		return []protocol.Event{ev}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	missing, err := log.Read(ctx, r.name, pos.last+1, int(ev.Offset-pos.last-1))
+	cancel()
+	if err != nil {
+		r.hub.log.Warn("fill gap in live events", "room", r.name, "from", pos.last+1, "to", ev.Offset-1, "err", err)
+	}
+	return append(missing, ev)
+}
+
 // deliver encodes ev once and queues it for every local member: the live
 // ones through the room's outbox (fanout.go), the joining ones in their
 // join buffers.
@@ -155,14 +168,7 @@ func (r *room) bufferJoiningLocked(ev *protocol.Event, frame []byte) {
 		return
 	}
 	for _, m := range r.local {
-		if !m.pending {
-			continue
-		}
-		if len(m.buf) >= r.hub.opts.JoinBuffer {
-			m.overflow = true
-			continue
-		}
-		m.buf = append(m.buf, bufferedEvent{ev.Epoch, ev.Offset, frame})
+		m.hold(ev, frame, r.hub.opts.JoinBuffer)
 	}
 }
 
