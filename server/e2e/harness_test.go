@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/internal/chromium"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,18 +62,11 @@ func buildWeb(dir string) error {
 
 // chromiumPath finds the browser; `make test` installs it when missing.
 func chromiumPath(t testing.TB) string {
-	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
+	p := chromium.Path(os.Getenv)
+	if p == "" {
+		t.Fatal("Chromium not found: run `make test`, which installs it with apt-get, or set CHROMIUM")
 	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	t.Fatal("Chromium not found: run `make test`, which installs it with apt-get, or set CHROMIUM")
-	return ""
+	return p
 }
 
 // startNode starts a node serving the built web app.
@@ -85,25 +79,11 @@ func startNode(t testing.TB, cfg server.Config) *testnode.Node {
 // the returned context opens tabs in it.
 func browser(t testing.TB) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
+	bctx, stop, err := chromium.Start(context.Background(), chromiumPath(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	// The first context starts the browser; tabs are opened from it.
-	bctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	t.Cleanup(stop)
 	return bctx
 }
 

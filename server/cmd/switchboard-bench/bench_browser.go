@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/internal/chromium"
 	"io"
 	"net/http"
 	"os"
@@ -250,28 +251,8 @@ func firstMessageTabs(ctx context.Context, chromium, profile, url, name, marker 
 }
 
 // startChromium starts headless Chromium on profile; stop ends it.
-func startChromium(ctx context.Context, chromium, profile string) (context.Context, func(), error) {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 800),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancel := chromedp.NewContext(actx)
-	stop := func() { cancel(); cancelAlloc() }
-	// The first call starts the browser, which lives as long as the
-	// context of that call: bctx, not one with a shorter deadline.
-	if err := chromedp.Do(bctx); err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("start Chromium: %w", err)
-	}
-	return bctx, stop, nil
+func startChromium(ctx context.Context, path, profile string) (context.Context, func(), error) {
+	return chromium.Start(ctx, path, profile)
 }
 
 // measurePage opens url in the tab of tctx as nickname name and returns
@@ -307,20 +288,8 @@ func measurePage(tctx context.Context, url, name, marker string) (pageTimes, err
 	}
 }
 
-// chromiumPath finds Chromium: $CHROMIUM, chromium on PATH or
-// /usr/bin/chromium; "" if none.
-func chromiumPath(getenv func(string) string) string {
-	if p := getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	return ""
-}
+// chromiumPath finds Chromium (see chromium.Path); "" if none.
+func chromiumPath(getenv func(string) string) string { return chromium.Path(getenv) }
 
 // median of ds (ds is sorted in place); 0 for none.
 func median(ds []time.Duration) time.Duration {
