@@ -106,7 +106,7 @@ func TestAdminAPI(t *testing.T) {
 
 	// The cluster's view, from node a.
 	var stats adminapi.Stats
-	waitFor(t, wait, "both nodes with one connection each and the room", func() bool {
+	testnode.WaitFor(t, wait, "both nodes with one connection each and the room", func() bool {
 		stats = adminapi.Stats{}
 		adminCall(t, "GET", base+adminapi.PathStats, adminToken, nil, &stats)
 		return len(stats.Nodes) == 2 && stats.Nodes[0].Connections == 1 && stats.Nodes[1].Connections == 1 &&
@@ -179,7 +179,7 @@ func TestAdminAPI(t *testing.T) {
 	if ev.Room != "ops" || !strings.Contains(ev.Text, "closed") {
 		t.Errorf("ann was removed with %+v", ev)
 	}
-	waitFor(t, wait, "the room to be empty", func() bool {
+	testnode.WaitFor(t, wait, "the room to be empty", func() bool {
 		room = adminapi.RoomMembers{}
 		adminCall(t, "GET", base+adminapi.RoomPath("ops"), adminToken, nil, &room)
 		return len(room.Members) == 0

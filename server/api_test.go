@@ -132,7 +132,7 @@ func TestAPIPublishHistoryPresenceRooms(t *testing.T) {
 	}
 
 	// The list holds news (the key's) but not lobby (outside its patterns).
-	waitFor(t, 10*time.Second, "news in the room list", func() bool {
+	testnode.WaitFor(t, 10*time.Second, "news in the room list", func() bool {
 		var list api.RoomList
 		apiCall(t, n, "GET", "/api/v1/rooms", newsKey, "", &list)
 		return len(list.Rooms) == 1 && list.Rooms[0] == protocol.RoomInfo{Name: "news", Online: 1}
@@ -226,7 +226,7 @@ func TestAPIPresenceAcrossNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 15*time.Second, "node pb to report ann and bob", func() bool {
+	testnode.WaitFor(t, 15*time.Second, "node pb to report ann and bob", func() bool {
 		var pres api.Presence
 		apiCall(t, b, "GET", "/api/v1/rooms/alerts-x/presence", newsKey, "", &pres)
 		return pres.Count == 2 && pres.Members[0].Name == "ann" && pres.Members[1].Name == "bob"

@@ -240,7 +240,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	again := testnode.DialOpts(t, n.WS, client.Options{Name: "anon", Session: anon.Welcome().Session})
 	again.Close()
 	anon.Close()
-	waitFor(t, wait, "the closes to be logged", func() bool { return strings.Count(logs.String(), "connection closed") >= 3 })
+	testnode.WaitFor(t, wait, "the closes to be logged", func() bool { return strings.Count(logs.String(), "connection closed") >= 3 })
 	out := logs.String()
 	for what, secret := range map[string]string{
 		"a token": tok, "a refused token": bad, "a session token": anon.Welcome().Session,
@@ -279,11 +279,11 @@ func TestSessionKeyRotation(t *testing.T) {
 	}
 	viaB := testnode.DialOpts(t, b.WS, client.Options{Name: "rosa", Session: s1})
 	s2 := viaB.Welcome().Session
-	waitFor(t, wait, "the running node to learn the new key", func() bool { return sameOn(a, s2) })
+	testnode.WaitFor(t, wait, "the running node to learn the new key", func() bool { return sameOn(a, s2) })
 
 	testnode.Start(t, cfg(true)) // generation 3
 	testnode.Start(t, cfg(true)) // generation 4: generation 1 retires
-	waitFor(t, wait, "the oldest key to retire on the running node", func() bool { return !sameOn(a, s1) })
+	testnode.WaitFor(t, wait, "the oldest key to retire on the running node", func() bool { return !sameOn(a, s1) })
 	if !sameOn(a, s2) {
 		t.Fatal("a session signed two rotations ago no longer verifies")
 	}

@@ -62,7 +62,7 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 		})
 		s.Join(room)
 	}
-	waitFor(t, 20*time.Second, "every member to join", func() bool {
+	testnode.WaitFor(t, 20*time.Second, "every member to join", func() bool {
 		for _, m := range members {
 			if _, joins, _ := m.log.snapshot(); joins == 0 {
 				return false
@@ -94,7 +94,7 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 	}
 	total := uint64(perSender * len(senders))
 	const beforeKill = 20
-	waitFor(t, 30*time.Second, fmt.Sprintf("node 0's members to receive %d messages", beforeKill), func() bool {
+	testnode.WaitFor(t, 30*time.Second, fmt.Sprintf("node 0's members to receive %d messages", beforeKill), func() bool {
 		a, _, _ := members[0].log.snapshot()
 		b, _, _ := members[3].log.snapshot()
 		return len(a) >= beforeKill && len(b) >= beforeKill

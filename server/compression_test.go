@@ -162,7 +162,7 @@ func TestDeflateBomb(t *testing.T) {
 			}
 		})
 	}
-	waitFor(t, wait, "the bombs' connections to close", func() bool { return n.Connections() == 0 })
+	testnode.WaitFor(t, wait, "the bombs' connections to close", func() bool { return n.Connections() == 0 })
 	ctx := testnode.Ctx(t)
 	ann := testnode.DialOpts(t, n.WS, client.Options{Name: "ann", Compression: true})
 	bob := testnode.Dial(t, n.WS, "bob")

@@ -142,7 +142,7 @@ func TestCursorsCoalescedPerTick(t *testing.T) {
 			t.Log(short)
 		}
 	}()
-	waitFor(t, wait, "every member to see every pointer", func() bool {
+	testnode.WaitFor(t, wait, "every member to see every pointer", func() bool {
 		for i, st := range cr.stats {
 			if batches, _, _, seen := st.snapshot(); len(seen) < people {
 				short = fmt.Sprintf("member %d saw %d pointers in %d batches (connection: %v)", i, len(seen), batches, cr.conns[i].Err())
@@ -167,7 +167,7 @@ func TestCursorsCoalescedPerTick(t *testing.T) {
 
 	gone := cr.conns[people-1].Welcome().User.ID
 	cr.conns[people-1].Close()
-	waitFor(t, wait, "the departed pointer to disappear", func() bool {
+	testnode.WaitFor(t, wait, "the departed pointer to disappear", func() bool {
 		for _, st := range cr.stats[:people-1] {
 			if _, _, _, seen := st.snapshot(); !seen[gone].Gone {
 				return false
@@ -327,7 +327,7 @@ func TestCursorsLastPositionOverTheRate(t *testing.T) {
 		final = float64(i+1) / 200
 		write(protocol.Command{Type: protocol.CmdCursor, ID: fmt.Sprint("c", i), Room: "race", X: final, Y: 0.5})
 	}
-	waitFor(t, wait, fmt.Sprintf("the watcher to see the mover's last position %v", final), func() bool {
+	testnode.WaitFor(t, wait, fmt.Sprintf("the watcher to see the mover's last position %v", final), func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return lastX == final

@@ -80,22 +80,8 @@ func followRoom(t *testing.T, opts client.SessionOptions, room string) (*client.
 		}
 	})
 	s.Join(room)
-	waitFor(t, wait, "the session to join "+room, func() bool { _, joins, _ := log.snapshot(); return joins > 0 })
+	testnode.WaitFor(t, wait, "the session to join "+room, func() bool { _, joins, _ := log.snapshot(); return joins > 0 })
 	return s, log
-}
-
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: not within %v", what, timeout)
-		}
-		<-tick.C
-	}
 }
 
 // The same message id sent twice is stored once and acknowledged with the
@@ -166,7 +152,7 @@ func TestStoreOutage(t *testing.T) {
 		t.Fatalf("/readyz = %d during the outage, want 503", code)
 	}
 	testnode.NATS(t, storeDir, addr) // back, same store, same address
-	waitFor(t, 30*time.Second, "/readyz to recover", func() bool { return readyz(t, n) == http.StatusOK })
+	testnode.WaitFor(t, 30*time.Second, "/readyz to recover", func() bool { return readyz(t, n) == http.StatusOK })
 	ack, err := ann.Send(ctx, "outage", "after")
 	if err != nil || ack.Offset != 2 {
 		t.Fatalf("send after the outage: %+v, %v; want offset 2 (nothing stored during it)", ack, err)
@@ -208,7 +194,7 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, wait, "three connections", func() bool { return n.Connections() == 3 })
+	testnode.WaitFor(t, wait, "three connections", func() bool { return n.Connections() == 3 })
 	go func() {
 		for range ann.Events() { // ann only sends; keep her reader free
 		}
@@ -238,7 +224,7 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 	// It was the mailbox: the node closed it as a slow consumer, and not
 	// for a missing pong.
 	metrics := n.HTTP.URL + "/metrics"
-	waitFor(t, wait, "the slow client's close to be counted", func() bool {
+	testnode.WaitFor(t, wait, "the slow client's close to be counted", func() bool {
 		return metric(scrape(t, metrics), "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseSlowConsumer))) == 1
 	})
 	m := scrape(t, metrics)
@@ -328,7 +314,7 @@ func TestSessionExactlyOnceWhileConnectionsDrop(t *testing.T) {
 	for i := range want {
 		want[i] = uint64(i + 1)
 	}
-	waitFor(t, 30*time.Second, "the reader to hold every message", func() bool {
+	testnode.WaitFor(t, 30*time.Second, "the reader to hold every message", func() bool {
 		got, _, _ := log.snapshot()
 		return len(s.Outbox()) == 0 && (len(got) >= total || (len(got) > 0 && got[len(got)-1] == uint64(total)))
 	})

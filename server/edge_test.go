@@ -80,9 +80,9 @@ func TestHeartbeatDropsSilentPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	alive := testnode.Dial(t, n.WS, "alive") // reads, so answers pings
-	waitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
+	testnode.WaitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
 	start := time.Now()
-	waitFor(t, 5*time.Second, "the silent peer to be dropped", func() bool { return n.Connections() == 1 })
+	testnode.WaitFor(t, 5*time.Second, "the silent peer to be dropped", func() bool { return n.Connections() == 1 })
 	t.Logf("silent peer dropped after %v", time.Since(start).Round(time.Millisecond))
 	if err := alive.Ping(ctx); err != nil {
 		t.Fatalf("the live client was dropped too: %v", err)
@@ -122,7 +122,7 @@ func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
 	if f := <-frames; !strings.Contains(f, `"welcome"`) {
 		t.Fatalf("first frame = %s, want the welcome", f)
 	}
-	waitFor(t, 10*time.Second, "ten pings", func() bool { return pings.Load() >= 10 })
+	testnode.WaitFor(t, 10*time.Second, "ten pings", func() bool { return pings.Load() >= 10 })
 	if err := raw.Write(ctx, websocket.MessageText, []byte(`{"type":"rooms","id":"r"}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
 		for range ann.Events() { // keep ann's reader free
 		}
 	}()
-	waitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
+	testnode.WaitFor(t, wait, "two connections", func() bool { return n.Connections() == 2 })
 	start := time.Now()
 	flood, cancel := context.WithTimeout(context.Background(), ping)
 	defer cancel()
@@ -174,7 +174,7 @@ func TestHeartbeatDropsPeerBehindFullSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("flood stored in %v", time.Since(start).Round(time.Millisecond))
-	waitFor(t, 3*(ping+pong), "the stuck peer to be dropped", func() bool { return n.Connections() == 1 })
+	testnode.WaitFor(t, 3*(ping+pong), "the stuck peer to be dropped", func() bool { return n.Connections() == 1 })
 	t.Logf("stuck peer dropped %v after the flood began", time.Since(start).Round(time.Millisecond))
 	m := scrape(t, n.HTTP.URL+"/metrics")
 	if got := metric(m, "switchboard_connections_closed_total", "code", fmt.Sprint(int(protocol.CloseHeartbeatTimeout))); got != 1 {
@@ -212,7 +212,7 @@ func TestVanishedPeersAreNotServerErrors(t *testing.T) {
 		for range sender.Events() { // keep the sender's reader free
 		}
 	}()
-	waitFor(t, wait, "every peer connected", func() bool { return n.Connections() == peers+1 })
+	testnode.WaitFor(t, wait, "every peer connected", func() bool { return n.Connections() == peers+1 })
 	stop := make(chan struct{})
 	sent := make(chan error, 1)
 	go func() {
@@ -233,7 +233,7 @@ func TestVanishedPeersAreNotServerErrors(t *testing.T) {
 	for _, raw := range raws {
 		raw.CloseNow() // mid-stream, without a close frame
 	}
-	waitFor(t, wait, "the vanished peers to be closed", func() bool { return n.Connections() == 1 })
+	testnode.WaitFor(t, wait, "the vanished peers to be closed", func() bool { return n.Connections() == 1 })
 	close(stop)
 	if err := <-sent; err != nil {
 		t.Fatal(err)

@@ -77,7 +77,7 @@ func TestFeedInOrderAndResumedAfterRestart(t *testing.T) {
 		}
 	})
 	s.Feed(room)
-	waitFor(t, wait, "the feed answer", func() bool { _, _, a := log.snapshot(); return len(a) == 1 })
+	testnode.WaitFor(t, wait, "the feed answer", func() bool { _, _, a := log.snapshot(); return len(a) == 1 })
 
 	publish := func(from, to int) {
 		t.Helper()
@@ -90,7 +90,7 @@ func TestFeedInOrderAndResumedAfterRestart(t *testing.T) {
 		pub.Close()
 	}
 	publish(1, 3)
-	waitFor(t, wait, "points 1..3", func() bool { o, _, _ := log.snapshot(); return len(o) >= 3 })
+	testnode.WaitFor(t, wait, "points 1..3", func() bool { o, _, _ := log.snapshot(); return len(o) >= 3 })
 
 	r.Stop()
 	r.Start()
@@ -99,7 +99,7 @@ func TestFeedInOrderAndResumedAfterRestart(t *testing.T) {
 	if _, err := r.Node().PublishPoints(testnode.Ctx(t), room, "", []protocol.Point{point(7)}); err != nil {
 		t.Fatalf("PublishPoints: %v", err)
 	}
-	waitFor(t, wait, "points 4..7 after the restart", func() bool { o, _, _ := log.snapshot(); return len(o) >= 7 })
+	testnode.WaitFor(t, wait, "points 4..7 after the restart", func() bool { o, _, _ := log.snapshot(); return len(o) >= 7 })
 
 	offsets, values, answers := log.snapshot()
 	for i := range offsets {

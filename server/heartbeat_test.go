@@ -66,7 +66,7 @@ func TestSessionReconnectsWhenServerGoesSilent(t *testing.T) {
 	if _, err := sender.Send(testnode.Ctx(t), room, "before"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "the first message", func() bool { got, _, _ := log.snapshot(); return len(got) == 1 })
+	testnode.WaitFor(t, wait, "the first message", func() bool { got, _, _ := log.snapshot(); return len(got) == 1 })
 	_, _, resumedBefore := log.snapshot()
 	if st := s.State(); st.Phase != client.Connected {
 		t.Fatalf("state %v before the silence, want connected", st.Phase)
@@ -81,7 +81,7 @@ func TestSessionReconnectsWhenServerGoesSilent(t *testing.T) {
 	// come), plus slack for a loaded machine.
 	const bound = pingInterval + pingTimeout + 2*time.Second
 	var left time.Duration
-	waitFor(t, bound+5*time.Second, "the session to leave the silent connection", func() bool {
+	testnode.WaitFor(t, bound+5*time.Second, "the session to leave the silent connection", func() bool {
 		list, at := states.since(mark)
 		for i, st := range list {
 			if st.Phase != client.Connected {
@@ -100,7 +100,7 @@ func TestSessionReconnectsWhenServerGoesSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.Thaw()
-	waitFor(t, wait, "the session to reconnect and resume", func() bool {
+	testnode.WaitFor(t, wait, "the session to reconnect and resume", func() bool {
 		got, joins, resumed := log.snapshot()
 		return len(got) == 2 && joins >= 2 && resumed > resumedBefore && s.State().Phase == client.Connected
 	})

@@ -164,7 +164,7 @@ func TestLostHistoryStartsNewEpoch(t *testing.T) {
 		}
 		oldEpoch = ack.Epoch
 	}
-	waitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
+	testnode.WaitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
 
 	// The reader is cut off and kept away (its new attempts wait in the
 	// frozen proxy) while the room's history is lost and a new message
@@ -182,7 +182,7 @@ func TestLostHistoryStartsNewEpoch(t *testing.T) {
 	proxy.Thaw()
 
 	// The reader comes back with (old epoch, 3): not recoverable.
-	waitFor(t, wait, "the reader to rejoin", func() bool { _, joins, _ := log.snapshot(); return joins == 2 })
+	testnode.WaitFor(t, wait, "the reader to rejoin", func() bool { _, joins, _ := log.snapshot(); return joins == 2 })
 	rejoin := log.joinedAnswers()[1]
 	if rejoin.Recovered || rejoin.Epoch != d.Epoch || rejoin.Offset != 1 {
 		t.Fatalf("rejoin after the loss: recovered=%v epoch %q offset %d, want recovered=false in epoch %q at 1",
@@ -196,12 +196,12 @@ func TestLostHistoryStartsNewEpoch(t *testing.T) {
 	if _, err := sender.Send(testnode.Ctx(t), room, "e"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "the reader to hold [1 2]", func() bool { got, _, _ := log.snapshot(); return len(got) == 2 })
+	testnode.WaitFor(t, wait, "the reader to hold [1 2]", func() bool { got, _, _ := log.snapshot(); return len(got) == 2 })
 	proxy.Cut()
 	if _, err := sender.Send(testnode.Ctx(t), room, "f"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "the reader to rejoin again", func() bool { got, joins, _ := log.snapshot(); return joins == 3 && len(got) == 3 })
+	testnode.WaitFor(t, wait, "the reader to rejoin again", func() bool { got, joins, _ := log.snapshot(); return joins == 3 && len(got) == 3 })
 	again := log.joinedAnswers()[2]
 	if !again.Recovered || again.Epoch != d.Epoch {
 		t.Fatalf("second rejoin: recovered=%v epoch %q, want recovered in epoch %q", again.Recovered, again.Epoch, d.Epoch)
@@ -232,14 +232,14 @@ func TestLostHistoryWhileConnected(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
+	testnode.WaitFor(t, wait, "the reader to hold 1..3", func() bool { got, _, _ := log.snapshot(); return len(got) == 3 })
 
 	purgeRoom(t, ext.ClientURL(), room)
 	d, err := sender.Send(testnode.Ctx(t), room, "d")
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "the reader to rejoin", func() bool { _, joins, _ := log.snapshot(); return joins == 2 })
+	testnode.WaitFor(t, wait, "the reader to rejoin", func() bool { _, joins, _ := log.snapshot(); return joins == 2 })
 	rejoin := log.joinedAnswers()[1]
 	if rejoin.Recovered || rejoin.Epoch != d.Epoch || rejoin.Offset != 1 {
 		t.Fatalf("rejoin after the loss: recovered=%v epoch %q offset %d, want recovered=false in epoch %q at 1",
@@ -248,7 +248,7 @@ func TestLostHistoryWhileConnected(t *testing.T) {
 	if _, err := sender.Send(testnode.Ctx(t), room, "e"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "the reader to hold [1 2]", func() bool { got, _, _ := log.snapshot(); return len(got) == 2 })
+	testnode.WaitFor(t, wait, "the reader to hold [1 2]", func() bool { got, _, _ := log.snapshot(); return len(got) == 2 })
 	if got, _, _ := log.snapshot(); !slices.Equal(got, []uint64{1, 2}) {
 		t.Fatalf("the reader holds %v, want [1 2] of the new epoch only", got)
 	}

@@ -135,7 +135,7 @@ func TestMetricsAfterSession(t *testing.T) {
 
 	// A slow client that never reads is closed with 4000.
 	testnode.DialRaw(t, n.WS, `{"type":"hello","id":"h","name":"slow"}`, `{"type":"join","id":"j","room":"flood"}`)
-	waitFor(t, wait, "five connections", func() bool { return n.Connections() == 5 })
+	testnode.WaitFor(t, wait, "five connections", func() bool { return n.Connections() == 5 })
 	if _, err := ann.Join(ctx, "flood"); err != nil {
 		t.Fatal(err)
 	}
@@ -152,12 +152,12 @@ func TestMetricsAfterSession(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, wait, "the slow client's close to be counted", func() bool {
+	testnode.WaitFor(t, wait, "the slow client's close to be counted", func() bool {
 		return metric(scrape(t, url), "switchboard_slow_client_disconnects_total") == 1
 	})
 	carl.Close()
 
-	waitFor(t, wait, "three connections", func() bool { return n.Connections() == 3 })
+	testnode.WaitFor(t, wait, "three connections", func() bool { return n.Connections() == 3 })
 	m := scrape(t, url)
 	for _, row := range []struct {
 		name   string
@@ -260,7 +260,7 @@ func TestClosedMetricClampsPeerCodes(t *testing.T) {
 		}
 		ws.Close(code, "bye")
 	}
-	waitFor(t, wait, "every connection to be counted closed", func() bool {
+	testnode.WaitFor(t, wait, "every connection to be counted closed", func() bool {
 		m := scrape(t, url)
 		return metric(m, "switchboard_connections_closed_total", "code", "other") == 3 &&
 			metric(m, "switchboard_connections_closed_total", "code", "1003") == 1
@@ -284,7 +284,7 @@ func TestMetricsPerNode(t *testing.T) {
 	a := testnode.Start(t, server.Config{})
 	b := testnode.Start(t, server.Config{})
 	testnode.Dial(t, a.WS, "ann")
-	waitFor(t, wait, "ann's connection", func() bool { return a.Connections() == 1 })
+	testnode.WaitFor(t, wait, "ann's connection", func() bool { return a.Connections() == 1 })
 	if got := metric(scrape(t, a.HTTP.URL+"/metrics"), "switchboard_connections"); got != 1 {
 		t.Errorf("node a: %v connections, want 1", got)
 	}
@@ -307,12 +307,12 @@ func TestReadyzFollowsNATSAndDraining(t *testing.T) {
 		t.Fatalf("/readyz = %d, nats_connected = %v before the outage", code, natsUp())
 	}
 	ext.Shutdown()
-	waitFor(t, wait, "/readyz to fail", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
+	testnode.WaitFor(t, wait, "/readyz to fail", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
 	if got := natsUp(); got != 0 {
 		t.Errorf("nats_connected = %v while NATS is down", got)
 	}
 	testnode.NATS(t, storeDir, addr)
-	waitFor(t, 30*time.Second, "/readyz to recover", func() bool { return readyz(t, n) == http.StatusOK })
+	testnode.WaitFor(t, 30*time.Second, "/readyz to recover", func() bool { return readyz(t, n) == http.StatusOK })
 	if got := natsUp(); got != 1 {
 		t.Errorf("nats_connected = %v after NATS came back", got)
 	}
@@ -322,7 +322,7 @@ func TestReadyzFollowsNATSAndDraining(t *testing.T) {
 	ctx := testnode.Ctx(t)
 	stuck := testnode.DialRaw(t, n.WS)
 	stuck.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","id":"h","name":"stuck"}`))
-	waitFor(t, wait, "the stuck connection", func() bool { return n.Connections() == 1 })
+	testnode.WaitFor(t, wait, "the stuck connection", func() bool { return n.Connections() == 1 })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -330,7 +330,7 @@ func TestReadyzFollowsNATSAndDraining(t *testing.T) {
 		defer cancel()
 		n.Shutdown(sctx, protocol.CloseGoingAway)
 	}()
-	waitFor(t, wait, "/readyz to say draining", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
+	testnode.WaitFor(t, wait, "/readyz to say draining", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
 	select {
 	case <-done:
 		t.Error("the shutdown ended before /readyz was checked: the test proves nothing")
@@ -401,7 +401,7 @@ func TestReadyzFailsWhenJetStreamRefusesWrites(t *testing.T) {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatalf("seal the health bucket: %v", err)
 	}
-	waitFor(t, wait, "/readyz to fail while writes fail", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
+	testnode.WaitFor(t, wait, "/readyz to fail while writes fail", func() bool { return readyz(t, n) == http.StatusServiceUnavailable })
 	resp, err := http.Get(n.HTTP.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func TestRateLimitMetrics(t *testing.T) {
 	if turnedAway == 0 {
 		t.Fatal("six handshakes at once from one address were all accepted")
 	}
-	waitFor(t, wait, "the refusals to be counted", func() bool {
+	testnode.WaitFor(t, wait, "the refusals to be counted", func() bool {
 		m := scrape(t, url)
 		return metric(m, "switchboard_rate_limited_total", "limit", "messages") == float64(refused) &&
 			metric(m, "switchboard_rate_limited_total", "limit", "handshakes") == float64(turnedAway)

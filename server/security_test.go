@@ -309,7 +309,7 @@ func capped(extra int, code protocol.CloseCode) func(*testing.T, *testnode.Node)
 		for range extra {
 			rawConn(t, n, `{"type":"ping","id":"p"}`)
 		}
-		waitFor(t, wait, "the allowed connections", func() bool { return n.Connections() == 2+extra })
+		testnode.WaitFor(t, wait, "the allowed connections", func() bool { return n.Connections() == 2+extra })
 		ws := rawConn(t, n)
 		_, _, err := ws.Read(testnode.Ctx(t))
 		for err == nil {

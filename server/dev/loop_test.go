@@ -2,7 +2,7 @@ package dev
 
 import (
 	"context"
-	"errors"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 	"io"
 	"log/slog"
 	"net"
@@ -112,7 +112,7 @@ func TestRequestsWaitForRestart(t *testing.T) {
 		}
 	})
 	// The old server is gone (its port is closed) and the new one waits.
-	waitFor(t, "the old server to stop", func() bool {
+	testnode.WaitFor(t, 10*time.Second, "the old server to stop", func() bool {
 		c, err := net.Dial("tcp", l.serverAddr)
 		if err == nil {
 			c.Close()
@@ -146,21 +146,5 @@ func TestRequestsWaitForRestart(t *testing.T) {
 	waited = true
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// waitFor polls cond until it is true, for up to ten seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, errors.Unwrap(ctx.Err()))
-		case <-tick.C:
-		}
 	}
 }

@@ -213,3 +213,18 @@ func DialRaw(t testing.TB, url string, frames ...string) *websocket.Conn {
 	}
 	return ws
 }
+
+// WaitFor polls cond every 20 ms until it holds, failing the test if it
+// does not within timeout. Tests wait this way, never by sleeping.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: not within %v", what, timeout)
+		}
+		<-tick.C
+	}
+}
