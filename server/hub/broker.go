@@ -7,13 +7,30 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// Broker stores room events and carries them and presence to every node.
-// The NATS JetStream implementation lives in package broker.
+// Broker is everything the hub needs of the infrastructure, as the small
+// ports below: the rooms' message log, the bus between nodes, the access
+// policy, the feed log and the file index. The NATS JetStream
+// implementation lives in package broker, an in-memory twin in
+// broker/memory; broker/brokertest holds both to the same behaviour.
 type Broker interface {
-	// Append stores ev (a message) in room. msgID makes it idempotent: the
-	// same msgID within the broker's duplicate window returns the first
-	// stored event with duplicate true. The returned event carries its Room,
-	// Epoch and Offset. Append returns only after the event is stored.
+	// Log is the rooms' messages.
+	Log
+	Bus
+	Policy
+	Files
+	// Points is the log of the rooms' feeds, stored apart from their
+	// messages (own offsets, own retention).
+	Points() Log
+}
+
+// Log is one per-room sequence of stored events with offsets 1, 2, 3, …:
+// the rooms' messages (the Broker itself) or their feeds (Broker.Points).
+type Log interface {
+	// Append stores ev in room. msgID makes it idempotent: the same msgID
+	// in the same room within the broker's duplicate window returns the
+	// first stored event with duplicate true. The returned event carries
+	// its Room, Epoch and Offset. Append returns only after the event is
+	// stored.
 	Append(ctx context.Context, room, msgID string, ev protocol.Event) (stored protocol.Event, duplicate bool, err error)
 	// AppendAsync is Append without waiting: done is called once ev is
 	// stored or has failed, on a goroutine of the broker's (done must not
@@ -26,6 +43,11 @@ type Broker interface {
 	// Read returns up to limit stored events of room with offsets from
 	// from on, oldest first.
 	Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error)
+}
+
+// Bus carries what nodes tell each other: a room's stored events as they
+// are stored, presence, relayed events, and the room directory.
+type Bus interface {
 	// Subscribe delivers to h, from every node, the events stored in room
 	// from now on, its presence announcements and its relayed (never
 	// stored) events. Calls of each handler are sequential. The
@@ -36,6 +58,16 @@ type Broker interface {
 	// Relay sends an event that is not stored (typing) to every node with
 	// members in room, this one included.
 	Relay(room string, ev protocol.Event) error
+	// PublishDirectory sends this node's room report to every node.
+	PublishDirectory(r DirectoryReport) error
+	// SubscribeDirectory delivers every node's room reports to fn. The
+	// subscription is active when it returns.
+	SubscribeDirectory(fn func(DirectoryReport)) (Subscription, error)
+}
+
+// Policy is the room access rules that hold on every node and across
+// restarts: bans and the rooms an admin declared private.
+type Policy interface {
 	// Ban keeps user out of room until the given time, on every node.
 	Ban(ctx context.Context, room, user string, until time.Time) error
 	// BannedUntil returns when user's ban from room ends (zero if none).
@@ -44,26 +76,14 @@ type Broker interface {
 	SetPrivate(ctx context.Context, room string, private bool) error
 	// Private reports whether room was declared private.
 	Private(ctx context.Context, room string) (bool, error)
-	// PublishDirectory sends this node's room report to every node.
-	PublishDirectory(r DirectoryReport) error
-	// SubscribeDirectory delivers every node's room reports to fn.
-	SubscribeDirectory(fn func(DirectoryReport)) (Subscription, error)
-	// Points is the log of the rooms' feeds, stored apart from their
-	// messages (own offsets, own retention).
-	Points() Log
+}
+
+// Files is the index of uploaded files (the upload itself goes through
+// the HTTP API, outside the hub).
+type Files interface {
 	// FileInfo returns what is stored of uploaded file id, or
 	// ErrFileNotFound.
 	FileInfo(ctx context.Context, id string) (FileMeta, error)
-}
-
-// Log is one per-room sequence of stored events with offsets 1, 2, 3, …:
-// the rooms' feeds (Broker.Points). Its methods work as the Broker's
-// Append, AppendAsync, Position and Read do for messages.
-type Log interface {
-	Append(ctx context.Context, room, msgID string, ev protocol.Event) (stored protocol.Event, duplicate bool, err error)
-	AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error))
-	Position(ctx context.Context, room string) (Position, error)
-	Read(ctx context.Context, room string, from uint64, limit int) ([]protocol.Event, error)
 }
 
 // RoomHandlers receive what a room subscription delivers. Points, if set,

@@ -6,18 +6,13 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// asyncLog is where the store path appends: the room's messages (the
-// Broker) or its feed (Broker.Points).
-type asyncLog interface {
-	AppendAsync(room, msgID string, ev protocol.Event, done func(stored protocol.Event, duplicate bool, err error))
-}
-
-// storeAsync is the hub's one store path: it stamps ev as u's event with
+// storeAsync is the hub's one store path (log is the room's messages,
+// the Broker, or its feed, Broker.Points): it stamps ev as u's event with
 // the sender's id at the store time, appends it to log in room under u's
 // dedup key without waiting, and calls done with the stored event or the
 // typed error, on the broker's goroutine (done must not block). Messages,
 // edits, deletes, operator notices and feed points all go this way.
-func (h *Hub) storeAsync(log asyncLog, room string, u protocol.User, id string, ev protocol.Event, done func(protocol.Event, *protocol.Error)) {
+func (h *Hub) storeAsync(log Log, room string, u protocol.User, id string, ev protocol.Event, done func(protocol.Event, *protocol.Error)) {
 	ev.ID, ev.User, ev.Time = id, &u, h.opts.Now().UnixMilli()
 	// The dedup key is scoped to the user, so nobody can suppress another
 	// person's event by reusing its id.
@@ -33,7 +28,7 @@ func (h *Hub) storeAsync(log asyncLog, room string, u protocol.User, id string, 
 // store is storeAsync waiting for the answer, or for ctx to end (then the
 // event may still be stored: a retry with the same id is answered with
 // it).
-func (h *Hub) store(ctx context.Context, log asyncLog, room string, u protocol.User, id string, ev protocol.Event) (protocol.Event, *protocol.Error) {
+func (h *Hub) store(ctx context.Context, log Log, room string, u protocol.User, id string, ev protocol.Event) (protocol.Event, *protocol.Error) {
 	type result struct {
 		stored protocol.Event
 		perr   *protocol.Error
