@@ -19,7 +19,7 @@ import (
 // uiFile and uiText are a component's text the dev loop tests edit: the
 // composer's keyboard hint, always shown in a room on a wide screen.
 const (
-	uiFile = "wasmclient/ui/room_view.go"
+	uiFile = "wasmclient/ui/room_view_composer.go"
 	uiText = `app.Text(" new line")`
 )
 
@@ -56,7 +56,7 @@ func TestDevLoop(t *testing.T) {
 	d.replace(t, uiFile, `app.Text(" new line · edited live")`, `app.Text(devLoopBroken)`)
 	tb.waitJS("the error overlay", `!!document.getElementById("switchboard-dev-overlay")`)
 	tb.waitText("dialog", "Build failed", "undefined: devLoopBroken")
-	tb.waitText("dialog", "Build failed", "room_view.go")
+	tb.waitText("dialog", "Build failed", "room_view_composer.go")
 	tb.screenshot("dev-build-failed")
 
 	// Fixed: the overlay goes and the page shows the new build.
