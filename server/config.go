@@ -121,6 +121,19 @@ func (c *Config) Validate() error {
 	if _, err := clientaddr.New(c.TrustedProxies); err != nil {
 		bad("TrustedProxies", "%v", err)
 	}
+	if c.WebhookURL != "" {
+		o := c.webhookOptions()
+		if err := o.Validate(); err != nil {
+			bad("WebhookURL", "%v", err)
+		}
+	} else if c.WebhookSecret != "" || len(c.WebhookEvents) > 0 || len(c.WebhookRooms) > 0 {
+		bad("WebhookURL", "is required with the other webhook settings")
+	}
+	nonNegative("WebhookMaxAttempts", int64(c.WebhookMaxAttempts))
+	nonNegativeDuration("WebhookMinBackoff", c.WebhookMinBackoff)
+	nonNegativeDuration("WebhookMaxBackoff", c.WebhookMaxBackoff)
+	nonNegativeDuration("WebhookTimeout", c.WebhookTimeout)
+	nonNegativeDuration("WebhookHold", c.WebhookHold)
 	nonNegative("MaxConns", int64(c.MaxConns))
 	nonNegative("MaxConnsPerIP", int64(c.MaxConnsPerIP))
 	nonNegative("MaxConnsPerUser", int64(c.MaxConnsPerUser))

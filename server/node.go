@@ -7,9 +7,11 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/webhook"
 	"log/slog"
 	"net/http"
 	"os"
@@ -149,8 +151,37 @@ type Config struct {
 	// (see gateway.Options).
 	CursorTick       time.Duration
 	CursorsPerSecond float64
+	// Webhook: WebhookURL, if set, receives every stored message, edit
+	// and delete as a signed POST (see package webhook), from a durable
+	// queue shared by the cluster's nodes. WebhookSecret (required with
+	// it) is the Standard Webhooks whsec_ secret. WebhookEvents and
+	// WebhookRooms filter (types and room patterns; none: all).
+	// WebhookMaxAttempts, WebhookMinBackoff, WebhookMaxBackoff and
+	// WebhookTimeout: see webhook.Options (zero: its defaults).
+	// WebhookHold is how long a node keeps an event untouched before
+	// another node may take it over (default 30 s).
+	WebhookURL                           string
+	WebhookSecret                        string
+	WebhookEvents                        []string
+	WebhookRooms                         []string
+	WebhookMaxAttempts                   int
+	WebhookMinBackoff, WebhookMaxBackoff time.Duration
+	WebhookTimeout, WebhookHold          time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+}
+
+// webhookOptions is the webhook part of c.
+func (c *Config) webhookOptions() webhook.Options {
+	o := webhook.Options{
+		URL: c.WebhookURL, Secret: c.WebhookSecret, Rooms: c.WebhookRooms,
+		MaxAttempts: c.WebhookMaxAttempts, MinBackoff: c.WebhookMinBackoff, MaxBackoff: c.WebhookMaxBackoff,
+		Timeout: c.WebhookTimeout,
+	}
+	for _, t := range c.WebhookEvents {
+		o.Types = append(o.Types, protocol.WebhookType(t))
+	}
+	return o
 }
 
 // Node is one running Switchboard server.
@@ -279,6 +310,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		StateInterval: cfg.CounterStateInterval, Logger: n.log,
 	})
 	n.hubDone.Go(func() { n.counters.Run(hubCtx) })
+	if cfg.WebhookURL != "" {
+		if err := n.startWebhook(ctx, hubCtx); err != nil {
+			return nil, err
+		}
+	}
 	// A rotation on any node reaches this one at once.
 	if err := n.broker.WatchSessionKeys(hubCtx, func(keys [][]byte) {
 		if err := sessions.SetKeys(keys); err != nil {
@@ -395,4 +431,42 @@ func (n *Node) close() {
 			n.web.Close()
 		}
 	})
+}
+
+// startWebhook starts delivering to the configured webhook from its queue
+// (named after the URL: another URL starts a queue of its own, from then
+// on), until hubCtx ends.
+func (n *Node) startWebhook(ctx, hubCtx context.Context) error {
+	hold := n.cfg.WebhookHold
+	if hold <= 0 {
+		hold = 30 * time.Second
+	}
+	sum := sha256.Sum256([]byte(n.cfg.WebhookURL))
+	q, err := n.broker.RoomQueue(ctx, broker.QueueOptions{Name: "webhook-" + hex.EncodeToString(sum[:8]), AckWait: hold})
+	if err != nil {
+		return fmt.Errorf("server: webhook: %w", err)
+	}
+	opts := n.cfg.webhookOptions()
+	opts.Logger = n.log.With("component", "webhook")
+	opts.Metrics = n.metrics.Webhook()
+	d, err := webhook.New(webhookQueue{q}, hold, opts)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	n.hubDone.Go(func() { d.Run(hubCtx) })
+	return nil
+}
+
+// webhookQueue is a broker.RoomQueue as the webhook.Queue port.
+type webhookQueue struct{ q *broker.RoomQueue }
+
+func (w webhookQueue) Next(ctx context.Context, wait time.Duration) (*webhook.Delivery, error) {
+	d, err := w.q.Next(ctx, wait)
+	if d == nil {
+		return nil, err
+	}
+	return &webhook.Delivery{
+		Event: d.Event, Stored: d.Stored,
+		Touch: d.Touch, Done: d.Done, DeadLetter: d.DeadLetter,
+	}, err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/switchboard-rt/switchboard/server/hub"
+	"github.com/switchboard-rt/switchboard/server/webhook"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -100,6 +101,14 @@ type Metrics struct {
 	// reload (recovered=false).
 	ResumesRecovered prometheus.Counter
 	ResumesLost      prometheus.Counter
+
+	// Webhooks (server/webhook): events a receiver accepted, failed
+	// attempts, events given up to the dead letters, and the time of each
+	// accepted attempt.
+	WebhooksDelivered  prometheus.Counter
+	WebhookFailures    prometheus.Counter
+	WebhookDeadLetters prometheus.Counter
+	WebhookSeconds     prometheus.Histogram
 }
 
 // New makes a node's collectors and registers them, with the Go and
@@ -113,18 +122,22 @@ func New(register bool) *Metrics {
 			Namespace: Namespace, Name: "connections_closed_total",
 			Help: "Closed protocol connections, by WebSocket close code.",
 		}, []string{"code"}),
-		closed:            make(map[protocol.CloseCode]prometheus.Counter, len(closeCodes)+len(peerCloseCodes)),
-		Rooms:             gauge("rooms", "Rooms with members on this node."),
-		Members:           gauge("room_members", "Room memberships (connection, room) on this node."),
-		MessagesReceived:  counter("messages_received_total", "Sends, edits and deletes accepted from clients."),
-		MessagesStored:    counter("messages_stored_total", "Events this node stored in JetStream."),
-		MessagesDelivered: counter("messages_delivered_total", "Stored events queued to local connections (one per connection)."),
-		BytesIn:           counter("bytes_in_total", "WebSocket payload bytes read from clients."),
-		BytesOut:          counter("bytes_out_total", "WebSocket payload bytes written to clients."),
-		QueueDrops:        counter("queue_drops_total", "Frames dropped because a connection's mailbox was full."),
-		SlowDisconnects:   counter("slow_client_disconnects_total", "Connections closed as slow consumers (4000)."),
-		StoreSeconds:      histogram("store_seconds", "Time JetStream took to store an event."),
-		DeliverySeconds:   histogram("delivery_seconds", "Time from a send being accepted to the stored event reaching this node's fan-out."),
+		closed:             make(map[protocol.CloseCode]prometheus.Counter, len(closeCodes)+len(peerCloseCodes)),
+		Rooms:              gauge("rooms", "Rooms with members on this node."),
+		Members:            gauge("room_members", "Room memberships (connection, room) on this node."),
+		MessagesReceived:   counter("messages_received_total", "Sends, edits and deletes accepted from clients."),
+		MessagesStored:     counter("messages_stored_total", "Events this node stored in JetStream."),
+		MessagesDelivered:  counter("messages_delivered_total", "Stored events queued to local connections (one per connection)."),
+		BytesIn:            counter("bytes_in_total", "WebSocket payload bytes read from clients."),
+		BytesOut:           counter("bytes_out_total", "WebSocket payload bytes written to clients."),
+		QueueDrops:         counter("queue_drops_total", "Frames dropped because a connection's mailbox was full."),
+		SlowDisconnects:    counter("slow_client_disconnects_total", "Connections closed as slow consumers (4000)."),
+		StoreSeconds:       histogram("store_seconds", "Time JetStream took to store an event."),
+		DeliverySeconds:    histogram("delivery_seconds", "Time from a send being accepted to the stored event reaching this node's fan-out."),
+		WebhooksDelivered:  counter("webhooks_delivered_total", "Events a webhook receiver accepted (2xx)."),
+		WebhookFailures:    counter("webhook_failures_total", "Failed webhook attempts (each retried, or dead-lettered)."),
+		WebhookDeadLetters: counter("webhook_dead_letters_total", "Events a webhook gave up after its retry budget."),
+		WebhookSeconds:     histogram("webhook_seconds", "Time of each accepted webhook request."),
 	}
 	limited := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "rate_limited_total",
@@ -155,6 +168,7 @@ func New(register bool) *Metrics {
 		m.Connections, m.ConnectionsOpened, m.closedVec, m.Rooms, m.Members,
 		m.MessagesReceived, m.MessagesStored, m.MessagesDelivered, m.BytesIn, m.BytesOut,
 		m.QueueDrops, m.SlowDisconnects, limited, m.StoreSeconds, m.DeliverySeconds, resumes,
+		m.WebhooksDelivered, m.WebhookFailures, m.WebhookDeadLetters, m.WebhookSeconds,
 	)
 	return m
 }
@@ -202,5 +216,13 @@ func (m *Metrics) Hub() hub.Metrics {
 		Rooms: m.Rooms, Members: m.Members,
 		MessagesDelivered: m.MessagesDelivered, DeliverySeconds: m.DeliverySeconds,
 		ResumesRecovered: m.ResumesRecovered, ResumesLost: m.ResumesLost,
+	}
+}
+
+// Webhook returns the collectors a webhook deliverer updates.
+func (m *Metrics) Webhook() webhook.Metrics {
+	return webhook.Metrics{
+		Delivered: m.WebhooksDelivered, Failed: m.WebhookFailures,
+		DeadLetters: m.WebhookDeadLetters, Seconds: m.WebhookSeconds,
 	}
 }

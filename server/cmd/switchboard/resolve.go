@@ -24,6 +24,8 @@ var fieldFlags = map[string]string{
 	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window", "MaxMessageChars": "max-message-chars",
 	"MailboxSize": "mailbox-size", "PingInterval": "ping-interval", "PongTimeout": "pong-timeout",
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins", "TrustedProxies": "trusted-proxies",
+	"WebhookURL": "webhook-url", "WebhookMaxAttempts": "webhook-max-attempts", "WebhookMinBackoff": "webhook-min-backoff",
+	"WebhookMaxBackoff": "webhook-max-backoff", "WebhookTimeout": "webhook-timeout",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
 	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
 	"RoomFlushInterval": "room-flush-interval", "RoomFramesPerSecond": "room-frames-per-second", "FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",
@@ -55,6 +57,7 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 	cfg.AllowedOrigins = f.origins
 	cfg.EmbedOrigins = f.embedOrigins
 	cfg.TrustedProxies = f.trustedProxies
+	cfg.WebhookEvents, cfg.WebhookRooms = f.webhookEvents, f.webhookRooms
 	cfg.PrivateRooms = f.private
 	cfg.FeedRooms = f.feedRooms
 	if cfg.RoomFlushInterval == 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/webhook"
 	"io"
 	"log/slog"
 	"net"
@@ -29,6 +30,7 @@ type serveFlags struct {
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
 	origins, embedOrigins, trustedProxies   listFlag
+	webhookEvents, webhookRooms             listFlag
 	config, adminAddr                       string
 	cfg                                     server.Config
 }
@@ -59,6 +61,14 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Int64Var(&c.MaxFrameBytes, "max-frame-bytes", protocol.MaxFrameBytes, "largest frame a client may send (larger: close 1009)")
 	fs.BoolVar(&c.Compression, "compression", false, "negotiate permessage-deflate with clients that offer it, on every WebSocket endpoint (fewer bytes on slow links, more CPU; messages under 512 bytes go uncompressed)")
 	fs.Var(&f.origins, "allowed-origins", "browser origins (scheme://host[:port], exact) allowed to connect besides the server's own, comma-separated")
+	fs.StringVar(&c.WebhookURL, "webhook-url", "", "POST every stored message, edit and delete to this URL, signed (Standard Webhooks), from a durable queue: at least once, in order, retried with backoff (default: no webhook)")
+	fs.StringVar(&c.WebhookSecret, "webhook-secret", "", "the webhook's signing secret, whsec_ and base64 (required with --webhook-url)")
+	fs.Var(&f.webhookEvents, "webhook-events", "webhook event types to send, comma-separated: message.created, message.edited, message.deleted (default: all)")
+	fs.Var(&f.webhookRooms, "webhook-rooms", "rooms whose events the webhook receives, as patterns (path.Match), comma-separated (default: all)")
+	fs.IntVar(&c.WebhookMaxAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "attempts per event before it goes to the dead letters")
+	fs.DurationVar(&c.WebhookMinBackoff, "webhook-min-backoff", webhook.DefaultMinBackoff, "wait before the first retry; it doubles after each failed attempt (with jitter)")
+	fs.DurationVar(&c.WebhookMaxBackoff, "webhook-max-backoff", webhook.DefaultMaxBackoff, "longest wait between two attempts")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound of one attempt, connect and answer included (the connect alone: 5s)")
 	fs.Var(&f.trustedProxies, "trusted-proxies", "reverse proxies (CIDR prefixes or addresses, comma-separated) whose Forwarded / X-Forwarded-For headers name the client, for per-address limits, logs and metrics (default: none, the headers are ignored)")
 	fs.Var(&f.embedOrigins, "embed-origins", "origins (scheme://host[:port], exact) whose pages may embed the chat with embed.js, comma-separated (default: none)")
 	fs.StringVar(&c.BasePath, "base-path", "", "serve everything under this path prefix, e.g. /chat behind a proxy (default: the root)")

@@ -93,6 +93,18 @@ func (r *Restartable) Unplug() {
 	r.mu.Unlock()
 }
 
+// Kill stops the node as a crash would (Node.Abort: NATS dropped first,
+// no goodbyes, connections cut); Start starts it again.
+func (r *Restartable) Kill() {
+	r.mu.Lock()
+	n := r.node
+	r.node = nil
+	r.mu.Unlock()
+	if n != nil {
+		n.Abort()
+	}
+}
+
 // Node returns the running node, or nil while it is stopped.
 func (r *Restartable) Node() *server.Node {
 	r.mu.Lock()
