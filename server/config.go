@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/hook"
 	"math"
 	"net"
 	"net/url"
@@ -129,6 +130,18 @@ func (c *Config) Validate() error {
 	} else if c.WebhookSecret != "" || len(c.WebhookEvents) > 0 || len(c.WebhookRooms) > 0 {
 		bad("WebhookURL", "is required with the other webhook settings")
 	}
+	if c.HookURL != "" {
+		o := c.hookOptions()
+		if err := o.Validate(); err != nil {
+			bad("HookURL", "%v", err)
+		}
+	} else if c.HookSecret != "" {
+		bad("HookURL", "is required with a hook secret")
+	}
+	if f := hook.Policy(c.HookFailure); f != "" && f != hook.Refuse && f != hook.Allow {
+		bad("HookFailure", "must be %s or %s, not %q", hook.Refuse, hook.Allow, c.HookFailure)
+	}
+	nonNegativeDuration("HookTimeout", c.HookTimeout)
 	nonNegative("WebhookMaxAttempts", int64(c.WebhookMaxAttempts))
 	nonNegativeDuration("WebhookMinBackoff", c.WebhookMinBackoff)
 	nonNegativeDuration("WebhookMaxBackoff", c.WebhookMaxBackoff)

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/hook"
 	"github.com/switchboard-rt/switchboard/server/webhook"
 	"log/slog"
 	"net/http"
@@ -167,6 +168,14 @@ type Config struct {
 	WebhookMaxAttempts                   int
 	WebhookMinBackoff, WebhookMaxBackoff time.Duration
 	WebhookTimeout, WebhookHold          time.Duration
+	// Hook: HookURL, if set, is asked before people connect, join and
+	// publish (see package hook), with requests signed by HookSecret
+	// (whsec_). HookTimeout, HookFailure ("refuse" or "allow") and
+	// HookCacheTTL: see hook.Options (zero: its defaults).
+	HookURL, HookSecret string
+	HookTimeout         time.Duration
+	HookFailure         string
+	HookCacheTTL        time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -182,6 +191,14 @@ func (c *Config) webhookOptions() webhook.Options {
 		o.Types = append(o.Types, protocol.WebhookType(t))
 	}
 	return o
+}
+
+// hookOptions is the hook part of c.
+func (c *Config) hookOptions() hook.Options {
+	return hook.Options{
+		URL: c.HookURL, Secret: c.HookSecret, Timeout: c.HookTimeout,
+		Failure: hook.Policy(c.HookFailure), CacheTTL: c.HookCacheTTL,
+	}
 }
 
 // Node is one running Switchboard server.
@@ -294,6 +311,14 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 		boot = n.web.Version()
 	}
+	var hooks *hook.Client
+	if cfg.HookURL != "" {
+		opts := cfg.hookOptions()
+		opts.Logger = n.log.With("component", "hook")
+		if hooks, err = hook.New(opts); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
 	n.hub = hub.New(n.broker, hub.Options{
 		Node: cfg.Node, HistoryOnJoin: cfg.HistoryOnJoin, MaxRoomsPerConn: cfg.MaxRoomsPerConn, MaxMessageChars: cfg.MaxMessageChars,
 		PresenceInterval: cfg.PresenceInterval, PresenceTTL: cfg.PresenceTTL,
@@ -301,6 +326,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Metrics:   n.metrics.Hub(),
 		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
 		FlushInterval: cfg.RoomFlushInterval, RoomFramesPerSecond: cfg.RoomFramesPerSecond,
+		Hooks: hubHooks(hooks),
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop
@@ -330,7 +356,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
 		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute, CursorsPerSecond: cfg.CursorsPerSecond,
 		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
-		Compression: cfg.Compression,
+		Compression: cfg.Compression, ConnectHook: connectHook(hooks),
 	})
 	if err != nil {
 		return nil, err
@@ -469,4 +495,22 @@ func (w webhookQueue) Next(ctx context.Context, wait time.Duration) (*webhook.De
 		Event: d.Event, Stored: d.Stored,
 		Touch: d.Touch, Done: d.Done, DeadLetter: d.DeadLetter,
 	}, err
+}
+
+// hubHooks and connectHook pass c on as the interface, or a nil interface
+// when there is no hook.
+func hubHooks(c *hook.Client) hub.Hooks {
+	if c == nil {
+		return nil
+	}
+	return c
+}
+
+func connectHook(c *hook.Client) interface {
+	Connect(context.Context, protocol.User) *protocol.Error
+} {
+	if c == nil {
+		return nil
+	}
+	return c
 }

@@ -67,6 +67,11 @@ type Options struct {
 	// compressed write borrows a pooled flate writer (about 1.2 MB) and
 	// each compressed read a pooled 40 KB reader. Default false: off.
 	Compression bool
+	// ConnectHook, if set, is asked before a person is welcomed (a hello
+	// with a name or a token): a refusal answers the hello with its error.
+	ConnectHook interface {
+		Connect(ctx context.Context, u protocol.User) *protocol.Error
+	}
 	// MailboxSize is how many frames may wait for a connection's writer; a
 	// connection that lets it fill is closed with 4000 (slow consumer).
 	// Default 512.

@@ -255,6 +255,15 @@ func (c *conn) hello(cmd protocol.Command) {
 
 // identify makes the connection u's and welcomes it.
 func (c *conn) identify(cmd protocol.Command, u protocol.User, a hub.Access, session string) {
+	if hk := c.g.opts.ConnectHook; hk != nil {
+		ctx, cancel := context.WithTimeout(c.ctx, hubTimeout)
+		perr := hk.Connect(ctx, u)
+		cancel()
+		if perr != nil {
+			c.reject(cmd.ID, perr)
+			return
+		}
+	}
 	if !c.g.admit.identify(u.ID) {
 		c.reject(cmd.ID, protocol.Errorf(protocol.CodeRateLimited, "you have %d connections open already", c.g.opts.MaxConnsPerUser))
 		c.closeWith(protocol.CloseTryAgainLater, "too many connections for this person")

@@ -143,3 +143,14 @@ type PresenceConn struct {
 	Conn string        `json:"conn"`
 	User protocol.User `json:"user"`
 }
+
+// Hooks ask the site's backend before a join and before a person's
+// message or edit is stored (package hook implements them over HTTP).
+// They run on the asking connection's goroutine, with no hub lock held.
+type Hooks interface {
+	// Join answers whether u may join room: nil, or the error for u.
+	Join(ctx context.Context, u protocol.User, room string) *protocol.Error
+	// Publish answers whether u may say text in room (target: the
+	// message an edit changes, or 0), with the text to store.
+	Publish(ctx context.Context, u protocol.User, room, text string, target uint64) (string, *protocol.Error)
+}

@@ -16,6 +16,11 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 	if perr := h.admit(ctx, c, cmd.Room); perr != nil {
 		return perr
 	}
+	if h.opts.Hooks != nil {
+		if perr := h.opts.Hooks.Join(ctx, c.User(), cmd.Room); perr != nil {
+			return perr
+		}
+	}
 	r, perr := h.enter(ctx, c, cmd.Room)
 	if perr != nil {
 		return perr
@@ -297,7 +302,11 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if !h.isIn(c, cmd.Room) {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room)
 	}
-	ev := protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}
+	text, perr := h.publishHook(ctx, c, cmd)
+	if perr != nil {
+		return protocol.Event{}, perr
+	}
+	ev := protocol.Event{Type: protocol.EvMessage, Text: text}
 	if cmd.Attachment != nil {
 		att, perr := h.attach(ctx, c, cmd.Room, cmd.Attachment)
 		if perr != nil {
@@ -322,7 +331,18 @@ func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event,
 		reply(protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before sending to it", cmd.Room))
 		return
 	}
-	h.storeAsync(h.broker, cmd.Room, c.User(), cmd.ID, protocol.Event{Type: protocol.EvMessage, Text: cmd.Text}, func(stored protocol.Event, perr *protocol.Error) {
+	text := cmd.Text
+	if h.opts.Hooks != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), hookWait)
+		var perr *protocol.Error
+		text, perr = h.publishHook(ctx, c, cmd)
+		cancel()
+		if perr != nil {
+			reply(protocol.Event{}, perr)
+			return
+		}
+	}
+	h.storeAsync(h.broker, cmd.Room, c.User(), cmd.ID, protocol.Event{Type: protocol.EvMessage, Text: text}, func(stored protocol.Event, perr *protocol.Error) {
 		if perr != nil {
 			reply(protocol.Event{}, perr)
 			return
@@ -341,7 +361,28 @@ func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if age := h.opts.Now().Sub(time.UnixMilli(target.Time)); age > h.opts.EditWindow {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeEditWindow, "messages can be edited for %v after sending; this one is older", h.opts.EditWindow)
 	}
-	return h.storeCommand(ctx, c, cmd, protocol.Event{Type: protocol.EvEdit, Target: cmd.Target, Text: cmd.Text})
+	text, perr := h.publishHook(ctx, c, cmd)
+	if perr != nil {
+		return protocol.Event{}, perr
+	}
+	return h.storeCommand(ctx, c, cmd, protocol.Event{Type: protocol.EvEdit, Target: cmd.Target, Text: text})
+}
+
+// hookWait bounds a publish hook asked from SendAsync (the hook's own
+// timeout is normally shorter).
+const hookWait = 10 * time.Second
+
+// publishHook asks the Hooks (if any) whether c may say cmd.Text in
+// cmd.Room, and returns the text to store.
+func (h *Hub) publishHook(ctx context.Context, c Conn, cmd protocol.Command) (string, *protocol.Error) {
+	if h.opts.Hooks == nil {
+		return cmd.Text, nil
+	}
+	text, perr := h.opts.Hooks.Publish(ctx, c.User(), cmd.Room, cmd.Text, cmd.Target)
+	if perr != nil {
+		return "", perr
+	}
+	return text, h.CheckTextLength(text)
 }
 
 // Delete stores the deletion of message cmd.Target: c's own, or anyone's

@@ -99,6 +99,9 @@ type Options struct {
 	// node stores (longer: invalid_text). Default and most
 	// protocol.MaxTextRunes.
 	MaxMessageChars int
+	// Hooks, if set, are asked before joins and before people's messages
+	// and edits are stored. Default: none.
+	Hooks Hooks
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -331,4 +332,56 @@ func TestEditOwnMessages(t *testing.T) {
 		edits := bob.got(protocol.EvEdit)
 		return len(edits) == 1 && edits[0].Text == "hello" && edits[0].Target == ack.Offset
 	})
+}
+
+// hooks is a Hooks that refuses joins of "closed" and messages saying
+// "spam", and rewrites "darn".
+type hooks struct{}
+
+func (hooks) Join(_ context.Context, _ protocol.User, room string) *protocol.Error {
+	if room == "closed" {
+		return &protocol.Error{Code: protocol.CodeRefused, Message: "This room opens at 9:00."}
+	}
+	return nil
+}
+
+func (hooks) Publish(_ context.Context, _ protocol.User, _, text string, _ uint64) (string, *protocol.Error) {
+	if strings.Contains(text, "spam") {
+		return "", &protocol.Error{Code: protocol.CodeRefused, Message: "No spam, please."}
+	}
+	return strings.ReplaceAll(text, "darn", "d**n"), nil
+}
+
+// The hooks refuse joins and messages with their reason, and what they
+// rewrite is what is stored and delivered, sync, async and edited alike.
+func TestHooks(t *testing.T) {
+	t.Parallel()
+	h := startHub(t, memory.New(memory.Options{}), "n1", hub.Options{Hooks: hooks{}})
+	ann := newMember("ann")
+	if perr := h.Join(ctx(t), ann, protocol.Command{Type: protocol.CmdJoin, Room: "closed"}); perr == nil || perr.Code != protocol.CodeRefused || perr.Message != "This room opens at 9:00." {
+		t.Errorf("join of a closed room: %v", perr)
+	}
+	join(t, h, ann, protocol.Command{Room: "open"})
+	if _, perr := h.Send(ctx(t), ann, protocol.Command{Type: protocol.CmdSend, ID: "s1", Room: "open", Text: "buy spam"}); perr == nil || perr.Code != protocol.CodeRefused {
+		t.Errorf("spam: %v", perr)
+	}
+	refused := make(chan *protocol.Error, 1)
+	h.SendAsync(ann, protocol.Command{Type: protocol.CmdSend, ID: "s2", Room: "open", Text: "more spam"}, func(_ protocol.Event, perr *protocol.Error) { refused <- perr })
+	if perr := <-refused; perr == nil || perr.Code != protocol.CodeRefused {
+		t.Errorf("async spam: %v", perr)
+	}
+	ack, perr := h.Send(ctx(t), ann, protocol.Command{Type: protocol.CmdSend, ID: "s3", Room: "open", Text: "darn it"})
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if _, perr := h.Edit(ctx(t), ann, protocol.Command{Type: protocol.CmdEdit, ID: "e1", Room: "open", Target: ack.Offset, Text: "darn, darn"}); perr != nil {
+		t.Fatal(perr)
+	}
+	waitFor(t, "the message and its edit", func() bool { return len(ann.got(protocol.EvEdit)) == 1 })
+	if msgs := ann.got(protocol.EvMessage); len(msgs) != 1 || msgs[0].Text != "d**n it" {
+		t.Errorf("stored messages %+v, want only the rewritten one", msgs)
+	}
+	if e := ann.got(protocol.EvEdit)[0]; e.Text != "d**n, d**n" {
+		t.Errorf("edit stored as %q", e.Text)
+	}
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -57,25 +59,54 @@ func New(q Queue, hold time.Duration, opts Options) (*Deliverer, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout}
-	transport := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         dialer.DialContext,
-		TLSHandshakeTimeout: opts.ConnectTimeout,
-		MaxIdleConns:        2,
-		IdleConnTimeout:     90 * time.Second,
-	}
 	return &Deliverer{
 		q: q, opts: opts, sign: sign,
-		client: &http.Client{
-			Transport: transport,
-			Timeout:   opts.Timeout,
-			// A redirect is an answer, not an instruction: it counts as a
-			// failed attempt (the URL is the operator's to fix).
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		client:     HTTPClient(opts.ConnectTimeout, opts.Timeout),
 		touchEvery: max(hold/3, 10*time.Millisecond),
 	}, nil
+}
+
+// HTTPClient is the client of outgoing calls to a backend (webhooks,
+// hooks): connect (and TLS handshake) within connect, the whole call
+// within total, and no redirect followed: a redirect is an answer, not an
+// instruction (the URL is the operator's to fix).
+func HTTPClient(connect, total time.Duration) *http.Client {
+	dialer := &net.Dialer{Timeout: connect}
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dialer.DialContext,
+			TLSHandshakeTimeout: connect,
+			MaxIdleConns:        4,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		Timeout:       total,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// CheckURL checks a backend URL as the server does at start (absolute
+// http or https, no credentials); what names the setting.
+func CheckURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s %q: want an absolute http:// or https:// URL", what, redact(raw))
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s %q: credentials in the URL are not allowed (the signature authenticates the server)", what, redact(raw))
+	}
+	return nil
+}
+
+// CheckSecret checks a Standard Webhooks secret (whsec_ and base64).
+func CheckSecret(what, secret string) error {
+	if !strings.HasPrefix(secret, "whsec_") {
+		return fmt.Errorf("%s: want the Standard Webhooks form whsec_<base64 key>", what)
+	}
+	if _, err := standardwebhooks.NewWebhook(secret); err != nil {
+		return fmt.Errorf("%s: not whsec_ and base64: %v", what, err)
+	}
+	return nil
 }
 
 // Run delivers until ctx ends.

@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -18,10 +17,8 @@ import (
 	"path"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
@@ -70,18 +67,11 @@ type Options struct {
 // Validate checks opts as the server does at start: a bad URL or secret
 // stops it with a message naming the setting.
 func (o *Options) Validate() error {
-	u, err := url.Parse(o.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("webhook URL %q: want an absolute http:// or https:// URL", redact(o.URL))
+	if err := CheckURL("webhook URL", o.URL); err != nil {
+		return err
 	}
-	if u.User != nil {
-		return fmt.Errorf("webhook URL %q: credentials in the URL are not allowed (the signature authenticates the server)", redact(o.URL))
-	}
-	if !strings.HasPrefix(o.Secret, "whsec_") {
-		return errors.New("webhook secret: want the Standard Webhooks form whsec_<base64 key>")
-	}
-	if _, err := standardwebhooks.NewWebhook(o.Secret); err != nil {
-		return fmt.Errorf("webhook secret: not whsec_ and base64: %v", err)
+	if err := CheckSecret("webhook secret", o.Secret); err != nil {
+		return err
 	}
 	for _, t := range o.Types {
 		if !slices.Contains(protocol.WebhookTypes, t) {

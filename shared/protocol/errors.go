@@ -37,6 +37,9 @@ const (
 	CodeNotFound ErrorCode = "not_found"
 	// CodeForbidden: the person may not do that (e.g. edit someone else's message).
 	CodeForbidden ErrorCode = "forbidden"
+	// CodeRefused: the site's backend refused it (its hook, see
+	// HookAnswer); Message is the backend's reason, written for people.
+	CodeRefused ErrorCode = "refused"
 	// CodeEditWindow: the message is older than the edit window.
 	CodeEditWindow ErrorCode = "edit_window_passed"
 	// CodeNameRequired: joining needs a nickname (hello with a name).

@@ -178,8 +178,9 @@ func (c *roomPage) applyError(ev protocol.Event) {
 			c.refuseName(err)
 			return
 		}
-	case protocol.CodeBanned:
-		// The join was refused: the session has dropped the room.
+	case protocol.CodeBanned, protocol.CodeRefused:
+		// The join was refused (a ban, or the site's hook; a refused
+		// message was handled above): the session has dropped the room.
 		c.removed = why
 		c.leaveRoomUI()
 		return

@@ -201,7 +201,7 @@ func (c *roomPage) renderMessages() app.UI {
 		On("scroll", c.onScroll).
 		Body(
 			c.renderHistoryEdge(),
-			app.If(!c.model.joined && !c.model.seeded, func() app.UI {
+			app.If(!c.model.joined && !c.model.seeded && c.removed == "", func() app.UI {
 				return app.P().Class("sb-placeholder").Text("Loading messages…")
 			}).ElseIf(len(lines) == 0 && len(pending) == 0 && c.removed == "", func() app.UI {
 				return app.Div().

@@ -24,6 +24,7 @@ var fieldFlags = map[string]string{
 	"MaxRoomsPerConn": "max-rooms-per-conn", "EditWindow": "edit-window", "MaxMessageChars": "max-message-chars",
 	"MailboxSize": "mailbox-size", "PingInterval": "ping-interval", "PongTimeout": "pong-timeout",
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins", "TrustedProxies": "trusted-proxies",
+	"HookURL": "hook-url", "HookTimeout": "hook-timeout", "HookFailure": "hook-failure",
 	"WebhookURL": "webhook-url", "WebhookMaxAttempts": "webhook-max-attempts", "WebhookMinBackoff": "webhook-min-backoff",
 	"WebhookMaxBackoff": "webhook-max-backoff", "WebhookTimeout": "webhook-timeout",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/switchboard-rt/switchboard/server/hook"
 	"github.com/switchboard-rt/switchboard/server/webhook"
 	"io"
 	"log/slog"
@@ -69,6 +70,11 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.WebhookMinBackoff, "webhook-min-backoff", webhook.DefaultMinBackoff, "wait before the first retry; it doubles after each failed attempt (with jitter)")
 	fs.DurationVar(&c.WebhookMaxBackoff, "webhook-max-backoff", webhook.DefaultMaxBackoff, "longest wait between two attempts")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound of one attempt, connect and answer included (the connect alone: 5s)")
+	fs.StringVar(&c.HookURL, "hook-url", "", "ask this URL before people connect, join and publish (a signed POST; it may refuse with a reason shown to them, or rewrite a message) (default: no hook)")
+	fs.StringVar(&c.HookSecret, "hook-secret", "", "the hook requests' signing secret, whsec_ and base64 (required with --hook-url)")
+	fs.DurationVar(&c.HookTimeout, "hook-timeout", hook.DefaultTimeout, "bound of one hook call; no answer by then is a failure")
+	fs.StringVar(&c.HookFailure, "hook-failure", string(hook.Refuse), "what a failed hook call means: refuse (the person is told to try again) or allow")
+	fs.DurationVar(&c.HookCacheTTL, "hook-cache", hook.DefaultCacheTTL, "how long a connect or join answer is reused for the same person and room (publish answers never are; negative: never)")
 	fs.Var(&f.trustedProxies, "trusted-proxies", "reverse proxies (CIDR prefixes or addresses, comma-separated) whose Forwarded / X-Forwarded-For headers name the client, for per-address limits, logs and metrics (default: none, the headers are ignored)")
 	fs.Var(&f.embedOrigins, "embed-origins", "origins (scheme://host[:port], exact) whose pages may embed the chat with embed.js, comma-separated (default: none)")
 	fs.StringVar(&c.BasePath, "base-path", "", "serve everything under this path prefix, e.g. /chat behind a proxy (default: the root)")
