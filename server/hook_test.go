@@ -123,6 +123,12 @@ func TestHooksRefuseAndRewrite(t *testing.T) {
 	if calls := b.calls.Load() - before; calls != 0 {
 		t.Errorf("the second tab's connect and join made %d calls, want 0 (cached)", calls)
 	}
+	m := scrape(t, n.HTTP.URL+"/metrics")
+	for outcome, want := range map[string]float64{"refused": 3, "cached": 2} {
+		if got := metric(m, "switchboard_hook_calls_total", "outcome", outcome); got != want {
+			t.Errorf("hook calls %s: %v, want %v", outcome, got, want)
+		}
+	}
 }
 
 // A backend that does not answer in time is a failure: with the default

@@ -315,6 +315,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.HookURL != "" {
 		opts := cfg.hookOptions()
 		opts.Logger = n.log.With("component", "hook")
+		opts.Metrics = n.metrics.Hook()
 		if hooks, err = hook.New(opts); err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}

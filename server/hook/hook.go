@@ -72,6 +72,35 @@ type Options struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Metrics receives call counts and latencies. Default: none kept.
+	Metrics Metrics
+}
+
+// Metrics are what a Client counts, as small interfaces the Prometheus
+// collectors of package metrics satisfy (metrics.Metrics.Hook). A nil
+// field counts nothing.
+type Metrics struct {
+	// Allowed, Refused and Failed count calls by outcome (a failure is
+	// then decided by the policy); Cached counts answers from the cache.
+	Allowed, Refused, Failed, Cached webhook.Counter
+	// Seconds observes the time of each answered call.
+	Seconds webhook.Observer
+}
+
+type uncounted struct{}
+
+func (uncounted) Inc()            {}
+func (uncounted) Observe(float64) {}
+
+func (m *Metrics) setDefaults() {
+	for _, c := range []*webhook.Counter{&m.Allowed, &m.Refused, &m.Failed, &m.Cached} {
+		if *c == nil {
+			*c = uncounted{}
+		}
+	}
+	if m.Seconds == nil {
+		m.Seconds = uncounted{}
+	}
 }
 
 // Validate checks opts as the server does at start.
@@ -107,6 +136,7 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Metrics.setDefaults()
 }
 
 // Client asks the backend. Safe for concurrent use.
@@ -186,6 +216,7 @@ func (c *Client) cachedCall(ctx context.Context, req protocol.HookRequest) *prot
 	c.mu.Lock()
 	if hit, ok := c.cache[key]; ok && now.Before(hit.until) {
 		c.mu.Unlock()
+		c.opts.Metrics.Cached.Inc()
 		return hit.perr
 	}
 	c.mu.Unlock()
@@ -206,10 +237,18 @@ func (c *Client) cachedCall(ctx context.Context, req protocol.HookRequest) *prot
 // error for the person; with no usable answer (nil), the failure
 // policy's verdict.
 func (c *Client) call(ctx context.Context, req protocol.HookRequest) (*protocol.HookAnswer, *protocol.Error) {
+	start := time.Now()
 	ans, err := c.ask(ctx, req)
 	if err != nil {
+		c.opts.Metrics.Failed.Inc()
 		c.opts.Logger.Warn("hook failed", "kind", req.Kind, "room", req.Room, "policy", c.opts.Failure, "err", err)
 		return nil, c.failed(err)
+	}
+	c.opts.Metrics.Seconds.Observe(time.Since(start).Seconds())
+	if ans.Allow {
+		c.opts.Metrics.Allowed.Inc()
+	} else {
+		c.opts.Metrics.Refused.Inc()
 	}
 	if !ans.Allow {
 		reason := ans.Reason

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/switchboard-rt/switchboard/server/hook"
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/webhook"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -109,6 +110,10 @@ type Metrics struct {
 	WebhookFailures    prometheus.Counter
 	WebhookDeadLetters prometheus.Counter
 	WebhookSeconds     prometheus.Histogram
+
+	// Hooks (server/hook): calls by outcome and the time of answered ones.
+	HookAllowed, HookRefused, HookFailed, HookCached prometheus.Counter
+	HookSeconds                                      prometheus.Histogram
 }
 
 // New makes a node's collectors and registers them, with the Go and
@@ -146,6 +151,13 @@ func New(register bool) *Metrics {
 	m.RateLimitedMessages = limited.WithLabelValues("messages")
 	m.RateLimitedJoins = limited.WithLabelValues("joins")
 	m.RateLimitedHandshakes = limited.WithLabelValues("handshakes")
+	hookCalls := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "hook_calls_total",
+		Help: "Hook answers (connect, join, publish), by outcome: allowed, refused, failed (then decided by the failure policy), cached.",
+	}, []string{"outcome"})
+	m.HookAllowed, m.HookRefused = hookCalls.WithLabelValues("allowed"), hookCalls.WithLabelValues("refused")
+	m.HookFailed, m.HookCached = hookCalls.WithLabelValues("failed"), hookCalls.WithLabelValues("cached")
+	m.HookSeconds = histogram("hook_seconds", "Time of each answered hook call.")
 	resumes := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "resumes_total",
 		Help: "Joins that asked to resume from a position, by outcome.",
@@ -169,6 +181,7 @@ func New(register bool) *Metrics {
 		m.MessagesReceived, m.MessagesStored, m.MessagesDelivered, m.BytesIn, m.BytesOut,
 		m.QueueDrops, m.SlowDisconnects, limited, m.StoreSeconds, m.DeliverySeconds, resumes,
 		m.WebhooksDelivered, m.WebhookFailures, m.WebhookDeadLetters, m.WebhookSeconds,
+		hookCalls, m.HookSeconds,
 	)
 	return m
 }
@@ -224,5 +237,13 @@ func (m *Metrics) Webhook() webhook.Metrics {
 	return webhook.Metrics{
 		Delivered: m.WebhooksDelivered, Failed: m.WebhookFailures,
 		DeadLetters: m.WebhookDeadLetters, Seconds: m.WebhookSeconds,
+	}
+}
+
+// Hook returns the collectors a hook client updates.
+func (m *Metrics) Hook() hook.Metrics {
+	return hook.Metrics{
+		Allowed: m.HookAllowed, Refused: m.HookRefused, Failed: m.HookFailed,
+		Cached: m.HookCached, Seconds: m.HookSeconds,
 	}
 }
