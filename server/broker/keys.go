@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -19,6 +20,10 @@ const keysBucket = "SWITCHBOARD_KEYS"
 // sessionKeyPrefix names session signing keys by generation:
 // session.1, session.2, …; the highest signs, the last KeepSessionKeys verify.
 const sessionKeyPrefix = "session."
+
+// sessionKeyWait bounds how long SessionKeys waits for a stored key to be
+// readable.
+const sessionKeyWait = 30 * time.Second
 
 // KeepSessionKeys is how many key generations still verify after a
 // rotation: sessions signed up to two rotations ago stay valid.
@@ -65,7 +70,26 @@ func (b *Broker) SessionKeys(ctx context.Context, fresh []byte, rotate bool) ([]
 			gens = gens[1:]
 		}
 	}
-	return loadKeys(ctx, kv, gens)
+	// On a cluster a key another node just stored may not be readable
+	// here yet (a KV read can be served by a replica still catching up:
+	// TestW5Tiny once started a node with none): read until one is, or
+	// ctx ends (at most sessionKeyWait).
+	ctx, cancel := context.WithTimeout(ctx, sessionKeyWait)
+	defer cancel()
+	for {
+		keys, err := loadKeys(ctx, kv, gens)
+		if err != nil || len(keys) > 0 {
+			return keys, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("broker: no session key readable: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if gens, err = sessionGenerations(ctx, kv); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // WatchSessionKeys calls fn with the current keys (oldest first) whenever
