@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"github.com/switchboard-rt/switchboard/server/hook"
 	"github.com/switchboard-rt/switchboard/server/webhook"
+	"github.com/switchboard-rt/switchboard/shared/adminapi"
 	"log/slog"
 	"net/http"
 	"os"
@@ -206,6 +207,7 @@ type Node struct {
 	cfg     Config
 	log     *slog.Logger
 	nats    *broker.Conn
+	webhook *webhookAdmin // nil without a webhook
 	broker  *broker.Broker
 	hub     *hub.Hub
 	gateway *gateway.Gateway
@@ -371,7 +373,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.admin, err = admin.New(admin.Options{
 		Node: cfg.Node, Hub: n.hub, Bus: n.broker, Metrics: n.metrics,
 		Tokens: tokens, Token: cfg.AdminToken, Logger: n.log,
-		Status: func() (bool, bool) { return n.nats.Connected(), n.draining.Load() },
+		Status:  func() (bool, bool) { return n.nats.Connected(), n.draining.Load() },
+		Webhook: n.webhookAPI(),
 	})
 	if err != nil {
 		return nil, err
@@ -480,8 +483,43 @@ func (n *Node) startWebhook(ctx, hubCtx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
+	n.webhook = &webhookAdmin{q: q, d: d}
 	n.hubDone.Go(func() { d.Run(hubCtx) })
 	return nil
+}
+
+// webhookAdmin lists and retries the webhook's dead letters for the admin
+// API.
+type webhookAdmin struct {
+	q *broker.RoomQueue
+	d *webhook.Deliverer
+}
+
+func (w *webhookAdmin) DeadLetters(ctx context.Context, limit int) ([]adminapi.DeadLetter, error) {
+	letters, err := w.q.DeadLetters(ctx, limit)
+	out := make([]adminapi.DeadLetter, 0, len(letters))
+	for _, l := range letters {
+		ev := l.Event
+		out = append(out, adminapi.DeadLetter{
+			Seq: l.Seq, ID: webhook.EventID(ev.Room, ev.Epoch, ev.Offset), Type: protocol.WebhookTypeOf(&ev),
+			Room: ev.Room, Offset: ev.Offset, Reason: l.Reason, Time: l.Time.UnixMilli(),
+		})
+	}
+	return out, err
+}
+
+func (w *webhookAdmin) Retry(ctx context.Context, seq uint64) error {
+	l, err := w.q.GetDeadLetter(ctx, seq)
+	if errors.Is(err, broker.ErrNoDeadLetter) {
+		return admin.ErrNoDeadLetter
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.d.Redeliver(ctx, l.Event, time.UnixMilli(l.Event.Time)); err != nil {
+		return err
+	}
+	return w.q.RemoveDeadLetter(ctx, seq)
 }
 
 // webhookQueue is a broker.RoomQueue as the webhook.Queue port.
@@ -514,4 +552,12 @@ func connectHook(c *hook.Client) interface {
 		return nil
 	}
 	return c
+}
+
+// webhookAPI is the webhook for the admin API: a nil interface without one.
+func (n *Node) webhookAPI() admin.Webhook {
+	if n.webhook == nil {
+		return nil
+	}
+	return n.webhook
 }

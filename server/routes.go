@@ -30,6 +30,8 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixNote, n.admin.Action(adminapi.SuffixNote))
 	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixKick, n.admin.Action(adminapi.SuffixKick))
 	mux.Handle("POST "+adminapi.PathRooms+"{room}"+adminapi.SuffixShut, n.admin.Action(adminapi.SuffixShut))
+	mux.Handle("GET "+adminapi.PathDeadLetters, n.admin.DeadLetters())
+	mux.Handle("POST "+adminapi.PathRetry, n.admin.Retry())
 	mux.Handle("POST /upload", n.attach.Upload())
 	mux.Handle("GET /files/{id}", n.attach.Download())
 	if n.web != nil {

@@ -55,7 +55,21 @@ type Options struct {
 	AskTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Webhook lists and retries the webhook's dead letters; nil without
+	// a webhook.
+	Webhook Webhook
 }
+
+// Webhook is what the API needs of the node's webhook.
+type Webhook interface {
+	DeadLetters(ctx context.Context, limit int) ([]adminapi.DeadLetter, error)
+	// Retry sends dead letter seq once; delivered, it is removed.
+	// ErrNoDeadLetter (or an error wrapping it) for an unknown seq.
+	Retry(ctx context.Context, seq uint64) error
+}
+
+// ErrNoDeadLetter is what Webhook.Retry returns for an unknown seq.
+var ErrNoDeadLetter = errors.New("no such dead letter")
 
 // API is one node's admin API. Create it with New and stop it with Close.
 type API struct {
@@ -236,6 +250,57 @@ func (a *API) Action(suffix string) http.Handler {
 		a.log.Info("admin action", "action", strings.TrimPrefix(suffix, "/"), "room", room, "user", act.User, "by", by)
 		done.OK = true
 		writeJSON(w, http.StatusOK, done)
+	})
+}
+
+// DeadLetters answers GET adminapi.PathDeadLetters.
+func (a *API) DeadLetters() http.Handler {
+	return a.authorized(func(w http.ResponseWriter, r *http.Request, _ string) {
+		out := adminapi.DeadLetters{Letters: []adminapi.DeadLetter{}}
+		if a.opts.Webhook != nil {
+			out.Enabled = true
+			letters, err := a.opts.Webhook.DeadLetters(r.Context(), adminapi.MaxDeadLetters)
+			if err != nil {
+				a.log.Warn("admin: dead letters", "err", err)
+				writeError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "the dead letters cannot be read now"))
+				return
+			}
+			out.Letters = append(out.Letters, letters...)
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+}
+
+// Retry answers POST adminapi.PathRetry: one attempt, now; 200 when the
+// receiver accepted it (it leaves the dead letters), 502 with why not.
+func (a *API) Retry() http.Handler {
+	return a.authorized(func(w http.ResponseWriter, r *http.Request, by string) {
+		var req adminapi.Retry
+		if err := readStrict(w, r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, protocol.Errorf(protocol.CodeBadRequest, "the body is not a valid retry: %s", bodyProblem(err)))
+			return
+		}
+		if perr := req.Validate(); perr != nil {
+			writeError(w, http.StatusBadRequest, perr)
+			return
+		}
+		if a.opts.Webhook == nil {
+			writeError(w, http.StatusNotFound, protocol.Errorf(protocol.CodeNotFound, "this server has no webhook"))
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+		defer cancel()
+		err := a.opts.Webhook.Retry(ctx, req.Seq)
+		switch {
+		case errors.Is(err, ErrNoDeadLetter):
+			writeError(w, http.StatusNotFound, protocol.Errorf(protocol.CodeNotFound, "there is no dead letter %d", req.Seq))
+			return
+		case err != nil:
+			writeError(w, http.StatusBadGateway, protocol.Errorf(protocol.CodeUnavailable, "the receiver did not take it: %v", err))
+			return
+		}
+		a.log.Info("admin action", "action", "webhook retry", "seq", req.Seq, "by", by)
+		writeJSON(w, http.StatusOK, adminapi.Done{OK: true})
 	})
 }
 

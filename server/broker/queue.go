@@ -167,8 +167,7 @@ func (q *RoomQueue) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, e
 		if err != nil {
 			return out, err
 		}
-		ev, err := decode(m.Header.Get(hdrDeadRoom), m.Header, m.Data)
-		out = append(out, DeadLetter{Event: ev, Reason: m.Header.Get(hdrDeadReason), Err: err})
+		out = append(out, deadLetter(m))
 		seq = m.Sequence + 1
 	}
 	return out, nil
@@ -176,8 +175,48 @@ func (q *RoomQueue) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, e
 
 // DeadLetter is an event a queue gave up on.
 type DeadLetter struct {
+	// Seq names it in the dead letters (GetDeadLetter, RemoveDeadLetter).
+	Seq    uint64
 	Event  protocol.Event
 	Reason string
+	// Time is when it was given up.
+	Time time.Time
 	// Err is set when the stored event could not be read back.
 	Err error
+}
+
+func deadLetter(m *jetstream.RawStreamMsg) DeadLetter {
+	ev, err := decode(m.Header.Get(hdrDeadRoom), m.Header, m.Data)
+	return DeadLetter{Seq: m.Sequence, Event: ev, Reason: m.Header.Get(hdrDeadReason), Time: m.Time, Err: err}
+}
+
+// ErrNoDeadLetter is returned for a dead letter seq that is not the queue's.
+var ErrNoDeadLetter = errors.New("no such dead letter")
+
+// GetDeadLetter returns the queue's dead letter seq.
+func (q *RoomQueue) GetDeadLetter(ctx context.Context, seq uint64) (DeadLetter, error) {
+	stream, err := q.b.js.Stream(ctx, deadStream)
+	if err != nil {
+		return DeadLetter{}, err
+	}
+	m, err := stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && m.Subject != deadSubject+q.name) {
+		return DeadLetter{}, ErrNoDeadLetter
+	}
+	if err != nil {
+		return DeadLetter{}, err
+	}
+	return deadLetter(m), nil
+}
+
+// RemoveDeadLetter deletes the queue's dead letter seq (once retried).
+func (q *RoomQueue) RemoveDeadLetter(ctx context.Context, seq uint64) error {
+	if _, err := q.GetDeadLetter(ctx, seq); err != nil {
+		return err
+	}
+	stream, err := q.b.js.Stream(ctx, deadStream)
+	if err != nil {
+		return err
+	}
+	return stream.DeleteMsg(ctx, seq)
 }

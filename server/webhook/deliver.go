@@ -248,7 +248,25 @@ func (d *Deliverer) post(ctx context.Context, id string, body []byte) error {
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, d.opts.MaxResponseBytes))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &errStatus{code: resp.StatusCode, body: string(answer[:min(len(answer), 200)])}
+		return &errStatus{code: resp.StatusCode, body: strings.TrimSpace(string(answer[:min(len(answer), 200)]))}
 	}
+	return nil
+}
+
+// Redeliver sends ev (stored at stored: a dead letter) once, now, as its
+// first delivery did, and reports how it went.
+func (d *Deliverer) Redeliver(ctx context.Context, ev protocol.Event, stored time.Time) error {
+	id := EventID(ev.Room, ev.Epoch, ev.Offset)
+	body, err := Body(ev, stored)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := d.post(ctx, id, body); err != nil {
+		d.opts.Metrics.Failed.Inc()
+		return err
+	}
+	d.opts.Metrics.Delivered.Inc()
+	d.opts.Metrics.Seconds.Observe(time.Since(start).Seconds())
 	return nil
 }

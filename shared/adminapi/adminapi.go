@@ -232,3 +232,50 @@ func (h Histogram) Quantile(q float64) (v float64, ok bool) {
 	}
 	return h.Bounds[len(h.Bounds)-1], true
 }
+
+// Paths of the webhook's dead letters (GET) and of a retry of one (POST
+// with a Retry body).
+const (
+	PathDeadLetters = "/admin/api/webhook/dead-letters"
+	PathRetry       = "/admin/api/webhook/retry"
+)
+
+// DeadLetters answers GET PathDeadLetters: the events the webhook gave up
+// on (oldest first, at most MaxDeadLetters), from any node.
+type DeadLetters struct {
+	// Enabled: the server has a webhook; without one the list is empty.
+	Enabled bool         `json:"enabled"`
+	Letters []DeadLetter `json:"letters"`
+}
+
+// MaxDeadLetters bounds the list one request returns.
+const MaxDeadLetters = 100
+
+// DeadLetter is one event the webhook gave up on.
+type DeadLetter struct {
+	// Seq names it for a Retry.
+	Seq uint64 `json:"seq"`
+	// ID is its webhook-id, as the receiver saw it.
+	ID     string               `json:"id"`
+	Type   protocol.WebhookType `json:"type"`
+	Room   string               `json:"room"`
+	Offset uint64               `json:"offset"`
+	// Reason is why it was given up (the last attempt's error).
+	Reason string `json:"reason"`
+	// Time is when it was given up (Unix ms).
+	Time int64 `json:"ts"`
+}
+
+// Retry asks, in POST PathRetry, to send dead letter Seq again now: once,
+// answered with the outcome; delivered, it leaves the dead letters.
+type Retry struct {
+	Seq uint64 `json:"seq"`
+}
+
+// Validate checks a Retry.
+func (r Retry) Validate() *protocol.Error {
+	if r.Seq == 0 {
+		return protocol.Errorf(protocol.CodeBadRequest, "seq names the dead letter to retry (1 or more)")
+	}
+	return nil
+}

@@ -45,6 +45,11 @@ type adminPage struct {
 	confirmClose bool
 	busy         bool
 
+	dead       adminapi.DeadLetters // the webhook's (see admin_webhook.go)
+	deadErr    string
+	deadStatus string
+	retrying   uint64 // the dead letter being retried, 0 for none
+
 	shared *adminShared
 	cancel context.CancelFunc
 }
@@ -124,11 +129,21 @@ func (p *adminPage) poll(ctx context.Context, actx app.Context, shared *adminSha
 			if err == nil && room != "" {
 				rerr = c.get(rctx, adminapi.RoomPath(room), &rm)
 			}
+			var dl adminapi.DeadLetters
+			var derr error
+			if err == nil {
+				derr = c.get(rctx, adminapi.PathDeadLetters, &dl)
+			}
 			cancel()
 			if ctx.Err() != nil {
 				return
 			}
-			actx.Dispatch(func(app.Context) { p.applyPoll(cred, s, err, room, rm, rerr) })
+			actx.Dispatch(func(app.Context) {
+				p.applyPoll(cred, s, err, room, rm, rerr)
+				if err == nil {
+					p.applyDead(cred, dl, derr)
+				}
+			})
 		}
 		select {
 		case <-ctx.Done():

@@ -99,6 +99,7 @@ func (p *adminPage) renderDashboard() app.UI {
 		p.renderNodes(),
 		p.renderRooms(),
 		app.If(p.room != "", func() app.UI { return p.renderRoom() }),
+		app.If(p.dead.Enabled, p.renderDeadLetters),
 	)
 }
 
