@@ -113,9 +113,11 @@ func TestRedirectsAndHangsFail(t *testing.T) {
 		go func() { defer close(done); d.Run(ctx) }()
 		q.add(protocol.Event{Type: protocol.EvMessage, Room: "r", Epoch: "e", Offset: 1, Text: "hi"})
 		deadline := time.Now().Add(5 * time.Second)
+		tick := time.NewTicker(5 * time.Millisecond)
 		for q.dead.Load() == 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
+			<-tick.C
 		}
+		tick.Stop()
 		cancel()
 		<-done
 		if q.dead.Load() != 1 || q.done.Load() != 0 {

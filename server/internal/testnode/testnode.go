@@ -132,7 +132,7 @@ func DoRetry(t testing.TB, c *client.Conn, cmd protocol.Command) protocol.Event 
 			return ev
 		case errors.As(err, &perr) && perr.Code == protocol.CodeUnavailable && time.Now().Before(deadline):
 			t.Logf("%s %s: %v; trying again", cmd.Type, cmd.Room, err)
-			time.Sleep(RetryEvery)
+			<-time.After(RetryEvery) // a client's pause before its retry
 		default:
 			t.Fatalf("%s %s: %v", cmd.Type, cmd.Room, err)
 		}
