@@ -13,11 +13,9 @@
 package hook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -25,7 +23,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/switchboard-rt/switchboard/server/webhook"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
@@ -142,8 +139,7 @@ func (o *Options) setDefaults() {
 // Client asks the backend. Safe for concurrent use.
 type Client struct {
 	opts   Options
-	sign   *standardwebhooks.Webhook
-	client *http.Client
+	signer *webhook.Signer
 
 	mu    sync.Mutex
 	cache map[cacheKey]cached
@@ -165,15 +161,11 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	opts.setDefaults()
-	sign, err := standardwebhooks.NewWebhook(opts.Secret)
+	signer, err := webhook.NewSigner(opts.URL, opts.Secret, "Switchboard-Hooks/1", min(time.Second, opts.Timeout), opts.Timeout, opts.MaxResponseBytes)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
-		opts: opts, sign: sign,
-		client: webhook.HTTPClient(min(time.Second, opts.Timeout), opts.Timeout),
-		cache:  make(map[cacheKey]cached),
-	}, nil
+	return &Client{opts: opts, signer: signer, cache: make(map[cacheKey]cached)}, nil
 }
 
 // Connect asks whether u may connect.
@@ -279,36 +271,13 @@ func (c *Client) ask(ctx context.Context, req protocol.HookRequest) (*protocol.H
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	now := c.opts.Now()
-	id := "hk_" + strconv.FormatInt(now.UnixNano(), 36)
-	sig, err := c.sign.Sign(id, now, body)
+	id := "hk_" + strconv.FormatInt(c.opts.Now().UnixNano(), 36)
+	status, data, err := c.signer.Post(ctx, id, body)
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.opts.URL, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("User-Agent", "Switchboard-Hooks/1")
-	hreq.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	hreq.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	hreq.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
-	resp, err := c.client.Do(hreq)
-	if err != nil {
-		var uerr interface{ Unwrap() error }
-		if ok := asUnwrap(err, &uerr); ok {
-			return nil, uerr.Unwrap() // without the URL, which may hold a token
-		}
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", status)
 	}
 	if int64(len(data)) > c.opts.MaxResponseBytes {
 		return nil, fmt.Errorf("answer longer than %d bytes", c.opts.MaxResponseBytes)
@@ -318,12 +287,4 @@ func (c *Client) ask(ctx context.Context, req protocol.HookRequest) (*protocol.H
 		return nil, fmt.Errorf("answer: %v", err)
 	}
 	return &ans, nil
-}
-
-func asUnwrap(err error, target *interface{ Unwrap() error }) bool {
-	u, ok := err.(interface{ Unwrap() error })
-	if ok {
-		*target = u
-	}
-	return ok
 }

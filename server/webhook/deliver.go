@@ -1,15 +1,11 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,8 +37,7 @@ type Delivery struct {
 type Deliverer struct {
 	q      Queue
 	opts   Options
-	sign   *standardwebhooks.Webhook
-	client *http.Client
+	signer *Signer
 	// touchEvery is how often an event in retry is touched (a third of the
 	// queue's hold time).
 	touchEvery time.Duration
@@ -55,13 +50,12 @@ func New(q Queue, hold time.Duration, opts Options) (*Deliverer, error) {
 		return nil, err
 	}
 	opts.setDefaults()
-	sign, err := standardwebhooks.NewWebhook(opts.Secret)
+	signer, err := NewSigner(opts.URL, opts.Secret, "Switchboard-Webhooks/1", opts.ConnectTimeout, opts.Timeout, opts.MaxResponseBytes)
 	if err != nil {
 		return nil, err
 	}
 	return &Deliverer{
-		q: q, opts: opts, sign: sign,
-		client:     HTTPClient(opts.ConnectTimeout, opts.Timeout),
+		q: q, opts: opts, signer: signer,
 		touchEvery: max(hold/3, 10*time.Millisecond),
 	}, nil
 }
@@ -221,34 +215,14 @@ type errStatus struct {
 func (e *errStatus) Error() string { return fmt.Sprintf("HTTP %d %q", e.code, e.body) }
 
 // post makes one attempt: the signed POST of body, accepted when the
-// answer is 2xx. At most MaxResponseBytes of the answer are read.
+// answer is 2xx.
 func (d *Deliverer) post(ctx context.Context, id string, body []byte) error {
-	now := time.Now()
-	sig, err := d.sign.Sign(id, now, body)
+	status, answer, err := d.signer.Post(ctx, id, body)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.opts.URL, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Switchboard-Webhooks/1")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
-	resp, err := d.client.Do(req)
-	if err != nil {
-		var uerr interface{ Unwrap() error }
-		if errors.As(err, &uerr) {
-			return uerr.Unwrap() // the cause, without the URL (it may hold a token)
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, d.opts.MaxResponseBytes))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &errStatus{code: resp.StatusCode, body: strings.TrimSpace(string(answer[:min(len(answer), 200)]))}
+	if status < 200 || status > 299 {
+		return &errStatus{code: status, body: strings.TrimSpace(string(answer[:min(len(answer), 200)]))}
 	}
 	return nil
 }
