@@ -26,7 +26,7 @@ var fieldFlags = map[string]string{
 	"MaxFrameBytes": "max-frame-bytes", "AllowedOrigins": "allowed-origins", "TrustedProxies": "trusted-proxies",
 	"HookURL": "hook-url", "HookTimeout": "hook-timeout", "HookFailure": "hook-failure",
 	"WebhookURL": "webhook-url", "WebhookMaxAttempts": "webhook-max-attempts", "WebhookMinBackoff": "webhook-min-backoff",
-	"WebhookMaxBackoff": "webhook-max-backoff", "WebhookTimeout": "webhook-timeout",
+	"WebhookMaxBackoff": "webhook-max-backoff", "WebhookTimeout": "webhook-timeout", "WebhookHold": "webhook-hold",
 	"EmbedOrigins": "embed-origins", "BasePath": "base-path", "APIKeys": "api-keys",
 	"APIRequestsPerSecond": "api-requests-per-second", "CounterStateInterval": "counter-state-interval",
 	"RoomFlushInterval": "room-flush-interval", "RoomFramesPerSecond": "room-frames-per-second", "FeedRooms": "feed-rooms", "FeedHistory": "feed-history", "FeedSize": "feed-size", "FeedAge": "feed-age",

@@ -69,6 +69,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&c.WebhookMaxAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "attempts per event before it goes to the dead letters")
 	fs.DurationVar(&c.WebhookMinBackoff, "webhook-min-backoff", webhook.DefaultMinBackoff, "wait before the first retry; it doubles after each failed attempt (with jitter)")
 	fs.DurationVar(&c.WebhookMaxBackoff, "webhook-max-backoff", webhook.DefaultMaxBackoff, "longest wait between two attempts")
+	fs.DurationVar(&c.WebhookHold, "webhook-hold", 30*time.Second, "how long a node may hold an event it is sending before another node (or this one, restarted) takes it over: the wait after a node dies mid-delivery")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "bound of one attempt, connect and answer included (the connect alone: 5s)")
 	fs.StringVar(&c.HookURL, "hook-url", "", "ask this URL before people connect, join and publish (a signed POST; it may refuse with a reason shown to them, or rewrite a message) (default: no hook)")
 	fs.StringVar(&c.HookSecret, "hook-secret", "", "the hook requests' signing secret, whsec_ and base64 (required with --hook-url)")
