@@ -246,18 +246,8 @@ func TestWebhooksSurviveRestart(t *testing.T) {
 	cfg.WebhookMaxAttempts = 1000
 	r := testnode.StartRestartable(t, cfg)
 	ann := testnode.Dial(t, r.WS, "ann")
-	rooms := []string{"a", "b"}
-	for _, room := range rooms {
-		if _, err := ann.Join(testnode.Ctx(t), room); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const total = 100
-	for i := range total {
-		if _, err := ann.Send(testnode.Ctx(t), rooms[i%2], fmt.Sprint("m", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testnode.JoinAndSend(t, ann, []string{"a", "b"}, total)
 	testnode.WaitFor(t, 10*time.Second, "an attempt while the receiver is down", func() bool {
 		rcv.mu.Lock()
 		defer rcv.mu.Unlock()

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -81,18 +80,8 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	}
 	proc := start()
 	ann := testnode.Dial(t, "ws://"+addr+"/ws", "ann")
-	rooms := []string{"a", "b"}
-	for _, room := range rooms {
-		if _, err := ann.Join(testnode.Ctx(t), room); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const total = 100
-	for i := range total {
-		if _, err := ann.Send(testnode.Ctx(t), rooms[i%2], fmt.Sprint("m", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testnode.JoinAndSend(t, ann, []string{"a", "b"}, total)
 	testnode.WaitFor(t, 20*time.Second, "attempts while the receiver is down", func() bool { mu.Lock(); defer mu.Unlock(); return attempts >= 3 })
 	if err := proc.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)

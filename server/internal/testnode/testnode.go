@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -226,5 +227,21 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("waiting for %s: not within %v", what, timeout)
 		}
 		<-tick.C
+	}
+}
+
+// JoinAndSend joins c to rooms and sends n messages "m0", "m1", … spread
+// over them in turn, each acknowledged (stored) before the next.
+func JoinAndSend(t testing.TB, c *client.Conn, rooms []string, n int) {
+	t.Helper()
+	for _, room := range rooms {
+		if _, err := c.Join(Ctx(t), room); err != nil {
+			t.Fatalf("join %s: %v", room, err)
+		}
+	}
+	for i := range n {
+		if _, err := c.Send(Ctx(t), rooms[i%len(rooms)], "m"+strconv.Itoa(i)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
 	}
 }
