@@ -398,6 +398,10 @@ var errDraining = errors.New("the node is shutting down")
 // Connections returns the number of open protocol connections.
 func (n *Node) Connections() int { return n.gateway.Count() }
 
+// ParkedReaders returns the number of idle connections whose reader waits
+// without a goroutine of its own (Linux; 0 elsewhere).
+func (n *Node) ParkedReaders() int { return n.gateway.Parked() }
+
 // Shutdown closes every connection with code (protocol.CloseGoingAway or
 // protocol.CloseRestart), waits for them until ctx ends, then stops the hub
 // and NATS.

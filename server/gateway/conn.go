@@ -108,12 +108,21 @@ type conn struct {
 	closeOnce   sync.Once
 	closeCode   protocol.CloseCode
 	closeReason string
+
+	// Reader state that outlives a parked reader's goroutine (see run):
+	// helloTimer closes a connection that sends no hello in time;
+	// badFrames counts the invalid frames so far.
+	helloTimer *time.Timer
+	badFrames  int
+	// park is the connection's place in the gateway's poller (nil where
+	// its reader cannot park).
+	park *parking
+	// start is when serving began; ended runs last, once it has ended.
+	start time.Time
+	ended func()
 }
 
 func newConn(g *Gateway, ws *websocket.Conn, u *upgrade, remote string, d dialect) *conn {
-	if d.read == nil {
-		d.read = (*conn).readLoop
-	}
 	ctx, cancel := context.WithCancel(g.base)
 	readCtx, readCancel := context.WithCancel(g.base)
 	ws.SetReadLimit(-1) // the reader enforces MaxFrameBytes itself (see read)
@@ -130,10 +139,13 @@ func newConn(g *Gateway, ws *websocket.Conn, u *upgrade, remote string, d dialec
 		cursors:    rate.NewLimiter(rate.Limit(g.opts.CursorsPerSecond), max(1, int(g.opts.CursorsPerSecond/4))),
 	}
 	if u != nil {
-		c.in, c.out, c.ownFrames = u.br, u.out, !u.compressed
+		c.in, c.out, c.ownFrames, c.park = u.br, u.out, !u.compressed, u.park
 		if sc, ok := u.nc.(syscall.Conn); ok && !u.early {
 			c.raw, _ = sc.SyscallConn()
 		}
+	}
+	if c.park != nil {
+		c.park.resume = func() { go c.run() }
 	}
 	c.mailbox = newMailbox(g.opts.MailboxSize, &c.workers)
 	// The heartbeat's timer exists before it can fire; closeWrite is
@@ -198,10 +210,30 @@ func (c *conn) closeWith(code protocol.CloseCode, reason string) {
 }
 
 // serve runs the connection: the reader in this goroutine, the writer and
-// the heartbeat when they have work. It returns when all have stopped.
-func (c *conn) serve() {
-	start := time.Now()
-	c.dialect.read(c)
+// the heartbeat when they have work. Once the connection has ended and all
+// have stopped, it calls ended. An idle protocol reader parks (see
+// awaitOrPark): its goroutine ends and run starts again on another when
+// bytes arrive.
+func (c *conn) serve(ended func()) {
+	c.start, c.ended = time.Now(), ended
+	c.run()
+}
+
+// run runs the reader until it parks or the connection ends.
+func (c *conn) run() {
+	if c.dialect.read != nil {
+		c.dialect.read(c)
+	} else if c.readLoop() {
+		return // parked
+	}
+	c.finish()
+}
+
+// finish ends the connection once its reader has stopped for good.
+func (c *conn) finish() {
+	if c.helloTimer != nil {
+		c.helloTimer.Stop()
+	}
 	c.closeWith(protocol.CloseNormal, "")
 	c.stopCursors()
 	if c.expiry != nil {
@@ -223,7 +255,8 @@ func (c *conn) serve() {
 		c.g.opts.Metrics.SlowDisconnects.Inc()
 	}
 	c.g.log.Info("connection closed", "conn", c.id, "remote", c.remote,
-		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(start).Round(time.Millisecond))
+		"code", int(c.closeCode), "reason", c.closeReason, "duration", time.Since(c.start).Round(time.Millisecond))
+	c.ended()
 }
 
 // cursor hands cmd, a cursor position within the rate, to the hub. A

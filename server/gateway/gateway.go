@@ -174,6 +174,12 @@ type Gateway struct {
 	conns    map[*conn]struct{}
 	draining bool
 	wg       sync.WaitGroup // one per connection handler
+
+	// poll is where idle protocol readers park (see awaitOrPark), started
+	// on first use and stopped with the gateway (pollOff from then on).
+	pollMu  sync.Mutex
+	poll    *poller
+	pollOff bool
 }
 
 // New returns a Gateway that hands commands to h and signs sessions with s.
@@ -225,6 +231,7 @@ func (g *Gateway) Shutdown(ctx context.Context, code protocol.CloseCode) error {
 	}
 	g.cancel()
 	<-done
+	g.stopPoller()
 	return ctx.Err()
 }
 
@@ -236,6 +243,7 @@ func (g *Gateway) Abort() {
 	}
 	g.cancel()
 	g.wg.Wait()
+	g.stopPoller()
 }
 
 // drain refuses new connections from now on and returns the open ones.
@@ -255,6 +263,18 @@ func (g *Gateway) Count() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.conns)
+}
+
+// Parked returns the number of connections whose reader is parked: idle,
+// with no goroutine of its own (see awaitOrPark).
+func (g *Gateway) Parked() int {
+	g.pollMu.Lock()
+	p := g.poll
+	g.pollMu.Unlock()
+	if p == nil {
+		return 0
+	}
+	return p.count()
 }
 
 func (g *Gateway) track(c *conn, add bool) {

@@ -33,9 +33,10 @@ type upgrade struct {
 	hj http.Hijacker
 
 	// Set by Hijack.
-	nc  net.Conn
-	br  *bufio.Reader
-	out *socketWriter
+	nc   net.Conn
+	br   *bufio.Reader
+	out  *socketWriter
+	park *parking
 	// compressed: the handshake agreed on permessage-deflate (set by the
 	// gateway once Accept returns).
 	compressed bool
@@ -78,22 +79,27 @@ func (u *upgrade) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		r.Peek(n)
 	}
 	u.nc, u.br, u.out, u.early = conn, r, &socketWriter{nc: conn}, n > 0
-	return flushingConn{conn, u.out}, bufio.NewReadWriter(r, bufio.NewWriterSize(u.out, writeBufferSize)), nil
+	u.park = &parking{}
+	return flushingConn{conn, u.out, u.park}, bufio.NewReadWriter(r, bufio.NewWriterSize(u.out, writeBufferSize)), nil
 }
 
 // flushingConn is the connection coder/websocket closes. What the
 // socketWriter keeps back during a writer's turn goes out before the
 // socket closes: when the peer's close frame arrives, coder/websocket
 // writes its answer and closes at once, perhaps while the writer's turn
-// holds that answer back.
+// holds that answer back. A parked reader is woken once the socket is
+// closed (see parking.socketClosed).
 type flushingConn struct {
 	net.Conn
-	out *socketWriter
+	out  *socketWriter
+	park *parking
 }
 
 func (c flushingConn) Close() error {
 	c.out.flushHeld()
-	return c.Conn.Close()
+	err := c.Conn.Close()
+	c.park.socketClosed()
+	return err
 }
 
 // Unwrap lets http.ResponseController reach the wrapped writer.

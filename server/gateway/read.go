@@ -17,25 +17,29 @@ import (
 const hubTimeout = 10 * time.Second
 
 // readLoop reads frames for the connection's whole life, so pings, pongs and
-// closes are always seen. The first frame must be hello.
-func (c *conn) readLoop() {
-	helloTimer := time.AfterFunc(c.g.opts.HelloTimeout, func() {
-		if !c.greeted.Load() {
-			c.closeWith(protocol.CloseHelloTimeout, "no hello")
-		}
-	})
-	defer helloTimer.Stop()
-	bad := 0
+// closes are always seen. The first frame must be hello. It returns true
+// when the reader has parked: run is called again when bytes arrive.
+func (c *conn) readLoop() (parked bool) {
+	if c.helloTimer == nil {
+		c.helloTimer = time.AfterFunc(c.g.opts.HelloTimeout, func() {
+			if !c.greeted.Load() {
+				c.closeWith(protocol.CloseHelloTimeout, "no hello")
+			}
+		})
+	}
 	for {
-		ready := c.awaitFrame()
+		ready, parked := c.awaitOrPark()
+		if parked {
+			return true
+		}
 		if ready && c.skipPong() {
 			continue
 		}
 		if !c.screen(ready) {
-			return
+			return false
 		}
-		if !c.readCommand(&bad) {
-			return
+		if !c.readCommand(&c.badFrames) {
+			return false
 		}
 	}
 }
