@@ -122,14 +122,7 @@ func (c *Config) Validate() error {
 	if _, err := clientaddr.New(c.TrustedProxies); err != nil {
 		bad("TrustedProxies", "%v", err)
 	}
-	if c.WebhookURL != "" {
-		o := c.webhookOptions()
-		if err := o.Validate(); err != nil {
-			bad("WebhookURL", "%v", err)
-		}
-	} else if c.WebhookSecret != "" || len(c.WebhookEvents) > 0 || len(c.WebhookRooms) > 0 {
-		bad("WebhookURL", "is required with the other webhook settings")
-	}
+	c.checkWebhooks(bad)
 	if c.HookURL != "" {
 		o := c.hookOptions()
 		if err := o.Validate(); err != nil {

@@ -166,6 +166,10 @@ type Config struct {
 	WebhookMaxAttempts                   int
 	WebhookMinBackoff, WebhookMaxBackoff time.Duration
 	WebhookTimeout, WebhookHold          time.Duration
+	// Webhooks are more webhooks (the config file's webhooks list), each
+	// with its own filters, retry budget and queue, besides WebhookURL's.
+	// No two may share a URL or a name.
+	Webhooks []WebhookConfig
 	// Hook: HookURL, if set, is asked before people connect, join and
 	// publish (see package hook), with requests signed by HookSecret
 	// (whsec_). HookTimeout, HookFailure ("refuse" or "allow") and
@@ -180,18 +184,18 @@ type Config struct {
 
 // Node is one running Switchboard server.
 type Node struct {
-	cfg     Config
-	log     *slog.Logger
-	nats    *broker.Conn
-	webhook *webhookAdmin // nil without a webhook
-	broker  *broker.Broker
-	hub     *hub.Hub
-	gateway *gateway.Gateway
-	web     *web.Web
-	attach  *attach.Handler
-	handler http.Handler
-	metrics *metrics.Metrics
-	admin   *admin.API
+	cfg      Config
+	log      *slog.Logger
+	nats     *broker.Conn
+	webhooks webhookSet // one per configured webhook
+	broker   *broker.Broker
+	hub      *hub.Hub
+	gateway  *gateway.Gateway
+	web      *web.Web
+	attach   *attach.Handler
+	handler  http.Handler
+	metrics  *metrics.Metrics
+	admin    *admin.API
 
 	// draining is set when Shutdown starts: /readyz answers 503 from then on.
 	draining atomic.Bool
@@ -315,10 +319,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		StateInterval: cfg.CounterStateInterval, Logger: n.log,
 	})
 	n.hubDone.Go(func() { n.counters.Run(hubCtx) })
-	if cfg.WebhookURL != "" {
-		if err := n.startWebhook(ctx, hubCtx); err != nil {
-			return nil, err
-		}
+	if err := n.startWebhooks(ctx, hubCtx); err != nil {
+		return nil, err
 	}
 	// A rotation on any node reaches this one at once.
 	if err := n.broker.WatchSessionKeys(hubCtx, func(keys [][]byte) {

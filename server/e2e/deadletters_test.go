@@ -48,7 +48,7 @@ func TestAdminDeadLetterRetry(t *testing.T) {
 	evalPage[bool](admin, `(document.getElementById("sb-admin-dead").scrollIntoView(), true)`)
 	admin.screenshot("admin-dead-letters")
 	fixed.Store(true)
-	admin.click("button", "Retry message.created in #orders at 1")
+	admin.click("button", "Retry message.created for default in #orders at 1")
 	admin.waitBody("Delivered: the backend took it.")
 	admin.waitBody("None: the backend took every event.")
 	if got.Load() != 1 {

@@ -103,13 +103,13 @@ type Metrics struct {
 	ResumesRecovered prometheus.Counter
 	ResumesLost      prometheus.Counter
 
-	// Webhooks (server/webhook): events a receiver accepted, failed
-	// attempts, events given up to the dead letters, and the time of each
-	// accepted attempt.
-	WebhooksDelivered  prometheus.Counter
-	WebhookFailures    prometheus.Counter
-	WebhookDeadLetters prometheus.Counter
-	WebhookSeconds     prometheus.Histogram
+	// Webhooks (server/webhook), by webhook (its name): events a
+	// receiver accepted, failed attempts, events given up to the dead
+	// letters, and the time of each accepted attempt.
+	WebhooksDelivered  *prometheus.CounterVec
+	WebhookFailures    *prometheus.CounterVec
+	WebhookDeadLetters *prometheus.CounterVec
+	WebhookSeconds     *prometheus.HistogramVec
 
 	// Hooks (server/hook): calls by outcome and the time of answered ones.
 	HookAllowed, HookRefused, HookFailed, HookCached prometheus.Counter
@@ -139,10 +139,12 @@ func New(register bool) *Metrics {
 		SlowDisconnects:    counter("slow_client_disconnects_total", "Connections closed as slow consumers (4000)."),
 		StoreSeconds:       histogram("store_seconds", "Time JetStream took to store an event."),
 		DeliverySeconds:    histogram("delivery_seconds", "Time from a send being accepted to the stored event reaching this node's fan-out."),
-		WebhooksDelivered:  counter("webhooks_delivered_total", "Events a webhook receiver accepted (2xx)."),
-		WebhookFailures:    counter("webhook_failures_total", "Failed webhook attempts (each retried, or dead-lettered)."),
-		WebhookDeadLetters: counter("webhook_dead_letters_total", "Events a webhook gave up after its retry budget."),
-		WebhookSeconds:     histogram("webhook_seconds", "Time of each accepted webhook request."),
+		WebhooksDelivered:  counterVec("webhooks_delivered_total", "Events a webhook receiver accepted (2xx), by webhook.", "webhook"),
+		WebhookFailures:    counterVec("webhook_failures_total", "Failed webhook attempts (each retried, or dead-lettered), by webhook.", "webhook"),
+		WebhookDeadLetters: counterVec("webhook_dead_letters_total", "Events a webhook gave up after its retry budget, by webhook.", "webhook"),
+		WebhookSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "webhook_seconds", Help: "Time of each accepted webhook request, by webhook.", Buckets: latencyBuckets,
+		}, []string{"webhook"}),
 	}
 	limited := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "rate_limited_total",
@@ -217,6 +219,10 @@ func counter(name, help string) prometheus.Counter {
 	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help})
 }
 
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+}
+
 func histogram(name, help string) prometheus.Histogram {
 	return prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: Namespace, Name: name, Help: help, Buckets: latencyBuckets,
@@ -232,11 +238,11 @@ func (m *Metrics) Hub() hub.Metrics {
 	}
 }
 
-// Webhook returns the collectors a webhook deliverer updates.
-func (m *Metrics) Webhook() webhook.Metrics {
+// Webhook returns the collectors the deliverer of webhook name updates.
+func (m *Metrics) Webhook(name string) webhook.Metrics {
 	return webhook.Metrics{
-		Delivered: m.WebhooksDelivered, Failed: m.WebhookFailures,
-		DeadLetters: m.WebhookDeadLetters, Seconds: m.WebhookSeconds,
+		Delivered: m.WebhooksDelivered.WithLabelValues(name), Failed: m.WebhookFailures.WithLabelValues(name),
+		DeadLetters: m.WebhookDeadLetters.WithLabelValues(name), Seconds: m.WebhookSeconds.WithLabelValues(name),
 	}
 }
 

@@ -255,6 +255,8 @@ const MaxDeadLetters = 100
 type DeadLetter struct {
 	// Seq names it for a Retry.
 	Seq uint64 `json:"seq"`
+	// Webhook names the webhook that gave it up.
+	Webhook string `json:"webhook"`
 	// ID is its webhook-id, as the receiver saw it.
 	ID     string               `json:"id"`
 	Type   protocol.WebhookType `json:"type"`

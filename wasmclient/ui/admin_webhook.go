@@ -69,12 +69,13 @@ func (p *adminPage) renderDeadLetters() app.UI {
 			}
 			rows = append(rows, app.Tr().Body(
 				app.Th().Scope("row").Body(app.Code().Text(string(l.Type))),
+				app.Td().Text(l.Webhook),
 				app.Td().Body(app.Span().Class("sb-hash").Aria("hidden", true).Text("#"), app.Text(l.Room+" @"+strconv.FormatUint(l.Offset, 10))),
 				app.Td().Class("sb-admin-reason").Text(l.Reason),
 				app.Td().Text(time.UnixMilli(l.Time).Format("Jan 2 15:04:05")),
 				app.Td().Class("sb-actions").Body(
 					app.Button().Type("button").Class("sb-button sb-button-small").
-						Aria("label", "Retry "+string(l.Type)+" in #"+l.Room+" at "+strconv.FormatUint(l.Offset, 10)).
+						Aria("label", "Retry "+string(l.Type)+" for "+l.Webhook+" in #"+l.Room+" at "+strconv.FormatUint(l.Offset, 10)).
 						Disabled(p.retrying != 0).OnClick(p.onRetry(l.Seq)).Text(label),
 				),
 			))
@@ -82,6 +83,7 @@ func (p *adminPage) renderDeadLetters() app.UI {
 		body = app.Div().Class("sb-table-wrap").Body(app.Table().Class("sb-table").Body(
 			app.THead().Body(app.Tr().Body(
 				app.Th().Scope("col").Text("Event"),
+				app.Th().Scope("col").Text("Webhook"),
 				app.Th().Scope("col").Text("Where"),
 				app.Th().Scope("col").Text("Why it was given up"),
 				app.Th().Scope("col").Text("When"),

@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-rt/switchboard/server"
 )
 
 // Each bad configuration is refused before anything starts, with a message
@@ -33,6 +36,11 @@ func TestBadConfiguration(t *testing.T) {
 	self := write("self.yaml", "config: other.yaml\n")
 	noValue := write("novalue.yaml", "node:\n")
 	ini := write("settings.ini", "addr=1\n")
+	badHooks := write("hooks.yaml", "webhooks:\n"+
+		"  - url: http://127.0.0.1:9/a\n    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    retries: 3\n    timeout: soon\n    events: [message.exploded]\n"+
+		"  - url: http://127.0.0.1:9/a\n    secret: hunter2\n"+
+		"  - url: ftp://example.com/x\n")
+	hooksNotList := write("hooks.toml", "webhooks = \"http://x\"\n")
 	env := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -77,6 +85,13 @@ func TestBadConfiguration(t *testing.T) {
 		{"config file: a key without a value", []string{"--config", noValue}, nil, []string{"novalue.yaml: node: not a single value: the setting has no value"}},
 		{"config file: unknown format", nil, env("SWITCHBOARD_CONFIG", ini), []string{"settings.ini: the name must end in .yaml, .yml or .toml"}},
 		{"config file missing", []string{"--config", filepath.Join(dir, "missing.yaml")}, nil, []string{"config file: open", "missing.yaml: no such file"}},
+		{"config file: bad webhooks", []string{"--config", badHooks}, nil, []string{
+			`hooks.yaml: webhooks[0]: unknown key "retries"`, `hooks.yaml: webhooks[0]: timeout: "soon" is not a valid value`,
+			"webhooks[1]: webhook secret: want the Standard Webhooks form", "webhooks[1]: a second webhook for the same URL",
+			`webhooks[0]: webhook event type "message.exploded"`,
+			"hooks.yaml: webhooks[2]: url and secret are required", `webhooks[2]: webhook URL "ftp://example.com/x": want an absolute http:// or https:// URL`,
+		}},
+		{"config file: webhooks not a list", []string{"--config", hooksNotList}, nil, []string{"hooks.toml: webhooks: want a list of webhooks"}},
 		{"every problem at once", []string{"--replicas", "9", "--sync", "x", "--max-conns", "-3"}, nil, []string{"invalid configuration (3 problems)", "--replicas", "--sync", "--max-conns"}},
 	} {
 		t.Run(row.what, func(t *testing.T) {
@@ -228,5 +243,47 @@ func TestAdminListener(t *testing.T) {
 		if got := status(url); got != want {
 			t.Errorf("GET %s = %d, want %d", url, got, want)
 		}
+	}
+}
+
+// The config file's webhooks list, YAML and TOML alike, adds webhooks of
+// their own besides --webhook-url's, each with its filters and budget.
+func TestConfigFileWebhooks(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	files := map[string]string{
+		"sb.yaml": "webhooks:\n" +
+			"  - name: orders\n    url: https://orders.example/hook\n    secret: " + secret + "\n" +
+			"    events: [message.created]\n    rooms: [\"orders-*\", support]\n    max-attempts: 4\n    min-backoff: 2s\n    max-backoff: 1m\n    timeout: 3s\n" +
+			"  - url: https://audit.example/in\n    secret: " + secret + "\n",
+		"sb.toml": "[[webhooks]]\nname = \"orders\"\nurl = \"https://orders.example/hook\"\nsecret = \"" + secret + "\"\n" +
+			"events = [\"message.created\"]\nrooms = [\"orders-*\", \"support\"]\nmax-attempts = 4\nmin-backoff = \"2s\"\nmax-backoff = \"1m\"\ntimeout = \"3s\"\n" +
+			"[[webhooks]]\nurl = \"https://audit.example/in\"\nsecret = \"" + secret + "\"\n",
+	}
+	for name, content := range files {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			os.WriteFile(path, []byte(content), 0o600)
+			fs, f := newServeFlags()
+			err := parse(fs, []string{"--config", path, "--web-dir", "none", "--webhook-url", "https://flag.example/x", "--webhook-secret", secret}, func(string) string { return "" }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := f.resolve(io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []server.WebhookConfig{
+				{Name: "orders", URL: "https://orders.example/hook", Secret: secret, Events: []string{"message.created"}, Rooms: []string{"orders-*", "support"},
+					MaxAttempts: 4, MinBackoff: 2 * time.Second, MaxBackoff: time.Minute, Timeout: 3 * time.Second},
+				{URL: "https://audit.example/in", Secret: secret},
+			}
+			if !reflect.DeepEqual(cfg.Webhooks, want) {
+				t.Fatalf("webhooks:\n got %+v\nwant %+v", cfg.Webhooks, want)
+			}
+			if cfg.WebhookURL != "https://flag.example/x" {
+				t.Fatalf("the flag's webhook: %q", cfg.WebhookURL)
+			}
+		})
 	}
 }

@@ -58,6 +58,8 @@ func readConfigFile(path string, fs *flag.FlagSet) (map[string]string, []string)
 		case k == configFlag:
 			problems = append(problems, fmt.Sprintf("%s: %s: a config file cannot name another one", path, k))
 			continue
+		case k == webhooksKey && fs.Lookup("webhook-url") != nil:
+			continue // see readConfigWebhooks
 		case f == nil:
 			problems = append(problems, fmt.Sprintf("%s: unknown setting %q%s", path, k, suggest(k, fs)))
 			continue

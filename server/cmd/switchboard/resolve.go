@@ -59,6 +59,11 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 	cfg.EmbedOrigins = f.embedOrigins
 	cfg.TrustedProxies = f.trustedProxies
 	cfg.WebhookEvents, cfg.WebhookRooms = f.webhookEvents, f.webhookRooms
+	if f.config != "" {
+		var ps []string
+		cfg.Webhooks, ps = readConfigWebhooks(f.config)
+		problems = append(problems, ps...)
+	}
 	cfg.PrivateRooms = f.private
 	cfg.FeedRooms = f.feedRooms
 	if cfg.RoomFlushInterval == 0 {
@@ -144,6 +149,10 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 			var ce *server.ConfigError
 			if errors.As(e, &ce) {
 				name := fieldFlags[ce.Field]
+				if i, ok := strings.CutPrefix(ce.Field, "Webhooks"); ok {
+					problems = append(problems, fmt.Sprintf("%s: %s%s: %s", f.config, webhooksKey, i, ce.Problem))
+					continue
+				}
 				if name == "" {
 					name = ce.Field
 				}
