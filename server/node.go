@@ -309,7 +309,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Metrics:   n.metrics.Hub(),
 		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
 		FlushInterval: cfg.RoomFlushInterval, RoomFramesPerSecond: cfg.RoomFramesPerSecond,
-		Hooks: hubHooks(hooks),
+		Hooks: hubHooks(hooks), Activity: cfg.activityLog(n.broker),
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -115,6 +116,9 @@ func (r *receiver) count(id string) (all, ok int) {
 	return all, ok
 }
 
+// messageEvents filters a webhook to the room log's events.
+var messageEvents = []string{string(protocol.WebhookMessage), string(protocol.WebhookEdit), string(protocol.WebhookDelete)}
+
 func withHook(cfg server.Config, r *receiver) server.Config {
 	cfg.WebhookURL, cfg.WebhookSecret = r.srv.URL+"/hook", hookSecret
 	cfg.WebhookMinBackoff, cfg.WebhookMaxBackoff = 10*time.Millisecond, 50*time.Millisecond
@@ -131,6 +135,7 @@ func TestWebhooksSignedAndInOrder(t *testing.T) {
 	rcv := newReceiver(t)
 	cfg := withHook(server.Config{}, rcv)
 	cfg.WebhookRooms = []string{"support-*"}
+	cfg.WebhookEvents = messageEvents // room activity: TestWebhookRoomActivity
 	n := testnode.Start(t, cfg)
 	ctx := testnode.Ctx(t)
 	ann := testnode.Dial(t, n.WS, "ann")
@@ -244,6 +249,7 @@ func TestWebhooksSurviveRestart(t *testing.T) {
 	})
 	cfg := withHook(server.Config{MessagesPerSecond: 1000, MessageBurst: 200}, rcv)
 	cfg.WebhookMaxAttempts = 1000
+	cfg.WebhookEvents = messageEvents
 	r := testnode.StartRestartable(t, cfg)
 	ann := testnode.Dial(t, r.WS, "ann")
 	const total = 100
@@ -271,7 +277,9 @@ func TestWebhooksSurviveRestart(t *testing.T) {
 }
 
 // On a three-node cluster sharing one NATS cluster, each event is
-// delivered by exactly one node.
+// delivered by exactly one node: messages, and the room activity every
+// node sees (each person's joined and left, the room's occupied and
+// vacated), which every node records and the broker stores once.
 func TestWebhooksOnceAcrossACluster(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t)
@@ -280,6 +288,7 @@ func TestWebhooksOnceAcrossACluster(t *testing.T) {
 	for i, ns := range natsServers {
 		nodes = append(nodes, testnode.Start(t, withHook(server.Config{
 			NATSURL: ns.ClientURL(), Replicas: 3, Node: fmt.Sprintf("h%d", i),
+			PresenceInterval: 200 * time.Millisecond,
 		}, rcv)))
 	}
 	ctx := testnode.Ctx(t)
@@ -299,25 +308,51 @@ func TestWebhooksOnceAcrossACluster(t *testing.T) {
 			}
 		}
 	}
-	// The queue is in order: once the last event arrived, every earlier
-	// one had.
-	last, err := clients[0].Send(ctx, "shared", "last")
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range clients {
+		c.Close()
 	}
-	lastID := webhook.EventID("shared", last.Epoch, last.Offset)
-	testnode.WaitFor(t, 30*time.Second, "the last event", func() bool { _, ok := rcv.count(lastID); return ok == 1 })
+	// Everyone has gone once the room is vacated; its webhook comes after
+	// every earlier event (the queue is in order).
+	vacated := func() bool {
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		for _, q := range rcv.reqs {
+			if q.accepted && q.body.Type == protocol.WebhookVacated {
+				return true
+			}
+		}
+		return false
+	}
+	testnode.WaitFor(t, 30*time.Second, "room.vacated", vacated)
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	times := map[string]int{}
+	kinds := map[protocol.WebhookType]int{}
+	people := map[string][]protocol.WebhookType{}
 	var offsets []uint64
 	for _, q := range rcv.reqs {
-		if times[q.id]++; times[q.id] == 1 {
+		if times[q.id]++; times[q.id] > 1 {
+			continue
+		}
+		kinds[q.body.Type]++
+		switch q.body.Type {
+		case protocol.WebhookMessage:
 			offsets = append(offsets, q.body.Data.Offset)
+		case protocol.WebhookJoined, protocol.WebhookLeft:
+			people[q.body.Data.User.Name] = append(people[q.body.Data.User.Name], q.body.Type)
 		}
 	}
-	if len(times) != each*len(nodes)+1 {
-		t.Errorf("%d distinct events delivered, want %d", len(times), each*len(nodes)+1)
+	want := map[protocol.WebhookType]int{
+		protocol.WebhookMessage: each * len(nodes), protocol.WebhookJoined: len(nodes), protocol.WebhookLeft: len(nodes),
+		protocol.WebhookOccupied: 1, protocol.WebhookVacated: 1,
+	}
+	if !maps.Equal(kinds, want) {
+		t.Errorf("distinct events delivered by type: %v, want %v", kinds, want)
+	}
+	for name, seq := range people {
+		if !slices.Equal(seq, []protocol.WebhookType{protocol.WebhookJoined, protocol.WebhookLeft}) {
+			t.Errorf("%s: %v, want joined then left", name, seq)
+		}
 	}
 	for id, k := range times {
 		if k != 1 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/server/admin"
 	"github.com/switchboard-rt/switchboard/server/broker"
+	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/server/webhook"
 	"github.com/switchboard-rt/switchboard/shared/adminapi"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -62,6 +63,18 @@ func (c *Config) webhooks() []WebhookConfig {
 		out = append(out, w)
 	}
 	return out
+}
+
+// activityLog returns b if a webhook receives room activity (joins and
+// leaves, rooms filling and emptying, kicks and bans), so that the hub
+// stores it; else nil: nothing is stored that nobody reads.
+func (c *Config) activityLog(b hub.ActivityLog) hub.ActivityLog {
+	for _, w := range c.webhooks() {
+		if len(w.Events) == 0 || slices.ContainsFunc(w.Events, func(t string) bool { return protocol.IsActivity(protocol.EventType(t)) }) {
+			return b
+		}
+	}
+	return nil
 }
 
 // options is w as webhook.Options.
@@ -157,7 +170,7 @@ func (s webhookSet) DeadLetters(ctx context.Context, limit int) ([]adminapi.Dead
 		for _, l := range letters {
 			ev := l.Event
 			out = append(out, adminapi.DeadLetter{
-				Seq: l.Seq, Webhook: w.name, ID: webhook.EventID(ev.Room, ev.Epoch, ev.Offset), Type: protocol.WebhookTypeOf(&ev),
+				Seq: l.Seq, Webhook: w.name, ID: webhook.ID(ev), Type: protocol.WebhookTypeOf(&ev),
 				Room: ev.Room, Offset: ev.Offset, Reason: l.Reason, Time: l.Time.UnixMilli(),
 			})
 		}

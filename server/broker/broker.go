@@ -170,7 +170,6 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 	cfg := jetstream.StreamConfig{
 		Name:              opts.Stream,
 		Description:       "Switchboard room events",
-		Subjects:          []string{roomSubject + "*"},
 		Storage:           jetstream.FileStorage,
 		Retention:         jetstream.LimitsPolicy,
 		MaxMsgsPerSubject: opts.HistorySize,
@@ -197,7 +196,7 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 		js:   js,
 		log:  opts.Logger,
 	}
-	if b.msgs, err = openLog(cctx, nc, js, cfg, roomSubject, opts.Timeout, opts.Logger); err != nil {
+	if b.msgs, err = openLog(cctx, nc, js, cfg, roomSubject, opts.Timeout, opts.Logger, actSubject+">"); err != nil {
 		return nil, fmt.Errorf("broker: create stream %s: %w", opts.Stream, err)
 	}
 	feeds := cfg

@@ -46,9 +46,9 @@ var _ hub.Log = (*eventLog)(nil)
 
 // openLog creates or updates the stream of cfg, which stores subject
 // followed by the room name (retrying while a cluster elects its JetStream
-// leader), and returns its log.
-func openLog(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg jetstream.StreamConfig, subject string, timeout time.Duration, log *slog.Logger) (*eventLog, error) {
-	cfg.Subjects = []string{subject + "*"}
+// leader), and returns its log. The stream also stores extra subjects.
+func openLog(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg jetstream.StreamConfig, subject string, timeout time.Duration, log *slog.Logger, extra ...string) (*eventLog, error) {
+	cfg.Subjects = append([]string{subject + "*"}, extra...)
 	l := &eventLog{
 		js: js, nc: nc, name: cfg.Name, subject: subject, log: log,
 		timeout: timeout, heads: make(map[string]*roomHead),

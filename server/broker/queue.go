@@ -35,7 +35,9 @@ type QueueOptions struct {
 }
 
 // RoomQueue is a durable, cluster-wide queue of the stored room events
-// (messages, edits, deletes), in the order they were stored, from its
+// (messages, edits, deletes) and the rooms' activity (people coming and
+// going, rooms filling and emptying, kicks and bans: see Transition and
+// Record), in the order they were stored, from its
 // creation on. One event is out at a time across every node (so the
 // order holds per room, and exactly one node handles each event at once);
 // an event is handed out again until Done or DeadLetter.
@@ -63,15 +65,15 @@ func (b *Broker) RoomQueue(ctx context.Context, opts QueueOptions) (*RoomQueue, 
 			return err
 		}
 		cons, err = b.js.CreateOrUpdateConsumer(ctx, b.opts.Stream, jetstream.ConsumerConfig{
-			Durable:       opts.Name,
-			Description:   "Switchboard queue " + opts.Name,
-			FilterSubject: roomSubject + "*",
-			DeliverPolicy: jetstream.DeliverNewPolicy,
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       opts.AckWait,
-			MaxAckPending: 1,
-			MaxDeliver:    -1,
-			Replicas:      b.opts.Replicas,
+			Durable:        opts.Name,
+			Description:    "Switchboard queue " + opts.Name,
+			FilterSubjects: []string{roomSubject + "*", actSubject + ">"},
+			DeliverPolicy:  jetstream.DeliverNewPolicy,
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        opts.AckWait,
+			MaxAckPending:  1,
+			MaxDeliver:     -1,
+			Replicas:       b.opts.Replicas,
 		})
 		return err
 	})
@@ -114,13 +116,12 @@ func (q *RoomQueue) Next(ctx context.Context, wait time.Duration) (*Delivery, er
 		msg.Nak()
 		return nil, err
 	}
-	room := strings.TrimPrefix(msg.Subject(), roomSubject)
-	ev, err := decode(room, msg.Headers(), msg.Data())
+	ev, err := decodeStored(msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {
 		// Not an event this server can read: it cannot be delivered
 		// either; keep it with the reason rather than block the queue.
 		d := &Delivery{Seq: meta.Sequence.Stream, Attempt: meta.NumDelivered, q: q, msg: msg}
-		d.Event.Room = room
+		d.Event.Room, _, _ = strings.Cut(strings.TrimPrefix(strings.TrimPrefix(msg.Subject(), roomSubject), actSubject), ".")
 		return nil, errors.Join(err, d.DeadLetter(ctx, "undecodable: "+err.Error()))
 	}
 	return &Delivery{Event: ev, Seq: meta.Sequence.Stream, Attempt: meta.NumDelivered, Stored: meta.Timestamp, q: q, msg: msg}, nil
@@ -186,7 +187,10 @@ type DeadLetter struct {
 }
 
 func deadLetter(m *jetstream.RawStreamMsg) DeadLetter {
-	ev, err := decode(m.Header.Get(hdrDeadRoom), m.Header, m.Data)
+	ev, err := decodeStored(roomSubject+m.Header.Get(hdrDeadRoom), m.Header, m.Data)
+	if ev.Room == "" {
+		ev.Room = m.Header.Get(hdrDeadRoom)
+	}
 	return DeadLetter{Seq: m.Sequence, Event: ev, Reason: m.Header.Get(hdrDeadReason), Time: m.Time, Err: err}
 }
 

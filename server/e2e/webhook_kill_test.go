@@ -67,7 +67,7 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	start := func() *exec.Cmd {
 		out := &testnode.Output{}
 		cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--web-dir", "none", "--demo-feed=false",
-			"--webhook-url", rcv.URL, "--webhook-secret", secret, "--webhook-hold", "1s",
+			"--webhook-url", rcv.URL, "--webhook-secret", secret, "--webhook-hold", "1s", "--webhook-events", "message.created",
 			"--webhook-min-backoff", "10ms", "--webhook-max-backoff", "50ms", "--webhook-max-attempts", "100000",
 			"--messages-per-second", "1000", "--message-burst", "200")
 		cmd.Stdout, cmd.Stderr = out, out

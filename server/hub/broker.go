@@ -78,6 +78,20 @@ type Policy interface {
 	Private(ctx context.Context, room string) (bool, error)
 }
 
+// ActivityLog stores what happens in rooms besides their messages, for the
+// webhooks (never sent to clients): people coming and going, rooms filling
+// and emptying (Transition), kicks and bans (Record).
+type ActivityLog interface {
+	// Transition stores ev, whose Type is the new state of subject (a
+	// person's user id in room, or "" for the room itself), unless the
+	// last state stored for it is that already. Of several nodes storing
+	// the same transition at once, exactly one stores it (stored true).
+	Transition(ctx context.Context, room, subject string, ev protocol.Event) (stored bool, err error)
+	// Record stores ev in room's activity; msgID makes it idempotent
+	// within the broker's duplicate window.
+	Record(ctx context.Context, room, msgID string, ev protocol.Event) error
+}
+
 // Files is the index of uploaded files (the upload itself goes through
 // the HTTP API, outside the hub).
 type Files interface {

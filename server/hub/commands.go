@@ -246,11 +246,15 @@ func (h *Hub) Leave(c Conn, name string) bool {
 		h.opts.Metrics.Members.Dec()
 	}
 	var left []protocol.User
-	if u, ok := r.localNodeLocked().conns[c.ID()]; ok {
+	u, had := r.localNodeLocked().conns[c.ID()]
+	if had {
 		delete(r.localNodeLocked().conns, c.ID())
 		left = r.removePersonLocked(u, nil)
 	}
 	r.notifyLocked(nil, left)
+	if had {
+		r.noteLocalLeave(u) // after the transitions it queued
+	}
 	empty := len(r.local) == 0
 	r.mu.Unlock()
 	if present {

@@ -102,6 +102,9 @@ type Options struct {
 	// Hooks, if set, are asked before joins and before people's messages
 	// and edits are stored. Default: none.
 	Hooks Hooks
+	// Activity, if set, stores the rooms' activity (see ActivityLog and
+	// activity.go): for webhooks. Default: none stored.
+	Activity ActivityLog
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -212,18 +215,32 @@ type Hub struct {
 	conns map[string]map[string]bool // rooms each connection is in
 
 	dir directory
+
+	// activity queues person and room transitions for the activity
+	// worker (nil without Options.Activity).
+	activity chan activityJob
+	// confirming bounds the absence checks running (confirms).
+	confirming chan struct{}
+	confirms   sync.WaitGroup
 }
 
 // New returns a Hub that stores and receives events through b.
 func New(b Broker, opts Options) *Hub {
 	opts.setDefaults()
 	return &Hub{
-		opts:   opts,
-		broker: b,
-		log:    opts.Logger,
-		rooms:  make(map[string]*room),
-		conns:  make(map[string]map[string]bool),
-		dir:    newDirectory(),
+		opts:       opts,
+		broker:     b,
+		log:        opts.Logger,
+		rooms:      make(map[string]*room),
+		conns:      make(map[string]map[string]bool),
+		dir:        newDirectory(),
+		confirming: make(chan struct{}, maxConfirming),
+		activity: func() chan activityJob {
+			if opts.Activity == nil {
+				return nil
+			}
+			return make(chan activityJob, activityQueue)
+		}(),
 	}
 }
 
@@ -245,6 +262,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.publishDirectory(true) // the other nodes learn of this one at once
 	cursors := time.NewTicker(h.opts.CursorTick)
 	defer cursors.Stop()
+	if h.activity != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); h.recordActivity(ctx) }()
+		defer func() { <-done }()
+	}
 	for {
 		select {
 		case <-ctx.Done():

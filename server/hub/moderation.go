@@ -96,6 +96,11 @@ func (h *Hub) Kick(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if err := h.broker.Relay(cmd.Room, kicked); err != nil {
 		return protocol.Event{}, h.unavailable("kick", cmd.Room, err)
 	}
+	// For the webhooks: a retried command (same connection, same id) is
+	// stored once.
+	if err := h.recordKick(ctx, cmd.Room, c.ID()+"/"+cmd.ID, c.User(), kicked, cmd.Type == protocol.CmdBan); err != nil {
+		return protocol.Event{}, h.unavailable("kick", cmd.Room, err)
+	}
 	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room}, nil
 }
 

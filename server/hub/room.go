@@ -360,6 +360,7 @@ func (r *room) notifyLocked(joined, left []protocol.User) {
 		return
 	}
 	r.cursorsPresenceLocked(joined, left)
+	r.hub.noteActivity(r.name, joined, left, len(r.people)-len(joined)+len(left), len(r.people))
 	r.broadcastLocked(&protocol.Event{
 		Type: protocol.EvPresence, Room: r.name,
 		Joined: joined, Left: left, Count: len(r.people),

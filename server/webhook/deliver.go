@@ -135,7 +135,7 @@ func (d *Deliverer) handle(ctx context.Context, del *Delivery) {
 		}
 		return
 	}
-	id := EventID(ev.Room, ev.Epoch, ev.Offset)
+	id := ID(ev)
 	body, err := Body(ev, del.Stored)
 	if err != nil {
 		d.deadLetter(ctx, del, id, err.Error())
@@ -230,7 +230,7 @@ func (d *Deliverer) post(ctx context.Context, id string, body []byte) error {
 // Redeliver sends ev (stored at stored: a dead letter) once, now, as its
 // first delivery did, and reports how it went.
 func (d *Deliverer) Redeliver(ctx context.Context, ev protocol.Event, stored time.Time) error {
-	id := EventID(ev.Room, ev.Epoch, ev.Offset)
+	id := ID(ev)
 	body, err := Body(ev, stored)
 	if err != nil {
 		return err

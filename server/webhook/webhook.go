@@ -1,5 +1,6 @@
 // Package webhook delivers a node's stored room events (messages, edits,
-// deletes) to a backend's URL as signed Standard Webhooks requests, from a
+// deletes, and the rooms' activity: joins, leaves, occupied and vacated,
+// kicks and bans) to a backend's URL as signed Standard Webhooks requests, from a
 // durable queue of the room stream: at least once, in the order stored,
 // the same webhook-id on every retry, surviving restarts, and from exactly
 // one node of a cluster at a time. An event that still fails after the
@@ -144,6 +145,17 @@ func EventID(room, epoch string, offset uint64) string {
 	return "evt_" + hex.EncodeToString(sum[:16])
 }
 
+// ID is the webhook-id of a stored event: EventID for a room's logged
+// events, and for room activity (which has no offset) a digest of the
+// activity's own id, given once by the node that stored it.
+func ID(ev protocol.Event) string {
+	if ev.Offset > 0 {
+		return EventID(ev.Room, ev.Epoch, ev.Offset)
+	}
+	sum := sha256.Sum256([]byte(ev.Room + "\x00activity\x00" + ev.ID))
+	return "evt_" + hex.EncodeToString(sum[:16])
+}
+
 // Body returns the JSON body for a stored event.
 func Body(ev protocol.Event, stored time.Time) ([]byte, error) {
 	t := protocol.WebhookTypeOf(&ev)
@@ -156,6 +168,7 @@ func Body(ev protocol.Event, stored time.Time) ([]byte, error) {
 		Data: protocol.WebhookData{
 			Room: ev.Room, Epoch: ev.Epoch, Offset: ev.Offset, ID: ev.ID, User: ev.User,
 			Text: ev.Text, Target: ev.Target, Attachment: ev.Attachment, Time: ev.Time,
+			By: ev.By, Until: ev.Until,
 		},
 	})
 }

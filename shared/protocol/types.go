@@ -217,6 +217,10 @@ type Event struct {
 	Cursors []Cursor `json:"cursors,omitempty"`
 	// Attachment is the file a message shares, as the server stored it.
 	Attachment *Attachment `json:"attachment,omitempty"`
+	// By and Until (room activity, see IsActivity): the moderator of a
+	// kick or ban, and when a ban ends (Unix ms).
+	By    *User `json:"by,omitempty"`
+	Until int64 `json:"until,omitempty"`
 }
 
 // RoomInfo is one active room in a rooms event.

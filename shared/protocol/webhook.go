@@ -18,10 +18,43 @@ const (
 	WebhookEdit WebhookType = "message.edited"
 	// WebhookDelete: a message's author deleted it.
 	WebhookDelete WebhookType = "message.deleted"
+	// WebhookJoined: a person came into a room (their first connection
+	// in it, on any node); WebhookLeft: they went (their last one).
+	WebhookJoined WebhookType = "member.joined"
+	WebhookLeft   WebhookType = "member.left"
+	// WebhookOccupied: a room got its first person; WebhookVacated: its
+	// last person went.
+	WebhookOccupied WebhookType = "room.occupied"
+	WebhookVacated  WebhookType = "room.vacated"
+	// WebhookKicked and WebhookBanned: a moderator removed a person (a
+	// ban also keeps them out until a time).
+	WebhookKicked WebhookType = "member.kicked"
+	WebhookBanned WebhookType = "member.banned"
 )
 
 // WebhookTypes are the types a webhook may be filtered to, in order.
-var WebhookTypes = []WebhookType{WebhookMessage, WebhookEdit, WebhookDelete}
+var WebhookTypes = []WebhookType{WebhookMessage, WebhookEdit, WebhookDelete,
+	WebhookJoined, WebhookLeft, WebhookOccupied, WebhookVacated, WebhookKicked, WebhookBanned}
+
+// Room activity: what happens in a room besides its messages, stored for
+// webhooks as events of these types (never sent to clients).
+const (
+	EvMemberJoined EventType = EventType(WebhookJoined)
+	EvMemberLeft   EventType = EventType(WebhookLeft)
+	EvRoomOccupied EventType = EventType(WebhookOccupied)
+	EvRoomVacated  EventType = EventType(WebhookVacated)
+	EvMemberKicked EventType = EventType(WebhookKicked)
+	EvMemberBanned EventType = EventType(WebhookBanned)
+)
+
+// IsActivity reports whether t is a room activity type.
+func IsActivity(t EventType) bool {
+	switch t {
+	case EvMemberJoined, EvMemberLeft, EvRoomOccupied, EvRoomVacated, EvMemberKicked, EvMemberBanned:
+		return true
+	}
+	return false
+}
 
 // WebhookTypeOf returns the webhook type of a stored event, or "" for an
 // event no webhook reports.
@@ -33,6 +66,9 @@ func WebhookTypeOf(ev *Event) WebhookType {
 		return WebhookEdit
 	case EvDelete:
 		return WebhookDelete
+	}
+	if IsActivity(ev.Type) {
+		return WebhookType(ev.Type)
 	}
 	return ""
 }
@@ -46,19 +82,28 @@ type WebhookBody struct {
 }
 
 // WebhookData is the stored event: where it is in its room's log, who
-// sent it, and what it says.
+// sent it, and what it says. Room activity (member.*, room.*) has no
+// place in the log (no epoch or offset).
 type WebhookData struct {
 	Room   string `json:"room"`
-	Epoch  string `json:"epoch"`
-	Offset uint64 `json:"offset"`
-	// ID is the sender's id of the event (its client's, or the API's).
-	ID   string `json:"id,omitempty"`
-	User *User  `json:"user,omitempty"`
-	// Text of a message or an edit.
+	Epoch  string `json:"epoch,omitempty"`
+	Offset uint64 `json:"offset,omitempty"`
+	// ID is the sender's id of the event (its client's, or the API's), or
+	// the activity's own id.
+	ID string `json:"id,omitempty"`
+	// User sent the message, or is the person who came, went, or was
+	// kicked or banned.
+	User *User `json:"user,omitempty"`
+	// By is the moderator of a kick or ban.
+	By *User `json:"by,omitempty"`
+	// Until is when a ban ends, in Unix milliseconds.
+	Until int64 `json:"until,omitempty"`
+	// Text of a message or an edit; the reason given for a kick or ban.
 	Text string `json:"text,omitempty"`
 	// Target is the offset of the message an edit or delete is about.
 	Target     uint64      `json:"target,omitempty"`
 	Attachment *Attachment `json:"attachment,omitempty"`
-	// Time is when it was stored, in Unix milliseconds.
+	// Time is when it was stored (or, for room activity, happened), in
+	// Unix milliseconds.
 	Time int64 `json:"ts"`
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -70,12 +71,12 @@ func (p *adminPage) renderDeadLetters() app.UI {
 			rows = append(rows, app.Tr().Body(
 				app.Th().Scope("row").Body(app.Code().Text(string(l.Type))),
 				app.Td().Text(l.Webhook),
-				app.Td().Body(app.Span().Class("sb-hash").Aria("hidden", true).Text("#"), app.Text(l.Room+" @"+strconv.FormatUint(l.Offset, 10))),
+				app.Td().Body(app.Span().Class("sb-hash").Aria("hidden", true).Text("#"), app.Text(l.Room+where(l.Offset))),
 				app.Td().Class("sb-admin-reason").Text(l.Reason),
 				app.Td().Text(time.UnixMilli(l.Time).Format("Jan 2 15:04:05")),
 				app.Td().Class("sb-actions").Body(
 					app.Button().Type("button").Class("sb-button sb-button-small").
-						Aria("label", "Retry "+string(l.Type)+" for "+l.Webhook+" in #"+l.Room+" at "+strconv.FormatUint(l.Offset, 10)).
+						Aria("label", "Retry "+string(l.Type)+" for "+l.Webhook+" in #"+l.Room+strings.Replace(where(l.Offset), "@", "at ", 1)).
 						Disabled(p.retrying != 0).OnClick(p.onRetry(l.Seq)).Text(label),
 				),
 			))
@@ -97,4 +98,13 @@ func (p *adminPage) renderDeadLetters() app.UI {
 		app.P().Class("sb-admin-alert").Role("status").Aria("live", "polite").Text(p.deadErr+p.deadStatus),
 		body,
 	)
+}
+
+// where places a dead letter in its room's log: " @offset", or nothing
+// for room activity (which has no offset).
+func where(offset uint64) string {
+	if offset == 0 {
+		return ""
+	}
+	return " @" + strconv.FormatUint(offset, 10)
 }

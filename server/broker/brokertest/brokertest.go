@@ -24,6 +24,7 @@ import (
 // download of files (made by the HTTP API, outside the hub).
 type Broker interface {
 	hub.Broker
+	hub.ActivityLog
 	PutFile(ctx context.Context, meta hub.FileMeta, r io.Reader) (hub.FileMeta, error)
 	OpenFile(ctx context.Context, id string) (hub.FileMeta, io.ReadCloser, error)
 }
@@ -56,6 +57,7 @@ func Run(t *testing.T, start Start) {
 		{"BansAndPrivacy", bansAndPrivacy},
 		{"Directory", directory},
 		{"Files", files},
+		{"ActivityTransitions", activityTransitions},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -466,5 +468,67 @@ func files(t *testing.T, start Start) {
 	data, err := io.ReadAll(r)
 	if err != nil || !bytes.Equal(data, content) || got != want {
 		t.Errorf("open: %+v %q, %v", got, data, err)
+	}
+}
+
+// A transition is stored once, whichever of several nodes stores it at the
+// same time; the same state again is not a transition; states alternate
+// per subject (a person in a room, or the room), independently of each
+// other; only room activity types are stored; kicks are recorded.
+func activityTransitions(t *testing.T, start Start) {
+	nodes := start(t, Config{Nodes: 3})
+	ann := &protocol.User{ID: "u-ann", Name: "ann"}
+	joined := protocol.Event{Type: protocol.EvMemberJoined, User: ann, ID: "a1"}
+	var stored sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for _, b := range nodes {
+		stored.Go(func() {
+			ok, err := b.Transition(ctx(t), "act", ann.ID, joined)
+			if err != nil {
+				t.Errorf("transition: %v", err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	stored.Wait()
+	if wins != 1 {
+		t.Fatalf("three nodes storing one joined: %d stored it, want 1", wins)
+	}
+	for i, c := range []struct {
+		b       Broker
+		subject string
+		typ     protocol.EventType
+		want    bool
+	}{
+		{nodes[1], ann.ID, protocol.EvMemberJoined, false}, // still joined
+		{nodes[1], "u-bob", protocol.EvMemberJoined, true}, // another person
+		{nodes[2], "", protocol.EvRoomOccupied, true},      // the room itself
+		{nodes[0], ann.ID, protocol.EvMemberLeft, true},
+		{nodes[2], ann.ID, protocol.EvMemberLeft, false},
+		{nodes[2], ann.ID, protocol.EvMemberJoined, true},
+		{nodes[0], "", protocol.EvRoomOccupied, false},
+		{nodes[0], "", protocol.EvRoomVacated, true},
+	} {
+		ok, err := c.b.Transition(ctx(t), "act", c.subject, protocol.Event{Type: c.typ, ID: fmt.Sprint(i)})
+		if err != nil || ok != c.want {
+			t.Errorf("step %d: %s of %q: stored %v, %v; want %v", i, c.typ, c.subject, ok, err, c.want)
+		}
+	}
+	if _, err := nodes[0].Transition(ctx(t), "act", ann.ID, msg("not activity")); err == nil {
+		t.Error("a message was stored as a transition")
+	}
+	kick := protocol.Event{Type: protocol.EvMemberKicked, User: ann, By: &protocol.User{ID: "u-mod", Name: "mod"}, Text: "spam"}
+	for range 2 {
+		if err := nodes[1].Record(ctx(t), "act", "conn-1/k1", kick); err != nil {
+			t.Fatalf("record a kick: %v", err)
+		}
+	}
+	if err := nodes[1].Record(ctx(t), "act", "conn-1/m1", msg("not activity")); err == nil {
+		t.Error("a message was recorded as activity")
 	}
 }

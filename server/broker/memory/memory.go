@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server/hub"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
 // Options size a Cluster. The zero value of each field means its default,
@@ -61,6 +62,7 @@ type Cluster struct {
 	bans    map[string]time.Time // room + "\x00" + user
 	private map[string]bool
 	files   map[string]storedFile
+	act     activity
 }
 
 // New returns an empty Cluster.
@@ -73,6 +75,7 @@ func New(opts Options) *Cluster {
 		bans:    make(map[string]time.Time),
 		private: make(map[string]bool),
 		files:   make(map[string]storedFile),
+		act:     activity{states: make(map[string]protocol.EventType), ids: make(map[string]seen)},
 	}
 	c.msgs = newEventLog(opts, opts.HistorySize, func(room string, frame []byte) { b.publish(room, kindEvent, frame) })
 	c.points = newEventLog(opts, opts.FeedSize, func(room string, frame []byte) { b.publish(room, kindPoints, frame) })
