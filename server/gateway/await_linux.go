@@ -13,7 +13,7 @@ import "syscall"
 // runtime's poller wakes the reader when it does. Waiting consumes
 // nothing, so it never races with coder/websocket's own reads.
 func (c *conn) awaitFrame() bool {
-	if c.raw == nil {
+	if c.raw == nil || c.earlyPending {
 		return false
 	}
 	c.inMu.Lock()

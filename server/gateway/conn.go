@@ -37,12 +37,16 @@ type conn struct {
 	readCancel context.CancelFunc
 
 	// in is the connection's read buffer and raw the socket under it, for
-	// awaitFrame (raw is nil where it cannot wait: see upgrade.early);
-	// out is where its frames leave (socketWriter). All come from the
-	// upgrade, which exists whenever Accept succeeded.
-	in  *bufio.Reader
-	raw syscall.RawConn
-	out *socketWriter
+	// awaitFrame (raw is nil where it cannot wait); out is where its
+	// frames leave (socketWriter). All come from the upgrade, which exists
+	// whenever Accept succeeded. earlyPending (reader only): bytes the
+	// client sent with its handshake may wait outside in's buffer, so
+	// awaitFrame cannot tell (see upgrade.early); cleared once a message
+	// has been read, as in's first fill has taken them in.
+	in           *bufio.Reader
+	raw          syscall.RawConn
+	earlyPending bool
+	out          *socketWriter
 	// ownFrames: data frames are framed here (see writeMessage), as the
 	// connection does not compress.
 	ownFrames bool
@@ -140,9 +144,10 @@ func newConn(g *Gateway, ws *websocket.Conn, u *upgrade, remote string, d dialec
 	}
 	if u != nil {
 		c.in, c.out, c.ownFrames, c.park = u.br, u.out, !u.compressed, u.park
-		if sc, ok := u.nc.(syscall.Conn); ok && !u.early {
+		if sc, ok := u.nc.(syscall.Conn); ok {
 			c.raw, _ = sc.SyscallConn()
 		}
+		c.earlyPending = u.early
 	}
 	if c.park != nil {
 		c.park.resume = func() { go c.run() }

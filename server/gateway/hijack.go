@@ -41,8 +41,11 @@ type upgrade struct {
 	// gateway once Accept returns).
 	compressed bool
 	// early: the client sent bytes before it saw the handshake's answer.
-	// Accept keeps them outside br's buffer, so br.Buffered cannot tell
-	// that they wait (awaitFrame is off for such a connection).
+	// Accept keeps them outside br's buffer (in a reader br reads first),
+	// so br.Buffered cannot tell that they wait until br's first fill has
+	// taken them all in (the buffer holds them whole): awaitFrame is off
+	// for such a connection until its first message is read (see
+	// conn.earlyPending).
 	early bool
 }
 

@@ -146,7 +146,7 @@ func (p *poller) forget(pk *parking) {
 // returns and its goroutine ends; run is started again on another).
 func (c *conn) awaitOrPark() (ready, parked bool) {
 	pk, p := c.park, c.g.poller()
-	if c.raw == nil || pk == nil || p == nil {
+	if c.raw == nil || c.earlyPending || pk == nil || p == nil {
 		return c.awaitFrame(), false
 	}
 	c.inMu.Lock()

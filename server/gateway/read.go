@@ -94,6 +94,7 @@ func (c *conn) read() (websocket.MessageType, []byte, error) {
 	if err != nil {
 		return typ, nil, err
 	}
+	c.earlyPending = false
 	data, err := io.ReadAll(io.LimitReader(r, c.g.opts.MaxFrameBytes+1))
 	if err != nil {
 		return typ, nil, err
