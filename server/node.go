@@ -71,6 +71,8 @@ type Config struct {
 	// shared counters' clients counts use the same interval and TTL).
 	PresenceInterval time.Duration
 	PresenceTTL      time.Duration
+	// ActivitySweep: see hub.Options (zero: its default).
+	ActivitySweep time.Duration
 	EditWindow       time.Duration
 	// MaxMessageChars is the longest message text (see hub.Options), 1 to
 	// protocol.MaxTextRunes. Default protocol.MaxTextRunes.
@@ -309,7 +311,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Metrics:   n.metrics.Hub(),
 		FeedRooms: cfg.FeedRooms, FeedHistory: cfg.FeedHistory, CursorTick: cfg.CursorTick,
 		FlushInterval: cfg.RoomFlushInterval, RoomFramesPerSecond: cfg.RoomFramesPerSecond,
-		Hooks: hubHooks(hooks), Activity: cfg.activityLog(n.broker),
+		Hooks: hubHooks(hooks), Activity: cfg.activityLog(n.broker), ActivitySweep: cfg.ActivitySweep,
 	})
 	hubCtx, stop := context.WithCancel(context.Background())
 	n.stopHub = stop

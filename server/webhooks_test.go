@@ -159,3 +159,34 @@ func TestWebhookRoomActivity(t *testing.T) {
 		}
 	}
 }
+
+// A crash leaves a room stored as occupied with nobody in it (the node
+// could not store its people's leaving): the sweep of the node started
+// again finds nobody there and sends their member.left and the room's
+// room.vacated.
+func TestWebhookActivityAfterACrash(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	cfg := withHook(server.Config{ActivitySweep: 200 * time.Millisecond}, rcv)
+	cfg.WebhookEvents = []string{"member.joined", "member.left", "room.occupied", "room.vacated"}
+	r := testnode.StartRestartable(t, cfg)
+	ann := testnode.Dial(t, r.WS, "ann")
+	if _, err := ann.Join(testnode.Ctx(t), "crash"); err != nil {
+		t.Fatal(err)
+	}
+	types := func() []protocol.WebhookType {
+		var out []protocol.WebhookType
+		for _, q := range rcv.accepted() {
+			out = append(out, q.body.Type)
+		}
+		return out
+	}
+	testnode.WaitFor(t, 10*time.Second, "ann's joined and the room occupied", func() bool { return len(types()) >= 2 })
+	r.Kill()
+	r.Start()
+	testnode.WaitFor(t, 20*time.Second, "the sweep's left and vacated", func() bool { return len(types()) >= 4 })
+	want := []protocol.WebhookType{protocol.WebhookJoined, protocol.WebhookOccupied, protocol.WebhookLeft, protocol.WebhookVacated}
+	if got := types(); !slices.Equal(got, want) {
+		t.Fatalf("webhooks %v, want %v", got, want)
+	}
+}

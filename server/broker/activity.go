@@ -91,6 +91,52 @@ func (b *Broker) Record(ctx context.Context, room, msgID string, ev protocol.Eve
 	return nil
 }
 
+// Occupied implements hub.ActivityLog.
+func (b *Broker) Occupied(ctx context.Context) ([]string, error) {
+	var rooms []string
+	err := b.lastStates(ctx, actSubject+"*.room", func(subject string, ev protocol.Event) {
+		if ev.Type == protocol.EvRoomOccupied {
+			room, _, _ := strings.Cut(strings.TrimPrefix(subject, actSubject), ".")
+			rooms = append(rooms, room)
+		}
+	})
+	return rooms, err
+}
+
+// Present implements hub.ActivityLog.
+func (b *Broker) Present(ctx context.Context, room string) ([]protocol.User, error) {
+	var people []protocol.User
+	err := b.lastStates(ctx, actSubject+room+".p.*", func(_ string, ev protocol.Event) {
+		if ev.Type == protocol.EvMemberJoined && ev.User != nil {
+			people = append(people, *ev.User)
+		}
+	})
+	return people, err
+}
+
+// lastStates calls fn with the last stored state of each subject matching
+// filter.
+func (b *Broker) lastStates(ctx context.Context, filter string, fn func(subject string, ev protocol.Event)) error {
+	info, err := b.msgs.stream.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return fmt.Errorf("broker: activity states: %w", err)
+	}
+	for subject := range info.State.Subjects {
+		m, err := b.msgs.stream.GetLastMsgForSubject(ctx, subject)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // gone with retention meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("broker: activity states: %w", err)
+		}
+		var ev protocol.Event
+		if json.Unmarshal(m.Data, &ev) == nil {
+			fn(subject, ev)
+		}
+	}
+	return nil
+}
+
 func activityData(room string, ev protocol.Event) ([]byte, error) {
 	if !protocol.IsActivity(ev.Type) {
 		return nil, fmt.Errorf("broker: %q is not room activity", ev.Type)

@@ -157,54 +157,10 @@ func (h *Hub) record(ctx context.Context, job activityJob) {
 // (a presence sync, answered by each node's state), and stores left for
 // the people of job.confirm who are not, and vacated if nobody is.
 func (h *Hub) confirmAbsence(ctx context.Context, job activityJob) {
-	states := make(chan Presence, 64)
-	sub, err := h.broker.Subscribe(job.room, RoomHandlers{
-		Event: func(protocol.Event) {}, Ephemeral: func(protocol.Event) {},
-		Presence: func(p Presence) {
-			if p.Op == PresenceState && p.Node != h.opts.Node {
-				select {
-				case states <- p:
-				default:
-				}
-			}
-		},
-	})
+	present, err := h.whoIsHere(ctx, job.room)
 	if err != nil {
 		h.log.Warn("room activity: absence check", "room", job.room, "err", err)
 		return
-	}
-	defer sub.Unsubscribe()
-	if err := h.broker.Announce(job.room, Presence{Node: h.opts.Node, Op: PresenceSync}); err != nil {
-		h.log.Warn("room activity: absence check", "room", job.room, "err", err)
-		return
-	}
-	present := map[string]bool{}
-	wait := time.NewTimer(confirmWait)
-	defer wait.Stop()
-	for waiting := true; waiting; {
-		select {
-		case p := <-states:
-			for _, m := range p.Members {
-				present[m.User.ID] = true
-			}
-		case <-wait.C:
-			waiting = false
-		case <-ctx.Done():
-			return
-		}
-	}
-	// This node's own members, last: one who came back meanwhile counts.
-	h.mu.Lock()
-	r := h.rooms[job.room]
-	h.mu.Unlock()
-	if r != nil {
-		r.mu.Lock()
-		if n := r.nodes[h.opts.Node]; n != nil {
-			for _, u := range n.conns {
-				present[u.ID] = true
-			}
-		}
-		r.mu.Unlock()
 	}
 	at := h.opts.Now().UnixMilli()
 	for _, u := range job.confirm {
@@ -238,6 +194,97 @@ func (h *Hub) transition(ctx context.Context, room, subject string, ev protocol.
 		case <-time.After(pause):
 		}
 		pause *= 2
+	}
+}
+
+// whoIsHere asks every node with members in room who they are (a presence
+// sync, answered by each node's state), waits confirmWait for the
+// answers, and returns the people present, this node's own included.
+func (h *Hub) whoIsHere(ctx context.Context, room string) (map[string]bool, error) {
+	states := make(chan Presence, 64)
+	sub, err := h.broker.Subscribe(room, RoomHandlers{
+		Event: func(protocol.Event) {}, Ephemeral: func(protocol.Event) {},
+		Presence: func(p Presence) {
+			if p.Op == PresenceState && p.Node != h.opts.Node {
+				select {
+				case states <- p:
+				default:
+				}
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer sub.Unsubscribe()
+	if err := h.broker.Announce(room, Presence{Node: h.opts.Node, Op: PresenceSync}); err != nil {
+		return nil, err
+	}
+	present := map[string]bool{}
+	wait := time.NewTimer(confirmWait)
+	defer wait.Stop()
+	for waiting := true; waiting; {
+		select {
+		case p := <-states:
+			for _, m := range p.Members {
+				present[m.User.ID] = true
+			}
+		case <-wait.C:
+			waiting = false
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	// This node's own members, last: one who came back meanwhile counts.
+	h.mu.Lock()
+	r := h.rooms[room]
+	h.mu.Unlock()
+	if r != nil {
+		r.mu.Lock()
+		if n := r.nodes[h.opts.Node]; n != nil {
+			for _, u := range n.conns {
+				present[u.ID] = true
+			}
+		}
+		r.mu.Unlock()
+	}
+	return present, nil
+}
+
+// sweepActivity ends what no node's presence shows ending: the rooms
+// stored as occupied that no node has members in (its people were on a
+// node that died while no other had members there, or the whole cluster
+// stopped at once). Rooms this node follows, or that another node reports
+// members in, are left to presence; the rest are asked (whoIsHere), and
+// where nobody answers, their people's left and the room's vacated are
+// stored. Hub.Run calls it every Options.ActivitySweep.
+func (h *Hub) sweepActivity(ctx context.Context) {
+	rooms, err := h.opts.Activity.Occupied(ctx)
+	if err != nil {
+		h.log.Warn("room activity sweep", "err", err)
+		return
+	}
+	for _, room := range rooms {
+		h.mu.Lock()
+		_, following := h.rooms[room]
+		h.mu.Unlock()
+		if following || len(h.dir.nodesWith(room)) > 0 {
+			continue
+		}
+		present, err := h.whoIsHere(ctx, room)
+		if err != nil || len(present) > 0 {
+			continue
+		}
+		people, err := h.opts.Activity.Present(ctx, room)
+		if err != nil {
+			continue
+		}
+		at := h.opts.Now().UnixMilli()
+		for _, u := range people {
+			h.transition(ctx, room, u.ID, protocol.Event{Type: protocol.EvMemberLeft, User: &u, Time: at})
+		}
+		h.transition(ctx, room, "", protocol.Event{Type: protocol.EvRoomVacated, Time: at})
+		h.log.Info("room activity: an empty room closed by the sweep", "room", room, "people", len(people))
 	}
 }
 

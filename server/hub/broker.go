@@ -90,6 +90,10 @@ type ActivityLog interface {
 	// Record stores ev in room's activity; msgID makes it idempotent
 	// within the broker's duplicate window.
 	Record(ctx context.Context, room, msgID string, ev protocol.Event) error
+	// Occupied lists the rooms whose last stored state is occupied.
+	Occupied(ctx context.Context) ([]string, error)
+	// Present lists the people whose last stored state in room is joined.
+	Present(ctx context.Context, room string) ([]protocol.User, error)
 }
 
 // Files is the index of uploaded files (the upload itself goes through

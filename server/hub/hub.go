@@ -105,6 +105,10 @@ type Options struct {
 	// Activity, if set, stores the rooms' activity (see ActivityLog and
 	// activity.go): for webhooks. Default: none stored.
 	Activity ActivityLog
+	// ActivitySweep is how often the stored activity is checked for rooms
+	// left occupied by people nobody has (see sweepActivity). Default
+	// DefaultActivitySweep.
+	ActivitySweep time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -127,6 +131,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.CursorTick <= 0 {
 		o.CursorTick = protocol.CursorTick
+	}
+	if o.ActivitySweep <= 0 {
+		o.ActivitySweep = DefaultActivitySweep
 	}
 	if o.FeedHistory <= 0 {
 		o.FeedHistory = 600
@@ -185,6 +192,9 @@ const DefaultFlushInterval = 10 * time.Millisecond
 // write buffer, two writes each, and 50 ms waits), 108-114 ms with 40,000
 // (server and load generator at a full core each).
 const DefaultRoomFramesPerSecond = 30000
+
+// DefaultActivitySweep is Options.ActivitySweep's default.
+const DefaultActivitySweep = time.Minute
 
 // DefaultPresenceInterval is Options.PresenceInterval's default.
 const DefaultPresenceInterval = 10 * time.Second
@@ -262,11 +272,19 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.publishDirectory(true) // the other nodes learn of this one at once
 	cursors := time.NewTicker(h.opts.CursorTick)
 	defer cursors.Stop()
+	var sweep <-chan time.Time
 	if h.activity != nil {
 		done := make(chan struct{})
 		go func() { defer close(done); h.recordActivity(ctx) }()
 		defer func() { <-done }()
+		t := time.NewTicker(h.opts.ActivitySweep)
+		defer t.Stop()
+		sweep = t.C
 	}
+	var sweeping sync.WaitGroup // one sweep at a time
+	defer sweeping.Wait()
+	sweepBusy := false
+	sweepDone := make(chan struct{}, 1)
 	for {
 		select {
 		case <-ctx.Done():
@@ -283,6 +301,16 @@ func (h *Hub) Run(ctx context.Context) error {
 			}
 		case <-cursors.C:
 			h.flushCursors()
+		case <-sweep:
+			if !sweepBusy {
+				sweepBusy = true
+				sweeping.Go(func() {
+					h.sweepActivity(ctx)
+					sweepDone <- struct{}{}
+				})
+			}
+		case <-sweepDone:
+			sweepBusy = false
 		case <-dir.C:
 			h.publishDirectory(false)
 			h.refreshDirectory()

@@ -514,10 +514,32 @@ func activityTransitions(t *testing.T, start Start) {
 		{nodes[0], "", protocol.EvRoomOccupied, false},
 		{nodes[0], "", protocol.EvRoomVacated, true},
 	} {
-		ok, err := c.b.Transition(ctx(t), "act", c.subject, protocol.Event{Type: c.typ, ID: fmt.Sprint(i)})
+		ev := protocol.Event{Type: c.typ, ID: fmt.Sprint(i)}
+		if c.subject != "" {
+			ev.User = &protocol.User{ID: c.subject, Name: c.subject[2:]}
+		}
+		ok, err := c.b.Transition(ctx(t), "act", c.subject, ev)
 		if err != nil || ok != c.want {
 			t.Errorf("step %d: %s of %q: stored %v, %v; want %v", i, c.typ, c.subject, ok, err, c.want)
 		}
+	}
+	// What is stored is what the sweep reads back: the people joined, the
+	// rooms occupied.
+	if ok, err := nodes[2].Transition(ctx(t), "busy", "", protocol.Event{Type: protocol.EvRoomOccupied}); !ok || err != nil {
+		t.Fatalf("occupy busy: %v %v", ok, err)
+	}
+	rooms, err := nodes[1].Occupied(ctx(t))
+	if err != nil || !slices.Equal(rooms, []string{"busy"}) {
+		t.Errorf("occupied rooms: %v %v, want [busy]", rooms, err)
+	}
+	people, err := nodes[1].Present(ctx(t), "act")
+	names := []string{}
+	for _, u := range people {
+		names = append(names, u.Name)
+	}
+	slices.Sort(names)
+	if err != nil || !slices.Equal(names, []string{"ann", "bob"}) {
+		t.Errorf("people present in act: %v %v, want ann and bob", names, err)
 	}
 	if _, err := nodes[0].Transition(ctx(t), "act", ann.ID, msg("not activity")); err == nil {
 		t.Error("a message was stored as a transition")

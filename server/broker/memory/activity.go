@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/switchboard-rt/switchboard/server/hub"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -14,7 +15,7 @@ var _ hub.ActivityLog = (*Broker)(nil)
 // activity is the rooms' activity: each subject's last state, and the
 // kicks and bans by message id (within the duplicate window).
 type activity struct {
-	states map[string]protocol.EventType // room + "\x00" + subject
+	states map[string]protocol.Event // room + "\x00" + subject: the last stored
 	ids    map[string]seen               // room + "\x00" + message id
 	log    []protocol.Event              // everything stored, in order
 }
@@ -31,11 +32,10 @@ func (b *Broker) Transition(ctx context.Context, room, subject string, ev protoc
 	b.c.mu.Lock()
 	defer b.c.mu.Unlock()
 	key := room + "\x00" + subject
-	if b.c.act.states[key] == ev.Type {
+	if b.c.act.states[key].Type == ev.Type {
 		return false, nil
 	}
-	b.c.act.states[key] = ev.Type
-	b.c.storeActivity(room, ev)
+	b.c.act.states[key] = b.c.storeActivity(room, ev)
 	return true, nil
 }
 
@@ -58,13 +58,47 @@ func (b *Broker) Record(ctx context.Context, room, msgID string, ev protocol.Eve
 	return nil
 }
 
-// storeActivity keeps a copy of ev, as stored bytes would be; c.mu held.
-func (c *Cluster) storeActivity(room string, ev protocol.Event) {
+// Occupied implements hub.ActivityLog.
+func (b *Broker) Occupied(ctx context.Context) ([]string, error) {
+	if err := done(ctx); err != nil {
+		return nil, err
+	}
+	b.c.mu.Lock()
+	defer b.c.mu.Unlock()
+	var rooms []string
+	for key, ev := range b.c.act.states {
+		if room, subject, _ := strings.Cut(key, "\x00"); subject == "" && ev.Type == protocol.EvRoomOccupied {
+			rooms = append(rooms, room)
+		}
+	}
+	return rooms, nil
+}
+
+// Present implements hub.ActivityLog.
+func (b *Broker) Present(ctx context.Context, room string) ([]protocol.User, error) {
+	if err := done(ctx); err != nil {
+		return nil, err
+	}
+	b.c.mu.Lock()
+	defer b.c.mu.Unlock()
+	var people []protocol.User
+	for key, ev := range b.c.act.states {
+		if r, subject, _ := strings.Cut(key, "\x00"); r == room && subject != "" && ev.Type == protocol.EvMemberJoined && ev.User != nil {
+			people = append(people, *ev.User)
+		}
+	}
+	return people, nil
+}
+
+// storeActivity keeps a copy of ev, as stored bytes would be, and
+// returns it; c.mu held.
+func (c *Cluster) storeActivity(room string, ev protocol.Event) protocol.Event {
 	ev.Room = room
 	data, _ := json.Marshal(&ev)
 	var stored protocol.Event
 	json.Unmarshal(data, &stored)
 	c.act.log = append(c.act.log, stored)
+	return stored
 }
 
 // Activity returns the rooms' stored activity, in the order stored.

@@ -75,7 +75,7 @@ func New(opts Options) *Cluster {
 		bans:    make(map[string]time.Time),
 		private: make(map[string]bool),
 		files:   make(map[string]storedFile),
-		act:     activity{states: make(map[string]protocol.EventType), ids: make(map[string]seen)},
+		act:     activity{states: make(map[string]protocol.Event), ids: make(map[string]seen)},
 	}
 	c.msgs = newEventLog(opts, opts.HistorySize, func(room string, frame []byte) { b.publish(room, kindEvent, frame) })
 	c.points = newEventLog(opts, opts.FeedSize, func(room string, frame []byte) { b.publish(room, kindPoints, frame) })
