@@ -73,7 +73,7 @@ type Config struct {
 	PresenceTTL      time.Duration
 	// ActivitySweep: see hub.Options (zero: its default).
 	ActivitySweep time.Duration
-	EditWindow       time.Duration
+	EditWindow    time.Duration
 	// MaxMessageChars is the longest message text (see hub.Options), 1 to
 	// protocol.MaxTextRunes. Default protocol.MaxTextRunes.
 	MaxMessageChars int

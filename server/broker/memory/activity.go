@@ -16,8 +16,8 @@ var _ hub.ActivityLog = (*Broker)(nil)
 // kicks and bans by message id (within the duplicate window).
 type activity struct {
 	states map[string]protocol.Event // room + "\x00" + subject: the last stored
-	ids    map[string]seen               // room + "\x00" + message id
-	log    []protocol.Event              // everything stored, in order
+	ids    map[string]seen           // room + "\x00" + message id
+	log    []protocol.Event          // everything stored, in order
 }
 
 // Transition implements hub.ActivityLog: under the cluster's lock, so one
