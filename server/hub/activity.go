@@ -288,18 +288,15 @@ func (h *Hub) sweepActivity(ctx context.Context) {
 	}
 }
 
-// recordKick stores a kick or ban (kicked, as relayed to the room) by
-// moderator by; msgID names the command, so a retried one is stored once.
-func (h *Hub) recordKick(ctx context.Context, room, msgID string, by protocol.User, kicked protocol.Event, ban bool) error {
+// recordKick stores a kick or ban (kicked, as relayed to the room) of
+// target by moderator by; msgID names the command, so a retried one is
+// stored once.
+func (h *Hub) recordKick(ctx context.Context, room, msgID string, by, target protocol.User, kicked protocol.Event, ban bool) error {
 	if h.opts.Activity == nil {
 		return nil
 	}
-	user := *kicked.User
-	if u, ok := h.person(room, user.ID); ok {
-		user = u
-	}
 	ev := protocol.Event{
-		Type: protocol.EvMemberKicked, Room: room, ID: msgID, User: &user, By: &by,
+		Type: protocol.EvMemberKicked, Room: room, ID: msgID, User: &target, By: &by,
 		Text: kicked.Text, Time: h.opts.Now().UnixMilli(),
 	}
 	if ban {

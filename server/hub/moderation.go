@@ -86,6 +86,10 @@ func (h *Hub) Kick(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 		return protocol.Event{}, perr
 	}
 	kicked := protocol.Event{Type: protocol.EvKicked, User: &protocol.User{ID: cmd.User}, Text: cmd.Text}
+	target := *kicked.User // for the webhooks: by name too, while still in the room
+	if u, ok := h.person(cmd.Room, cmd.User); ok {
+		target = u
+	}
 	if cmd.Type == protocol.CmdBan {
 		until := h.opts.Now().Add(time.Duration(cmd.Seconds) * time.Second)
 		if err := h.broker.Ban(ctx, cmd.Room, cmd.User, until); err != nil {
@@ -98,7 +102,7 @@ func (h *Hub) Kick(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	}
 	// For the webhooks: a retried command (same connection, same id) is
 	// stored once.
-	if err := h.recordKick(ctx, cmd.Room, c.ID()+"/"+cmd.ID, c.User(), kicked, cmd.Type == protocol.CmdBan); err != nil {
+	if err := h.recordKick(ctx, cmd.Room, c.ID()+"/"+cmd.ID, c.User(), target, kicked, cmd.Type == protocol.CmdBan); err != nil {
 		return protocol.Event{}, h.unavailable("kick", cmd.Room, err)
 	}
 	return protocol.Event{Type: protocol.EvAck, Ref: cmd.ID, Room: cmd.Room}, nil
