@@ -364,6 +364,51 @@ func TestWebhooksOnceAcrossACluster(t *testing.T) {
 	}
 }
 
+// When the nodes of a cluster die, one of them perhaps in the middle of an
+// event's retries, the node left delivers every event, each once with its
+// id, in order, once the dead node's hold on its event has passed.
+func TestWebhooksSurviveNodeDeaths(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	var down atomic.Bool
+	down.Store(true)
+	rcv.setAnswer(func(string, protocol.WebhookBody) int {
+		if down.Load() {
+			return 503
+		}
+		return 200
+	})
+	natsServers := testnode.NATSCluster(t, 3)
+	var nodes []*testnode.Node
+	for i, ns := range natsServers {
+		cfg := withHook(server.Config{NATSURL: ns.ClientURL(), Replicas: 3, Node: fmt.Sprintf("d%d", i)}, rcv)
+		cfg.WebhookEvents, cfg.WebhookMaxAttempts = messageEvents, 1000
+		nodes = append(nodes, testnode.Start(t, cfg))
+	}
+	ann := testnode.Dial(t, nodes[0].WS, "ann")
+	const total = 10
+	testnode.JoinAndSend(t, ann, []string{"deaths"}, total)
+	testnode.WaitFor(t, 10*time.Second, "an attempt while the receiver is down", func() bool {
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		return len(rcv.reqs) > 0
+	})
+	nodes[0].Kill()
+	nodes[1].Kill()
+	down.Store(false)
+	testnode.WaitFor(t, 30*time.Second, "every event from the node left", func() bool { return len(rcv.accepted()) >= total })
+	var offsets []uint64
+	for _, q := range rcv.accepted() {
+		offsets = append(offsets, q.body.Data.Offset)
+		if _, ok := rcv.count(q.id); ok != 1 {
+			t.Errorf("event %s accepted %d times, want once", q.id, ok)
+		}
+	}
+	if len(offsets) != total || !slices.IsSorted(offsets) {
+		t.Errorf("offsets delivered %v, want %d in order", offsets, total)
+	}
+}
+
 // Bad webhook settings stop the node at start with the setting named.
 func TestWebhookSettingsCheckedAtStart(t *testing.T) {
 	t.Parallel()
