@@ -24,6 +24,13 @@ func TestCursorsAcrossTabs(t *testing.T) {
 	ann.joinRoom(n.HTTP.URL, room)
 	bob.joinRoom(n.HTTP.URL, room)
 	ann.waitText("region", "Online", "bob")
+	// The board starts closed: each opens it with its summary.
+	if ann.count("group", "Shared board") != 0 {
+		t.Fatal("the shared board is open before anyone opened it")
+	}
+	for _, tb := range []*tab{ann, bob} {
+		tb.clickSelector("#sb-board-panel > summary")
+	}
 
 	bob.moveOnBoard(0.2, 0.5, 0.25, 0.5)
 	ann.waitPointerAt("bob", 25, 50)

@@ -32,7 +32,7 @@ func TestAdminDeadLetterRetry(t *testing.T) {
 	t.Cleanup(backend.Close)
 	n := startNode(t, server.Config{
 		AdminToken: e2eAdminToken, WebhookURL: backend.URL, WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-		WebhookMaxAttempts: 2, WebhookMinBackoff: 10 * time.Millisecond, WebhookMaxBackoff: 20 * time.Millisecond,
+		WebhookEvents: []string{string(protocol.WebhookMessage)}, WebhookMaxAttempts: 2, WebhookMinBackoff: 10 * time.Millisecond, WebhookMaxBackoff: 20 * time.Millisecond,
 	})
 	bot := testnode.Dial(t, n.WS, "bot")
 	joinGo(t, bot, "orders")

@@ -38,20 +38,45 @@ func (c *roomPage) renderFeed() app.UI {
 		)
 }
 
-// renderBoard shows the shared board with everyone's pointer, in a panel
-// people can fold away.
+// renderBoard shows the shared board with everyone's pointer in a panel
+// that starts closed (its summary opens it); whether the person opened it
+// is kept per room.
 func (c *roomPage) renderBoard() app.UI {
 	return app.Details().
 		ID(idBoardPanel).
 		Class("sb-feed sb-board-panel").
-		Open(true).
+		Open(c.boardOpen).
+		On("toggle", c.onBoardToggle).
 		Body(
 			app.Summary().
 				Class("sb-feed-summary").
 				Body(
 					app.Span().Class("sb-feed-title").Text("Shared board"),
-					app.Span().Class("sb-feed-window").Text("everyone's pointer, live"),
+					app.Span().Class("sb-feed-window").Text(boardHint(c.boardOpen)),
 				),
 			&cursorBoard{Me: c.model.me.ID},
 		)
+}
+
+// onBoardToggle keeps the board's open state, for this room, across
+// reloads.
+func (c *roomPage) onBoardToggle(ctx app.Context, _ app.Event) {
+	open := ctx.JSSrc().Get("open").Bool()
+	if open == c.boardOpen {
+		return
+	}
+	c.boardOpen = open
+	if open {
+		ctx.LocalStorage().Set(keyBoardPrefix+c.room, true)
+	} else {
+		ctx.LocalStorage().Del(keyBoardPrefix + c.room)
+	}
+}
+
+// boardHint is the board panel's summary line, open or closed.
+func boardHint(open bool) string {
+	if open {
+		return "everyone's pointer, live"
+	}
+	return "open it to see everyone's pointer"
 }

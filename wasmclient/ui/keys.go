@@ -37,6 +37,9 @@ const (
 	// keyToken holds a site's JWT (a plain string). When set, the room page
 	// signs in with it: the person's name and role come from the token.
 	keyToken = "switchboard/token"
+	// keyBoardPrefix + room holds whether the person opened the room's
+	// shared board (a bool; closed when absent).
+	keyBoardPrefix = "switchboard/board/"
 )
 
 // Element ids.

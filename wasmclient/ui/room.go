@@ -46,6 +46,11 @@ type roomPage struct {
 	// disabled and a notice offers the way back to the rooms.
 	removed string
 
+	// boardOpen: the person opened the shared board (it starts closed, so
+	// it takes no room, and touch screens are not invited to point; the
+	// choice is kept per room, keyBoardPrefix).
+	boardOpen bool
+
 	// Moderation (moderators and admins only): the person whose kick or
 	// ban awaits a reason, and how it went.
 	modTarget *modAction
@@ -113,6 +118,7 @@ func (c *roomPage) OnNav(ctx app.Context) {
 func (c *roomPage) OnMount(ctx app.Context) {
 	c.mounted = true
 	c.room = roomFromPath(ctx.Page().URL().Path)
+	ctx.LocalStorage().Get(keyBoardPrefix+c.room, &c.boardOpen)
 	c.browserOffline = !browserOnline()
 	c.model.setHidden(!tabVisible())
 	win := app.Window()
