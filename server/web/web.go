@@ -91,8 +91,8 @@ func New(opts Options) (*Web, error) {
 		version: version,
 		log:     opts.Logger,
 		wasm:    wasm,
-		pages: pagesHandler(serveAppJS(js, strconv.Quote(version)),
-			&prerender{next: h, snapshots: opts.Snapshots, limit: opts.PrerenderMessages, wait: opts.PrerenderWait}),
+		pages: notFoundPages(pagesHandler(serveAppJS(js, strconv.Quote(version)),
+			&prerender{next: h, snapshots: opts.Snapshots, limit: opts.PrerenderMessages, wait: opts.PrerenderWait})),
 		static: http.StripPrefix("/web/", http.FileServer(http.Dir(opts.Dir))),
 	}, nil
 }

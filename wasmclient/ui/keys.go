@@ -21,6 +21,9 @@ const (
 	counterPattern = `^/c/[A-Za-z0-9_-]{1,64}$`
 	counterPrefix  = "/c/"
 	counterPath    = "/counter/"
+	// PathNotFound is the page the server answers an unknown address with
+	// (status 404), the address in its from parameter.
+	PathNotFound = "/not-found"
 )
 
 // Local storage keys.

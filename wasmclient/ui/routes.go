@@ -16,6 +16,13 @@ func Routes() {
 	app.RouteWithRegexp(embedPattern, newEmbedPage)
 	app.Route(pathAdmin, app.NewZeroComponentFactory(&adminPage{}))
 	app.RouteWithRegexp(counterPattern, app.NewZeroComponentFactory(&counterPage{}))
+	app.Route(PathNotFound, app.NewZeroComponentFactory(&notFoundPage{}))
+	if app.IsClient {
+		// In the browser every other path is the not-found page (go-app's
+		// own takes no styling). Not on the server: there an unrouted path
+		// answers 404, and the server serves PathNotFound with it.
+		app.RouteWithRegexp(`^`, app.NewZeroComponentFactory(&notFoundPage{}))
+	}
 }
 
 // Handler returns the go-app handler settings of the Switchboard pages:
