@@ -49,7 +49,7 @@ func (p *adminPage) subtitle() string {
 }
 
 func (p *adminPage) renderSignIn() app.UI {
-	hintClass, hint := "sb-hint", "The token the server was started with (--admin-token). Kept in this tab only."
+	hintClass, hint := "sb-hint", "The token the server was started with (--admin-token or SWITCHBOARD_ADMIN_TOKEN, 16 characters or more; without one the dashboard stays closed). Kept in this tab only."
 	if p.authErr != "" {
 		hintClass, hint = "sb-hint sb-hint-error", p.authErr
 	}

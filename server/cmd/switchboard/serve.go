@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,6 +185,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { served <- srv.Serve(ln) }()
 	}
 	fmt.Fprintf(stdout, "Switchboard is serving at %s://%s/\n", scheme, ln.Addr())
+	adminURL := fmt.Sprintf("%s://%s%s/admin", scheme, ln.Addr(), strings.TrimSuffix(cfg.BasePath, "/"))
+	if cfg.AdminToken != "" {
+		fmt.Fprintf(stdout, "Admin dashboard: %s (sign in with the admin token)\n", adminURL)
+	} else if cfg.WebDir != "" {
+		fmt.Fprintf(stdout, "Admin dashboard: %s needs a token: start with one set, e.g.\n"+
+			"  export SWITCHBOARD_ADMIN_TOKEN=$(openssl rand -hex 16); echo $SWITCHBOARD_ADMIN_TOKEN; make run\n", adminURL)
+	}
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	var demoDone sync.WaitGroup
 	if f.demoFeed {

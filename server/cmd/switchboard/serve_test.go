@@ -178,3 +178,48 @@ func TestServeHeaderLimits(t *testing.T) {
 		t.Fatalf("a half-sent request stayed open %v", waited)
 	}
 }
+
+// serve says at start where the admin dashboard is, and without an admin
+// token how to start with one; it never prints the token.
+func TestServeTellsHowToOpenTheDashboard(t *testing.T) {
+	web := t.TempDir()
+	for name, data := range map[string]string{"app.wasm": "\x00asm" + strings.Repeat("x", 100), "app.css": "body{}"} {
+		if err := os.WriteFile(filepath.Join(web, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const token = "a long enough admin token"
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "needs a token: start with one set"},
+		{map[string]string{"SWITCHBOARD_ADMIN_TOKEN": token}, "(sign in with the admin token)"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--web-dir", web},
+				func(k string) string { return c.env[k] }, pw, io.Discard)
+			pw.Close()
+		}()
+		br := bufio.NewReader(pr)
+		var out string
+		for !strings.Contains(out, "Admin dashboard:") {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("serve's output ended: %q (%v)", out, err)
+			}
+			out += line
+		}
+		go io.Copy(io.Discard, br)
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if !strings.Contains(out, "/admin") || !strings.Contains(out, c.want) || strings.Contains(out, token) {
+			t.Errorf("output %q: want the dashboard's address and %q, never the token", out, c.want)
+		}
+	}
+}
