@@ -28,6 +28,16 @@ func TestOfflineReloadShowsRoom(t *testing.T) {
 
 	r.Unplug()
 	ann.waitNoText("status", "Connection", "Connected")
+	// Who was online is the last list known, and says so; on a phone the
+	// top bar keeps to one row with the state and Retry in it.
+	ann.waitText("region", "Online", "online (last known)")
+	ann.do("phone viewport", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	ann.find("button", "Retry now")
+	if h := evalPage[float64](ann, `document.querySelector(".sb-topbar").getBoundingClientRect().height`); h > 60 {
+		t.Errorf("the top bar is %.0f px high at 360 px wide: it wrapped", h)
+	}
+	ann.screenshot("room-phone-offline")
+	ann.do("desktop viewport", chromedp.EmulateViewport(1280, 800))
 	ann.say("typed while the server was down")
 	ann.waitText("list", "Messages", "Sending…")
 

@@ -65,6 +65,10 @@ func (c *roomPage) renderNameForm() app.UI {
 
 func (c *roomPage) renderTopbar() app.UI {
 	state, text := c.statusText()
+	short := text
+	if state == "waiting" {
+		short = strconv.Itoa(max(1, ceilSeconds(time.Until(c.retryAt)))) + " s"
+	}
 	return app.Header().
 		Class("sb-topbar").
 		Body(
@@ -86,14 +90,20 @@ func (c *roomPage) renderTopbar() app.UI {
 						Aria("live", "polite").
 						Body(
 							app.Span().Class("sb-dot").Aria("hidden", true),
+							// On a phone the short words show (the top
+							// bar never wraps); readers get the whole.
 							app.Span().Class("sb-status-text").Text(text),
+							app.If(short != text, func() app.UI {
+								return app.Span().Class("sb-status-short").Aria("hidden", true).Text(short)
+							}),
 						),
 					app.If(state != "connected" && state != "connecting", func() app.UI {
 						return app.Button().
 							Type("button").
 							Class("sb-button sb-button-small").
+							Aria("label", "Retry now").
 							OnClick(c.onRetry).
-							Text("Retry now")
+							Body(app.Text("Retry"), app.Span().Class("sb-wide-only").Text(" now"))
 					}),
 				),
 		)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/switchboard-rt/switchboard/shared/client"
 )
 
 func (c *roomPage) renderOnline() app.UI {
@@ -22,8 +23,15 @@ func (c *roomPage) renderOnline() app.UI {
 		heading = strconv.Itoa(c.model.onlineCount()) + " online"
 	}
 	moderate := c.moderates() && c.removed == ""
+	// Offline, the list is the last one known: greyed, and said so.
+	stale := c.model.joined && c.phase != client.Connected && len(members) > 0
+	class := "sb-online"
+	if stale {
+		class += " sb-online-stale"
+		heading = strconv.Itoa(c.model.onlineCount()) + " online (last known)"
+	}
 	return app.Aside().
-		Class("sb-online").
+		Class(class).
 		Role("region").
 		Aria("label", "Online").
 		Body(
