@@ -42,6 +42,9 @@ const (
 	chartPalette = 6    // series colours: .chart-s0 ... .chart-s5 in app.css
 	// DefaultChartWindow is the span a chart shows when Window is zero.
 	DefaultChartWindow = 5 * time.Minute
+	// minChartWindow is the shortest span the time axis shrinks to for
+	// series younger than Window.
+	minChartWindow = 30 * time.Second
 )
 
 // LineChart draws series as an SVG line chart (no JavaScript library): the
@@ -55,6 +58,57 @@ type LineChart struct {
 	Window time.Duration
 	Now    time.Time // the right edge; zero: the newest point
 	Series []Series
+
+	// width is the drawing's width in CSS pixels, measured in the
+	// browser (0 before: drawn at chartW and scaled). Drawn at its own
+	// width, one SVG unit is one pixel, so the labels keep their size
+	// (11 px and up) however wide the chart is.
+	width    float64
+	observer app.Value
+	onResize app.Func
+}
+
+// size is the drawing's size in SVG units: its measured width, and a
+// height that follows it within bounds; unmeasured, chartW by chartH.
+func (c *LineChart) size() (w, h float64) {
+	if c.width < 160 {
+		return chartW, chartH
+	}
+	return c.width, math.Min(240, math.Max(150, c.width*0.4))
+}
+
+// OnMount measures the chart, and again whenever its box changes size.
+func (c *LineChart) OnMount(ctx app.Context) {
+	ro := app.Window().Get("ResizeObserver")
+	if !ro.Truthy() {
+		return
+	}
+	c.onResize = app.FuncOf(func(_ app.Value, args []app.Value) any {
+		if len(args) == 0 || args[0].Length() == 0 {
+			return nil
+		}
+		w := args[0].Index(0).Get("contentRect").Get("width").Float()
+		ctx.Dispatch(func(app.Context) {
+			if math.Abs(w-c.width) >= 1 {
+				c.width = w
+			}
+		})
+		return nil
+	})
+	c.observer = ro.New(c.onResize)
+	c.observer.Call("observe", ctx.JSSrc())
+}
+
+// OnDismount stops measuring.
+func (c *LineChart) OnDismount() {
+	if c.observer != nil {
+		c.observer.Call("disconnect")
+		c.observer = nil
+	}
+	if c.onResize != nil {
+		c.onResize.Release()
+		c.onResize = nil
+	}
 }
 
 // GroupByUnit splits series into groups of one unit each, in the order the
@@ -110,6 +164,19 @@ func (c *LineChart) layout() chartLayout {
 			}
 		}
 	}
+	// Series younger than the window: the time axis spans what there is
+	// (at least minChartWindow), not a sliver at the right edge.
+	earliest := now
+	for _, s := range c.Series {
+		for _, p := range s.Points {
+			if !p.T.Before(now.Add(-window)) && p.T.Before(earliest) {
+				earliest = p.T
+			}
+		}
+	}
+	if span := now.Sub(earliest); span > 0 && span < window {
+		window = max(span, minChartWindow)
+	}
 	start := now.Add(-window)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range c.Series {
@@ -129,8 +196,9 @@ func (c *LineChart) layout() chartLayout {
 	if hi == lo {
 		hi = lo + step
 	}
-	plotW := chartW - chartLeft - chartRight
-	plotH := chartH - chartTop - chartBottom
+	w, h := c.size()
+	plotW := w - chartLeft - chartRight
+	plotH := h - chartTop - chartBottom
 	x := func(t time.Time) float64 {
 		return chartLeft + plotW*float64(t.Sub(start))/float64(window)
 	}
@@ -234,22 +302,24 @@ func svg(tag string) app.HTMLElem { return app.Elem(tag).XMLNS(svgNS) }
 // which read the legend and the figure's label instead) and the legend.
 func (c *LineChart) Render() app.UI {
 	l := c.layout()
+	w, h := c.size()
 	var grid []app.UI
 	for _, t := range l.YTicks {
 		y := fmt.Sprintf("%.1f", t.Pos)
 		grid = append(grid,
-			svg("line").Class("chart-grid").Attr("x1", chartLeft).Attr("x2", chartW-chartRight).Attr("y1", y).Attr("y2", y),
+			svg("line").Class("chart-grid").Attr("x1", chartLeft).Attr("x2", w-chartRight).Attr("y1", y).Attr("y2", y),
 			svg("text").Class("chart-axis").Attr("x", chartLeft-6).Attr("y", y).
 				Attr("text-anchor", "end").Attr("dominant-baseline", "middle").Text(t.Label),
 		)
 	}
 	for _, t := range l.XTicks {
 		grid = append(grid, svg("text").Class("chart-axis").
-			Attr("x", fmt.Sprintf("%.1f", t.Pos)).Attr("y", chartH-8).Attr("text-anchor", "middle").Text(t.Label))
+			Attr("x", fmt.Sprintf("%.1f", t.Pos)).Attr("y", h-8).Attr("text-anchor", "middle").Text(t.Label))
 	}
 	if l.Unit != "" {
-		grid = append(grid, svg("text").Class("chart-axis chart-unit").Attr("x", chartLeft-6).Attr("y", 4).
-			Attr("text-anchor", "end").Attr("dominant-baseline", "hanging").Text(l.Unit))
+		// Above the plot, from its left edge: a long unit is not cut off.
+		grid = append(grid, svg("text").Class("chart-axis chart-unit").Attr("x", chartLeft).Attr("y", 4).
+			Attr("text-anchor", "start").Attr("dominant-baseline", "hanging").Text(l.Unit))
 	}
 	var lines, legend []app.UI
 	for i, line := range l.Lines {
@@ -267,7 +337,7 @@ func (c *LineChart) Render() app.UI {
 		))
 	}
 	return app.Figure().Class("chart").Aria("label", c.Label).Body(
-		svg("svg").Class("chart-svg").Attr("viewBox", fmt.Sprintf("0 0 %g %g", chartW, chartH)).
+		svg("svg").Class("chart-svg").Attr("viewBox", fmt.Sprintf("0 0 %g %g", w, h)).
 			Aria("hidden", "true").Body(
 			svg("g").Body(grid...),
 			svg("g").Body(lines...),

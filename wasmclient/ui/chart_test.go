@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,4 +69,33 @@ func TestGroupByUnit(t *testing.T) {
 	if len(g) != 2 || len(g[0]) != 2 || g[0][1].Name != "c" || g[1][0].Name != "b" {
 		t.Errorf("groups = %+v", g)
 	}
+}
+
+// A series younger than the window fills the chart: the time axis spans
+// what there is (at least minChartWindow), and a measured chart is drawn at
+// its own width, one unit a pixel.
+func TestLineChartFitsYoungSeries(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	c := &LineChart{Label: "Connections", Window: 5 * time.Minute, Now: now, Series: []Series{
+		{Name: "node", Unit: "connections", Points: []Point{{now.Add(-40 * time.Second), 1}, {now, 3}}},
+	}}
+	c.width = 320
+	l := c.layout()
+	w, h := c.size()
+	if w != 320 || h < 150 || h > 240 {
+		t.Fatalf("size at 320 px: %v x %v", w, h)
+	}
+	if !strings.HasPrefix(l.Lines[0].Path, fmt.Sprintf("M%.1f ", chartLeft)) {
+		t.Errorf("the oldest point is not at the left edge: %q", l.Lines[0].Path)
+	}
+	if first, last := l.XTicks[0].Label, l.XTicks[len(l.XTicks)-1].Label; first < "11:59:20" || last != "12:00:00" {
+		t.Errorf("time axis from %s to %s, want the last 40 s", first, last)
+	}
+	young := &LineChart{Window: 5 * time.Minute, Now: now, Series: []Series{{Name: "x", Points: []Point{{now.Add(-5 * time.Second), 1}, {now, 2}}}}}
+	ly := young.layout()
+	if got := ly.XTicks[0].Label; got < "11:59:25" {
+		t.Errorf("a 5 s old series: axis from %s, want %v at most", got, minChartWindow)
+	}
+	// The unit sits above the plot from its left edge (a long one is not cut).
+	mustHave(t, app.HTMLString(c), "text", `text-anchor="start"`)
 }
