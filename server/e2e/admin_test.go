@@ -50,6 +50,12 @@ func TestAdminDashboardLive(t *testing.T) {
 	admin.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	evalPage[bool](admin, "(window.scrollTo(0, 0), true)")
 	admin.screenshot("admin-phone")
+	// Its tables are cards there: nothing sticks out sideways.
+	evalPage[bool](admin, `(document.querySelector(".sb-admin-room").scrollIntoView(), true)`)
+	admin.screenshot("admin-phone-tables")
+	if wide := evalPage[bool](admin, `document.documentElement.scrollWidth > window.innerWidth`); wide {
+		t.Error("the admin page scrolls sideways at 375 px")
+	}
 
 	closeAnn()
 	admin.waitText("group", "Connections", "1 Connections")

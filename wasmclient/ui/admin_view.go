@@ -124,11 +124,11 @@ func (p *adminPage) renderNodes() app.UI {
 		}
 		rows = append(rows, app.Tr().Body(
 			app.Th().Scope("row").Text(n.Node),
-			app.Td().Class("sb-num").Text(strconv.Itoa(n.Connections)),
-			app.Td().Class("sb-num").Text(strconv.Itoa(n.Rooms)),
-			app.Td().Class("sb-num").Text(strconv.Itoa(n.Members)),
-			app.Td().Class("sb-num").Text(strconv.FormatUint(n.MessagesStored, 10)),
-			app.Td().Body(app.Span().Class("sb-pill "+class).Text(state)),
+			app.Td().Class("sb-num").DataSet("label", "Connections").Text(strconv.Itoa(n.Connections)),
+			app.Td().Class("sb-num").DataSet("label", "Rooms").Text(strconv.Itoa(n.Rooms)),
+			app.Td().Class("sb-num").DataSet("label", "Memberships").Text(strconv.Itoa(n.Members)),
+			app.Td().Class("sb-num").DataSet("label", "Stored").Text(strconv.FormatUint(n.MessagesStored, 10)),
+			app.Td().DataSet("label", "State").Body(app.Span().Class("sb-pill "+class).Text(state)),
 		))
 	}
 	return app.Section().Class("sb-admin-panel").Aria("labelledby", "sb-admin-nodes").Body(
@@ -163,7 +163,7 @@ func (p *adminPage) renderRooms() app.UI {
 			}
 			rows = append(rows, app.Tr().Body(
 				app.Th().Scope("row").Body(app.Span().Class("sb-hash").Aria("hidden", true).Text("#"), app.Text(r.Name)),
-				app.Td().Class("sb-num").Text(strconv.Itoa(r.Online)),
+				app.Td().Class("sb-num").DataSet("label", "Online").Text(strconv.Itoa(r.Online)),
 				app.Td().Class("sb-actions").Body(
 					app.Button().Type("button").Class("sb-button sb-button-small").
 						Aria("label", label+" #"+r.Name).Aria("expanded", r.Name == p.room).
@@ -204,10 +204,10 @@ func (p *adminPage) renderRoom() app.UI {
 			}
 			rows = append(rows, app.Tr().Body(
 				app.Th().Scope("row").Text(m.Name),
-				app.Td().Class("sb-mono").Text(m.ID),
-				app.Td().Text(role),
-				app.Td().Text(m.Node),
-				app.Td().Class("sb-num").Text(strconv.Itoa(m.Conns)),
+				app.Td().Class("sb-mono").DataSet("label", "User id").Text(m.ID),
+				app.Td().DataSet("label", "Role").Text(role),
+				app.Td().DataSet("label", "Node").Text(m.Node),
+				app.Td().Class("sb-num").DataSet("label", "Connections").Text(strconv.Itoa(m.Conns)),
 				app.Td().Class("sb-actions").Body(
 					app.Button().Type("button").Class("sb-button sb-button-small sb-button-danger").
 						Aria("label", "Kick "+m.Name).Disabled(p.busy).OnClick(p.onKick(m)).Text("Kick"),

@@ -70,10 +70,10 @@ func (p *adminPage) renderDeadLetters() app.UI {
 			}
 			rows = append(rows, app.Tr().Body(
 				app.Th().Scope("row").Body(app.Code().Text(string(l.Type))),
-				app.Td().Text(l.Webhook),
-				app.Td().Body(app.Span().Class("sb-hash").Aria("hidden", true).Text("#"), app.Text(l.Room+where(l.Offset))),
-				app.Td().Class("sb-admin-reason").Text(l.Reason),
-				app.Td().Text(time.UnixMilli(l.Time).Format("Jan 2 15:04:05")),
+				app.Td().DataSet("label", "Webhook").Text(l.Webhook),
+				app.Td().DataSet("label", "Where").Body(app.Span().Class("sb-hash").Aria("hidden", true).Text("#"), app.Text(l.Room+where(l.Offset))),
+				app.Td().Class("sb-admin-reason").DataSet("label", "Why").Text(l.Reason),
+				app.Td().DataSet("label", "When").Text(time.UnixMilli(l.Time).Format("Jan 2 15:04:05")),
 				app.Td().Class("sb-actions").Body(
 					app.Button().Type("button").Class("sb-button sb-button-small").
 						Aria("label", "Retry "+string(l.Type)+" for "+l.Webhook+" in #"+l.Room+strings.Replace(where(l.Offset), "@", "at ", 1)).
