@@ -25,6 +25,7 @@ func TestRoomScreenshots(t *testing.T) {
 	sendGo(t, grace, room, "Notes are here: https://example.com/notes/switchboard?v=2")
 	sendGo(t, bob, room, "Looks great. Two things:\n1. the counter near the composer\n2. keyboard focus on the edit buttons")
 	sendGo(t, bob, room, "@Grace can you check the phone layout?")
+	sendGo(t, grace, room, "**Release** goes out _today_, ~~Friday~~:\n```\nmake run\nmake test   # under 15 min\n```\n> run `make bench` before you merge")
 
 	alloc := browser(t)
 	ann, _ := openTab(t, alloc, "ann")

@@ -298,15 +298,7 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 	if l.deleted {
 		body = app.P().Class("sb-msg-text sb-msg-deleted").Text("This message was deleted")
 	} else {
-		segs := segments(l.text, names, c.model.me.Name)
-		parts := make([]app.UI, 0, len(segs)+1)
-		for _, s := range segs {
-			parts = append(parts, renderSegment(s))
-		}
-		if l.edited {
-			parts = append(parts, app.Span().Class("sb-edited").Text(" (edited)"))
-		}
-		body = app.P().Class("sb-msg-text").Body(parts...)
+		body = renderText(l.text, names, c.model.me.Name, l.edited)
 		if l.text == "" && ev.Attachment != nil {
 			body = renderAttachment(ev.Attachment)
 		} else if ev.Attachment != nil {

@@ -341,3 +341,31 @@ func TestRoomChangeRefusalShownOnMessage(t *testing.T) {
 		t.Errorf("notice = %q, want the refusal of a change to a message not shown", c.model.notice)
 	}
 }
+
+// The Markdown subset renders as elements holding text: bold, italic,
+// strike-through, inline code and code blocks, quotes; links and mentions
+// still work inside styled text but not inside code, and HTML stays text.
+func TestRoomMessageMarkup(t *testing.T) {
+	t.Parallel()
+	text := "**ship it** @ann, see _https://example.com/x_ and `@ann <b>`\n> quoted ~~old~~\n```\n<script>alert(1)</script>\n```"
+	html := app.HTMLString(renderText(text, []string{"ann"}, "bob", true))
+	// HTMLString indents: compare without the space around tags.
+	flat := strings.NewReplacer("> ", ">", " <", "<").Replace(strings.Join(strings.Fields(html), " "))
+	for _, want := range []string{
+		`<strong>ship it</strong>`,
+		`<em><a class="sb-link"`,
+		`<code class="sb-code-inline">@ann &lt;b&gt;</code>`,
+		`<blockquote class="sb-quote">quoted<del>old</del>`,
+		`<pre class="sb-code"><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>`,
+		`class="sb-mention">@ann</span>`,
+		`(edited)`,
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("markup: no %s in\n%s", want, html)
+		}
+	}
+	// Plain text keeps its one paragraph, as before.
+	if got := app.HTMLString(renderText("just words", nil, "", false)); !strings.Contains(got, `<p class="sb-msg-text">`) {
+		t.Errorf("plain text: %s", got)
+	}
+}
