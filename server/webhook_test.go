@@ -119,6 +119,29 @@ func (r *receiver) count(id string) (all, ok int) {
 // messageEvents filters a webhook to the room log's events.
 var messageEvents = []string{string(protocol.WebhookMessage), string(protocol.WebhookEdit), string(protocol.WebhookDelete)}
 
+// down makes the receiver answer 503 until up is called.
+func (r *receiver) down() (up func()) {
+	var down atomic.Bool
+	down.Store(true)
+	r.setAnswer(func(string, protocol.WebhookBody) int {
+		if down.Load() {
+			return 503
+		}
+		return 200
+	})
+	return func() { down.Store(false) }
+}
+
+// waitAttempt waits for the receiver's first request.
+func (r *receiver) waitAttempt(t *testing.T) {
+	t.Helper()
+	testnode.WaitFor(t, 10*time.Second, "an attempt at the receiver", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.reqs) > 0
+	})
+}
+
 func withHook(cfg server.Config, r *receiver) server.Config {
 	cfg.WebhookURL, cfg.WebhookSecret = r.srv.URL+"/hook", hookSecret
 	cfg.WebhookMinBackoff, cfg.WebhookMaxBackoff = 10*time.Millisecond, 50*time.Millisecond
@@ -239,14 +262,7 @@ func TestWebhookRetriesAndDeadLetters(t *testing.T) {
 func TestWebhooksSurviveRestart(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t)
-	var down atomic.Bool
-	down.Store(true)
-	rcv.setAnswer(func(string, protocol.WebhookBody) int {
-		if down.Load() {
-			return 503
-		}
-		return 200
-	})
+	up := rcv.down()
 	cfg := withHook(server.Config{MessagesPerSecond: 1000, MessageBurst: 200}, rcv)
 	cfg.WebhookMaxAttempts = 1000
 	cfg.WebhookEvents = messageEvents
@@ -254,13 +270,9 @@ func TestWebhooksSurviveRestart(t *testing.T) {
 	ann := testnode.Dial(t, r.WS, "ann")
 	const total = 100
 	testnode.JoinAndSend(t, ann, []string{"a", "b"}, total)
-	testnode.WaitFor(t, 10*time.Second, "an attempt while the receiver is down", func() bool {
-		rcv.mu.Lock()
-		defer rcv.mu.Unlock()
-		return len(rcv.reqs) > 0
-	})
+	rcv.waitAttempt(t)
 	r.Kill()
-	down.Store(false)
+	up()
 	r.Start()
 	testnode.WaitFor(t, 60*time.Second, "all 100 events", func() bool { return len(rcv.accepted()) >= total })
 	last := map[string]uint64{}
@@ -370,14 +382,7 @@ func TestWebhooksOnceAcrossACluster(t *testing.T) {
 func TestWebhooksSurviveNodeDeaths(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t)
-	var down atomic.Bool
-	down.Store(true)
-	rcv.setAnswer(func(string, protocol.WebhookBody) int {
-		if down.Load() {
-			return 503
-		}
-		return 200
-	})
+	up := rcv.down()
 	natsServers := testnode.NATSCluster(t, 3)
 	var nodes []*testnode.Node
 	for i, ns := range natsServers {
@@ -388,14 +393,10 @@ func TestWebhooksSurviveNodeDeaths(t *testing.T) {
 	ann := testnode.Dial(t, nodes[0].WS, "ann")
 	const total = 10
 	testnode.JoinAndSend(t, ann, []string{"deaths"}, total)
-	testnode.WaitFor(t, 10*time.Second, "an attempt while the receiver is down", func() bool {
-		rcv.mu.Lock()
-		defer rcv.mu.Unlock()
-		return len(rcv.reqs) > 0
-	})
+	rcv.waitAttempt(t)
 	nodes[0].Kill()
 	nodes[1].Kill()
-	down.Store(false)
+	up()
 	testnode.WaitFor(t, 30*time.Second, "every event from the node left", func() bool { return len(rcv.accepted()) >= total })
 	var offsets []uint64
 	for _, q := range rcv.accepted() {

@@ -3,8 +3,6 @@ package web
 import (
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -14,13 +12,7 @@ import (
 // missing file keeps a plain 404; pages that exist are untouched.
 func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	for name, data := range map[string]string{"app.wasm": "\x00asm" + strings.Repeat("x", 100), "app.css": "body{}"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w, err := New(Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
+	w, err := New(Options{Dir: fakeWebDir(t), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

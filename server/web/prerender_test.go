@@ -15,17 +15,23 @@ import (
 	"github.com/switchboard-rt/switchboard/wasmclient/ui"
 )
 
-// Room pages are served with what Snapshots gives for their room (the
-// message text and the seed the app starts from), never from go-app's
-// build-wide revalidation, and only from this handler's own snapshots.
-func TestPrerenderRoomPages(t *testing.T) {
-	t.Parallel()
+// fakeWebDir is a web folder with a tiny stand-in app.wasm and stylesheet.
+func fakeWebDir(t *testing.T) string {
 	dir := t.TempDir()
 	for name, data := range map[string]string{"app.wasm": "\x00asm" + strings.Repeat("x", 100), "app.css": "body{}"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return dir
+}
+
+// Room pages are served with what Snapshots gives for their room (the
+// message text and the seed the app starts from), never from go-app's
+// build-wide revalidation, and only from this handler's own snapshots.
+func TestPrerenderRoomPages(t *testing.T) {
+	t.Parallel()
+	dir := fakeWebDir(t)
 	var asked []int
 	snapshots := func(_ context.Context, room string, limit int) (protocol.Event, bool) {
 		asked = append(asked, limit)

@@ -27,23 +27,9 @@ var errNotScalar = errors.New("not a single value")
 // would take on the command line (lists joined with commas). Unknown keys
 // are problems, so a typo never passes silently.
 func readConfigFile(path string, fs *flag.FlagSet) (map[string]string, []string) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, []string{fmt.Sprintf("config file: %v", err)}
-	}
-	raw := map[string]any{}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-			return nil, []string{fmt.Sprintf("%s: not valid YAML of name: value lines: %v", path, err)}
-		}
-	case ".toml":
-		if _, err := toml.Decode(string(data), &raw); err != nil {
-			return nil, []string{fmt.Sprintf("%s: not valid TOML: %v", path, err)}
-		}
-	default:
-		return nil, []string{fmt.Sprintf("config file %s: the name must end in .yaml, .yml or .toml", path)}
+	raw, problem := decodeConfigFile(path)
+	if problem != "" {
+		return nil, []string{problem}
 	}
 	out := make(map[string]string, len(raw))
 	var problems []string
@@ -72,6 +58,30 @@ func readConfigFile(path string, fs *flag.FlagSet) (map[string]string, []string)
 		out[k] = v
 	}
 	return out, problems
+}
+
+// decodeConfigFile reads the YAML (.yaml, .yml) or TOML (.toml) file at
+// path into its keys and values, or says why it cannot.
+func decodeConfigFile(path string) (map[string]any, string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Sprintf("config file: %v", err)
+	}
+	raw := map[string]any{}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Sprintf("%s: not valid YAML of name: value lines: %v", path, err)
+		}
+	case ".toml":
+		if _, err := toml.Decode(string(data), &raw); err != nil {
+			return nil, fmt.Sprintf("%s: not valid TOML: %v", path, err)
+		}
+	default:
+		return nil, fmt.Sprintf("config file %s: the name must end in .yaml, .yml or .toml", path)
+	}
+	return raw, ""
 }
 
 // scalar turns a decoded value into flag text.

@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/switchboard-rt/switchboard/server"
-	"go.yaml.in/yaml/v3"
 )
 
 // webhooksKey is the config file's list of webhooks, besides the one of
@@ -27,22 +20,9 @@ var webhookKeys = []string{"name", "url", "secret", "events", "rooms", "max-atte
 // readConfigWebhooks reads the webhooks list of the config file at path
 // (none if it has no such key), reporting every problem at once.
 func readConfigWebhooks(path string) ([]server.WebhookConfig, []string) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, []string{fmt.Sprintf("config file: %v", err)}
-	}
-	raw := map[string]any{}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-			return nil, nil // readConfigFile reports it
-		}
-	case ".toml":
-		if _, err := toml.Decode(string(data), &raw); err != nil {
-			return nil, nil
-		}
-	default:
-		return nil, nil
+	raw, problem := decodeConfigFile(path)
+	if problem != "" {
+		return nil, nil // readConfigFile reports it
 	}
 	v, ok := raw[webhooksKey]
 	if !ok {
