@@ -91,10 +91,12 @@ func TestHeartbeatDropsSilentPeer(t *testing.T) {
 
 // A peer that answers pings stays connected ping after ping: the reader,
 // waiting between frames, takes the pongs itself (gateway skipPong) and
-// each one counts.
+// each one counts. (Each ping is checked a pong timeout later and the next
+// follows: 500 ms leaves room for a busy race-enabled run, where at 200 ms
+// one stalled pong in eight runs ended the connection.)
 func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 200 * time.Millisecond})
+	n := testnode.Start(t, server.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 500 * time.Millisecond})
 	ctx := testnode.Ctx(t)
 	var pings atomic.Int64
 	raw, _, err := websocket.Dial(ctx, n.WS, &websocket.DialOptions{

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-rt/switchboard/server/hub"
@@ -176,9 +177,11 @@ type Gateway struct {
 	wg       sync.WaitGroup // one per connection handler
 
 	// poll is where idle protocol readers park (see awaitOrPark), started
-	// on first use and stopped with the gateway (pollOff from then on).
+	// on first use (under pollMu) and stopped with the gateway (pollOff
+	// from then on). Readers load it without the lock: every frame read
+	// asks for it.
 	pollMu  sync.Mutex
-	poll    *poller
+	poll    atomic.Pointer[poller]
 	pollOff bool
 }
 
@@ -268,13 +271,10 @@ func (g *Gateway) Count() int {
 // Parked returns the number of connections whose reader is parked: idle,
 // with no goroutine of its own (see awaitOrPark).
 func (g *Gateway) Parked() int {
-	g.pollMu.Lock()
-	p := g.poll
-	g.pollMu.Unlock()
-	if p == nil {
-		return 0
+	if p := g.poll.Load(); p != nil {
+		return p.count()
 	}
-	return p.count()
+	return 0
 }
 
 func (g *Gateway) track(c *conn, add bool) {

@@ -197,28 +197,31 @@ func (c *conn) awaitOrPark() (ready, parked bool) {
 // gateway has stopped or where the system refuses one (readers wait on
 // their own goroutines then).
 func (g *Gateway) poller() *poller {
+	if p := g.poll.Load(); p != nil {
+		return p
+	}
 	g.pollMu.Lock()
 	defer g.pollMu.Unlock()
-	if g.poll == nil && !g.pollOff {
-		p, err := newPoller()
-		if err != nil {
-			g.log.Warn("idle readers cannot park; each waits on a goroutine", "err", err)
-			g.pollOff = true
-			return nil
-		}
-		g.poll = p
+	if p := g.poll.Load(); p != nil || g.pollOff {
+		return p
 	}
-	return g.poll
+	p, err := newPoller()
+	if err != nil {
+		g.log.Warn("idle readers cannot park; each waits on a goroutine", "err", err)
+		g.pollOff = true
+		return nil
+	}
+	g.poll.Store(p)
+	return p
 }
 
-// stopPoller stops the poller once no connection is left; no reader parks
-// after.
+// stopPoller stops the poller once no connection is left (so no reader
+// holds it); no reader parks after.
 func (g *Gateway) stopPoller() {
 	g.pollMu.Lock()
 	defer g.pollMu.Unlock()
-	if g.poll != nil {
-		g.poll.stop()
-		g.poll = nil
+	if p := g.poll.Swap(nil); p != nil {
+		p.stop()
 	}
 	g.pollOff = true
 }
