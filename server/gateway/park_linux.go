@@ -101,27 +101,32 @@ func (p *poller) loop() {
 func (p *poller) watch(fd int, pk *parking) (woken bool, err error) {
 	p.mu.Lock()
 	p.next++
-	pk.p, pk.token = p, p.next
-	p.parked[pk.token] = pk
+	token := p.next
+	pk.p, pk.token = p, token
+	p.parked[token] = pk
 	p.mu.Unlock()
 	ev := syscall.EpollEvent{
 		Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
-		Fd:     int32(uint32(pk.token)),
-		Pad:    int32(uint32(pk.token >> 32)),
+		Fd:     int32(uint32(token)),
+		Pad:    int32(uint32(token >> 32)),
 	}
 	op := syscall.EPOLL_CTL_ADD
 	if pk.inSet {
 		op = syscall.EPOLL_CTL_MOD // one-shot: disabled since it fired
 	}
+	// Everything of pk is written before it is marked parked: once the
+	// socket is armed, the reader may run again on another goroutine.
+	wasInSet := pk.inSet
+	pk.inSet = true
 	pk.state.Store(parkParked)
 	if err := syscall.EpollCtl(p.epfd, op, fd, &ev); err != nil {
 		if !pk.state.CompareAndSwap(parkParked, parkRunning) {
 			return true, err
 		}
+		pk.inSet = wasInSet
 		p.forget(pk)
 		return false, err
 	}
-	pk.inSet = true
 	return false, nil
 }
 
