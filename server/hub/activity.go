@@ -201,39 +201,14 @@ func (h *Hub) transition(ctx context.Context, room, subject string, ev protocol.
 // sync, answered by each node's state), waits confirmWait for the
 // answers, and returns the people present, this node's own included.
 func (h *Hub) whoIsHere(ctx context.Context, room string) (map[string]bool, error) {
-	states := make(chan Presence, 64)
-	sub, err := h.broker.Subscribe(room, RoomHandlers{
-		Event: func(protocol.Event) {}, Ephemeral: func(protocol.Event) {},
-		Presence: func(p Presence) {
-			if p.Op == PresenceState && p.Node != h.opts.Node {
-				select {
-				case states <- p:
-				default:
-				}
-			}
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer sub.Unsubscribe()
-	if err := h.broker.Announce(room, Presence{Node: h.opts.Node, Op: PresenceSync}); err != nil {
-		return nil, err
-	}
 	present := map[string]bool{}
-	wait := time.NewTimer(confirmWait)
-	defer wait.Stop()
-	for waiting := true; waiting; {
-		select {
-		case p := <-states:
-			for _, m := range p.Members {
-				present[m.User.ID] = true
-			}
-		case <-wait.C:
-			waiting = false
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	if err := h.askPresence(ctx, room, confirmWait, func(p Presence) bool {
+		for _, m := range p.Members {
+			present[m.User.ID] = true
 		}
+		return false // every node that has members answers: wait for all
+	}); err != nil {
+		return nil, err
 	}
 	// This node's own members, last: one who came back meanwhile counts.
 	h.mu.Lock()

@@ -80,12 +80,33 @@ func (h *Hub) Members(ctx context.Context, room string) ([]protocol.User, *proto
 	if len(nodes) == 0 {
 		return nil, nil
 	}
+	people := make(map[string]protocol.User)
+	err := h.askPresence(ctx, room, PresenceQueryWait, func(p Presence) bool {
+		delete(nodes, p.Node)
+		for _, m := range p.Members {
+			people[m.User.ID] = m.User
+		}
+		return len(nodes) == 0
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errUnavailable
+		}
+		return nil, h.unavailable("presence sync", room, err)
+	}
+	return sortedUsers(people), nil
+}
+
+// askPresence asks every other node with members in room for them (a
+// presence sync) and hands each answer to got, until got says it has
+// enough, wait has passed, or ctx ends (its error).
+func (h *Hub) askPresence(ctx context.Context, room string, wait time.Duration, got func(Presence) (enough bool)) error {
 	states := make(chan Presence, 64)
 	sub, err := h.broker.Subscribe(room, RoomHandlers{
 		Event:     func(protocol.Event) {},
 		Ephemeral: func(protocol.Event) {},
 		Presence: func(p Presence) {
-			if p.Op == PresenceState {
+			if p.Op == PresenceState && p.Node != h.opts.Node {
 				select {
 				case states <- p:
 				default: // more answers than nodes: the rest add nothing
@@ -94,29 +115,26 @@ func (h *Hub) Members(ctx context.Context, room string) ([]protocol.User, *proto
 		},
 	})
 	if err != nil {
-		return nil, h.unavailable("subscribe", room, err)
+		return err
 	}
 	defer sub.Unsubscribe()
 	if err := h.broker.Announce(room, Presence{Node: h.opts.Node, Op: PresenceSync}); err != nil {
-		return nil, h.unavailable("presence sync", room, err)
+		return err
 	}
-	wait := time.NewTimer(PresenceQueryWait)
-	defer wait.Stop()
-	people := make(map[string]protocol.User)
-	for len(nodes) > 0 {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
 		select {
 		case p := <-states:
-			delete(nodes, p.Node)
-			for _, m := range p.Members {
-				people[m.User.ID] = m.User
+			if got(p) {
+				return nil
 			}
-		case <-wait.C:
-			nodes = nil
+		case <-timer.C:
+			return nil
 		case <-ctx.Done():
-			return nil, errUnavailable
+			return ctx.Err()
 		}
 	}
-	return sortedUsers(people), nil
 }
 
 // nodesWith returns the nodes whose last report lists room.
