@@ -189,8 +189,9 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		}
 		ans = protocol.Event{Type: protocol.EvLeft, Ref: cmd.ID, Room: cmd.Room}
 	case protocol.CmdSend:
-		if cmd.Attachment != nil {
-			// The attachment is looked up first: wait for it.
+		if cmd.Attachment != nil || cmd.Target != 0 {
+			// The attachment or the message replied to is looked up
+			// first: wait for it.
 			ans, perr = c.g.hub.Send(ctx, c, cmd)
 			break
 		}
@@ -208,6 +209,8 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		ans, perr = c.g.hub.Edit(ctx, c, cmd)
 	case protocol.CmdDelete:
 		ans, perr = c.g.hub.Delete(ctx, c, cmd)
+	case protocol.CmdReact, protocol.CmdUnreact:
+		ans, perr = c.g.hub.React(ctx, c, cmd)
 	case protocol.CmdHistory:
 		ans, perr = c.g.hub.History(ctx, c, cmd)
 	case protocol.CmdKick, protocol.CmdBan:
@@ -341,7 +344,7 @@ func tokenProblem(err error) string {
 }
 
 // limit applies the node's message length (hub.CheckTextLength) and the
-// per-connection rates: sends, edits, deletes and points share a token
+// per-connection rates: sends, edits, deletes, reactions and points share a token
 // bucket; joins have their own.
 func (c *conn) limit(cmd protocol.Command) *protocol.Error {
 	if (cmd.Type == protocol.CmdSend || cmd.Type == protocol.CmdEdit) && cmd.Text != "" {
@@ -350,7 +353,7 @@ func (c *conn) limit(cmd protocol.Command) *protocol.Error {
 		}
 	}
 	switch cmd.Type {
-	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdPoints:
+	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdReact, protocol.CmdUnreact, protocol.CmdPoints:
 		if !c.messages.Allow() {
 			c.g.opts.Metrics.RateLimitedMessages.Inc()
 			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)

@@ -311,6 +311,12 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 		return protocol.Event{}, perr
 	}
 	ev := protocol.Event{Type: protocol.EvMessage, Text: text}
+	if cmd.Target != 0 {
+		if _, perr := h.targetMessage(ctx, c, cmd, "reply to"); perr != nil {
+			return protocol.Event{}, perr
+		}
+		ev.Target = cmd.Target
+	}
 	if cmd.Attachment != nil {
 		att, perr := h.attach(ctx, c, cmd.Room, cmd.Attachment)
 		if perr != nil {
@@ -321,14 +327,15 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	return h.storeCommand(ctx, c, cmd, ev)
 }
 
-// SendAsync is Send, for messages without an attachment, without waiting
+// SendAsync is Send, for messages without an attachment that reply to
+// nothing, without waiting
 // for the store: reply gets the ack or
 // the error, on a goroutine of the broker's (reply must not block). One
 // connection's messages to a room are stored in the order it sent them, so
 // a connection may keep sending while earlier messages are being stored.
 func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event, *protocol.Error)) {
-	if cmd.Attachment != nil {
-		reply(protocol.Event{}, protocol.Errorf(protocol.CodeBadRequest, "a message with an attachment goes through Send"))
+	if cmd.Attachment != nil || cmd.Target != 0 {
+		reply(protocol.Event{}, protocol.Errorf(protocol.CodeBadRequest, "a message with an attachment or a reply goes through Send"))
 		return
 	}
 	if !h.isIn(c, cmd.Room) {
@@ -382,7 +389,11 @@ func (h *Hub) publishHook(ctx context.Context, c Conn, cmd protocol.Command) (st
 	if h.opts.Hooks == nil {
 		return cmd.Text, nil
 	}
-	text, perr := h.opts.Hooks.Publish(ctx, c.User(), cmd.Room, cmd.Text, cmd.Target)
+	var edit uint64 // the hook's target is the message an edit changes
+	if cmd.Type == protocol.CmdEdit {
+		edit = cmd.Target
+	}
+	text, perr := h.opts.Hooks.Publish(ctx, c.User(), cmd.Room, cmd.Text, edit)
 	if perr != nil {
 		return "", perr
 	}
@@ -405,20 +416,14 @@ func (h *Hub) Delete(ctx context.Context, c Conn, cmd protocol.Command) (protoco
 
 // ownMessage reads message cmd.Target of cmd.Room and checks c wrote it.
 func (h *Hub) ownMessage(ctx context.Context, c Conn, cmd protocol.Command, verb string) (protocol.Event, *protocol.Error) {
-	if !h.isIn(c, cmd.Room) {
-		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q first", cmd.Room)
+	target, perr := h.targetMessage(ctx, c, cmd, verb)
+	if perr != nil {
+		return protocol.Event{}, perr
 	}
-	events, err := h.broker.Read(ctx, cmd.Room, cmd.Target, 1)
-	if err != nil {
-		return protocol.Event{}, h.unavailable("read", cmd.Room, err)
-	}
-	if len(events) == 0 || events[0].Offset != cmd.Target || events[0].Type != protocol.EvMessage {
-		return protocol.Event{}, protocol.Errorf(protocol.CodeNotFound, "there is no message %d in room %q to %s", cmd.Target, cmd.Room, verb)
-	}
-	if events[0].User == nil || events[0].User.ID != c.User().ID {
+	if target.User == nil || target.User.ID != c.User().ID {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "you can only %s your own messages", verb)
 	}
-	return events[0], nil
+	return target, nil
 }
 
 // Typing relays that c is typing in cmd.Room to everyone there, at most

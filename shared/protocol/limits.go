@@ -20,6 +20,9 @@ const (
 	MaxTokenLen = 4096
 	// MaxBanSeconds is the longest ban (one year).
 	MaxBanSeconds = 365 * 24 * 3600
+	// MaxReactionBytes is the longest reaction, in bytes: one emoji with
+	// its modifiers and joiners (a family or a flag takes up to 28).
+	MaxReactionBytes = 32
 	// MaxHistoryPage is the largest page of history one request may ask for.
 	MaxHistoryPage = 200
 )

@@ -18,7 +18,8 @@ const (
 	// CmdLeave leaves Room.
 	CmdLeave CommandType = "leave"
 	// CmdSend posts Text to Room. ID makes the send idempotent: a retry with the
-	// same ID is stored once and acknowledged with the same offset.
+	// same ID is stored once and acknowledged with the same offset. With
+	// Target set the message is a reply to the message at that offset.
 	CmdSend CommandType = "send"
 	// CmdHistory asks for up to Limit stored events of Room before Offset.
 	CmdHistory CommandType = "history"
@@ -30,6 +31,12 @@ const (
 	CmdEdit CommandType = "edit"
 	// CmdDelete deletes the person's own message Target in Room.
 	CmdDelete CommandType = "delete"
+	// CmdReact adds the person's reaction Text (one emoji, see
+	// ValidateReaction) to message Target in Room; CmdUnreact takes it
+	// back. Both are stored (EvReact, EvUnreact): a reaction that is
+	// there already, or one taken back that was not, changes nothing.
+	CmdReact   CommandType = "react"
+	CmdUnreact CommandType = "unreact"
 	// CmdRooms asks for the list of active rooms and their online counts,
 	// and for updates (EvRooms) while the connection stays open.
 	CmdRooms CommandType = "rooms"
@@ -80,7 +87,8 @@ type Command struct {
 	Offset uint64 `json:"offset,omitempty"`
 	// Limit is the page size of a history request (1..MaxHistoryPage).
 	Limit int `json:"limit,omitempty"`
-	// Target is the offset of the message an edit or delete is about.
+	// Target is the offset of the message an edit, delete or reaction is
+	// about, or of the message a send replies to.
 	Target uint64 `json:"target,omitempty"`
 	// Points are data points to publish to the room's feed (points).
 	Points []Point `json:"points,omitempty"`
@@ -122,6 +130,11 @@ const (
 	EvEdit EventType = "edit"
 	// EvDelete is a stored event: User deleted message Target.
 	EvDelete EventType = "delete"
+	// EvReact and EvUnreact are stored events: User added (took back) the
+	// reaction Text to message Target. A message's reactions are, per
+	// emoji and person, the latest of these.
+	EvReact   EventType = "react"
+	EvUnreact EventType = "unreact"
 	// EvTyping says User is typing in Room (for TypingTTL, or until a
 	// message from User arrives).
 	EvTyping EventType = "typing"
@@ -205,7 +218,8 @@ type Event struct {
 	Boot string `json:"boot,omitempty"`
 	// Error describes what went wrong (error).
 	Error *Error `json:"error,omitempty"`
-	// Target is the offset of the message an edit or delete is about.
+	// Target is the offset of the message an edit, delete or reaction is
+	// about, or of the message a message replies to.
 	Target uint64 `json:"target,omitempty"`
 	// Rooms lists active rooms, busiest first (rooms).
 	Rooms []RoomInfo `json:"rooms,omitempty"`

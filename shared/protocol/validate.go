@@ -85,7 +85,7 @@ func (c *Command) Validate() *Error {
 		} else if err := ValidateText(c.Text); err != nil {
 			return err
 		}
-		allowed = fRoom | fText | fAttachment
+		allowed = fRoom | fText | fAttachment | fTarget
 	case CmdHistory:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -126,6 +126,17 @@ func (c *Command) Validate() *Error {
 			return Errorf(CodeBadRequest, "delete needs the target message's offset")
 		}
 		allowed = fRoom | fTarget
+	case CmdReact, CmdUnreact:
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		if c.Target == 0 {
+			return Errorf(CodeBadRequest, "%s needs the target message's offset", c.Type)
+		}
+		if err := ValidateReaction(c.Text); err != nil {
+			return err
+		}
+		allowed = fRoom | fTarget | fText
 	case CmdFeed:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err

@@ -18,6 +18,10 @@ const (
 	WebhookEdit WebhookType = "message.edited"
 	// WebhookDelete: a message's author deleted it.
 	WebhookDelete WebhookType = "message.deleted"
+	// WebhookReacted: a person added a reaction (Text, one emoji) to a
+	// message (Target); WebhookUnreacted: they took it back.
+	WebhookReacted   WebhookType = "reaction.added"
+	WebhookUnreacted WebhookType = "reaction.removed"
 	// WebhookJoined: a person came into a room (their first connection
 	// in it, on any node); WebhookLeft: they went (their last one).
 	WebhookJoined WebhookType = "member.joined"
@@ -34,7 +38,7 @@ const (
 
 // WebhookTypes are the types a webhook may be filtered to, in order.
 var WebhookTypes = []WebhookType{WebhookMessage, WebhookEdit, WebhookDelete,
-	WebhookJoined, WebhookLeft, WebhookOccupied, WebhookVacated, WebhookKicked, WebhookBanned}
+	WebhookReacted, WebhookUnreacted, WebhookJoined, WebhookLeft, WebhookOccupied, WebhookVacated, WebhookKicked, WebhookBanned}
 
 // Room activity: what happens in a room besides its messages, stored for
 // webhooks as events of these types (never sent to clients).
@@ -66,6 +70,10 @@ func WebhookTypeOf(ev *Event) WebhookType {
 		return WebhookEdit
 	case EvDelete:
 		return WebhookDelete
+	case EvReact:
+		return WebhookReacted
+	case EvUnreact:
+		return WebhookUnreacted
 	}
 	if IsActivity(ev.Type) {
 		return WebhookType(ev.Type)
@@ -98,9 +106,11 @@ type WebhookData struct {
 	By *User `json:"by,omitempty"`
 	// Until is when a ban ends, in Unix milliseconds.
 	Until int64 `json:"until,omitempty"`
-	// Text of a message or an edit; the reason given for a kick or ban.
+	// Text of a message or an edit; the emoji of a reaction; the reason
+	// given for a kick or ban.
 	Text string `json:"text,omitempty"`
-	// Target is the offset of the message an edit or delete is about.
+	// Target is the offset of the message an edit, delete or reaction is
+	// about, or of the message a message replies to.
 	Target     uint64      `json:"target,omitempty"`
 	Attachment *Attachment `json:"attachment,omitempty"`
 	// Time is when it was stored (or, for room activity, happened), in

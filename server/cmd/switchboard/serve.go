@@ -65,7 +65,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Var(&f.origins, "allowed-origins", "browser origins (scheme://host[:port], exact) allowed to connect besides the server's own, comma-separated")
 	fs.StringVar(&c.WebhookURL, "webhook-url", "", "POST every stored message, edit and delete, and the rooms' activity (joins, leaves, rooms occupied and vacated, kicks, bans) to this URL, signed (Standard Webhooks), from a durable queue: at least once, in order, retried with backoff (default: no webhook)")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", "", "the webhook's signing secret, whsec_ and base64 (required with --webhook-url)")
-	fs.Var(&f.webhookEvents, "webhook-events", "webhook event types to send, comma-separated: message.created, message.edited, message.deleted, member.joined, member.left, room.occupied, room.vacated, member.kicked, member.banned (default: all)")
+	fs.Var(&f.webhookEvents, "webhook-events", "webhook event types to send, comma-separated: message.created, message.edited, message.deleted, reaction.added, reaction.removed, member.joined, member.left, room.occupied, room.vacated, member.kicked, member.banned (default: all)")
 	fs.Var(&f.webhookRooms, "webhook-rooms", "rooms whose events the webhook receives, as patterns (path.Match), comma-separated (default: all)")
 	fs.IntVar(&c.WebhookMaxAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "attempts per event before it goes to the dead letters")
 	fs.DurationVar(&c.WebhookMinBackoff, "webhook-min-backoff", webhook.DefaultMinBackoff, "wait before the first retry; it doubles after each failed attempt (with jitter)")
