@@ -93,6 +93,10 @@ deps-test:
 	@if ! command -v npm >/dev/null; then \
 		echo ">> installing npm with apt-get (the plain-text room test installs the ws package with it)"; \
 		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq npm; fi
+	@if ! [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then \
+		echo ">> installing the Noto colour emoji font with apt-get (browser screenshots show reactions with it)"; \
+		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq fonts-noto-color-emoji || \
+		echo ">> no emoji font: screenshots show reactions as boxes (the tests do not depend on it)"; fi
 
 test-shared:
 	@echo ">> shared: native tests"

@@ -116,7 +116,7 @@ func (c *roomPage) uploadFiles(ctx app.Context, files app.Value) {
 					c.sendErr = "“" + name + "” was not shared: " + serr.Error()
 					return
 				}
-				c.model.addPending(id, "📎 "+att.Name)
+				c.model.addPending(id, "📎 "+att.Name, 0)
 				ctx.Defer(func(app.Context) { scrollToBottom(idScroll) })
 			})
 		})

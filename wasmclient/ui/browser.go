@@ -34,6 +34,15 @@ func focusElement(id string) {
 	}
 }
 
+// scrollIntoView scrolls the element with id to the middle of its
+// scrolling ancestor and gives it the focus (without a second scroll).
+func scrollIntoView(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("scrollIntoView", map[string]any{"block": "center"})
+		el.Call("focus", map[string]any{"preventScroll": true})
+	}
+}
+
 // nearBottom reports whether the scrollable element with id is scrolled to
 // (or close to) its end, so new content should keep it there.
 func nearBottom(id string) bool {

@@ -61,6 +61,8 @@ const (
 	idTyping        = "sb-typing"
 	idEditing       = "sb-editing"
 	idConfirmDelete = "sb-confirm-delete"
+	idPicker        = "sb-picker"
+	idReplying      = "sb-replying"
 	idRoomsHeading  = "sb-rooms-heading"
 	idModReason     = "sb-mod-reason"
 	idModConfirm    = "sb-mod-confirm"

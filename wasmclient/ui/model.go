@@ -53,6 +53,7 @@ type change struct {
 type pendingSend struct {
 	id     string
 	text   string
+	target uint64 // the message it replies to, if any
 	offset uint64 // from the ack; 0 until acknowledged
 }
 
@@ -78,9 +79,10 @@ type roomModel struct {
 	older   bool            // a history page is being loaded
 	notice  string          // the last error the server sent, in plain words
 
-	changes map[uint64]change // target offset → latest edit or delete
-	have    map[uint64]bool   // offsets of the messages in lines
-	typing  map[string]typer  // by user id
+	changes   map[uint64]change            // target offset → latest edit or delete
+	reactions map[uint64]*messageReactions // target offset → its reactions
+	have      map[uint64]bool              // offsets of the messages in lines
+	typing    map[string]typer             // by user id
 
 	hidden          bool   // the tab is hidden
 	unread          int    // messages from others while hidden
@@ -94,7 +96,7 @@ type roomModel struct {
 func (m *roomModel) applyJoined(ev protocol.Event) {
 	m.joined, m.seeded = true, false
 	if !ev.Recovered {
-		m.lines, m.have, m.changes = nil, nil, nil
+		m.lines, m.have, m.changes, m.reactions = nil, nil, nil, nil
 		m.more = ev.More
 	}
 	m.appendStored(false, ev.Events...)
@@ -124,7 +126,7 @@ func (m *roomModel) reseed(evs []protocol.Event) {
 func (m *roomModel) reset() {
 	keep := roomModel{}
 	if m.seeded {
-		keep = roomModel{lines: m.lines, have: m.have, changes: m.changes, more: m.more, seeded: true}
+		keep = roomModel{lines: m.lines, have: m.have, changes: m.changes, reactions: m.reactions, more: m.more, seeded: true}
 	}
 	keep.setHidden(m.hidden)
 	*m = keep
@@ -142,6 +144,8 @@ func (m *roomModel) appendStored(live bool, evs ...protocol.Event) {
 		switch ev.Type {
 		case protocol.EvEdit, protocol.EvDelete:
 			m.recordChange(ev)
+		case protocol.EvReact, protocol.EvUnreact:
+			m.recordReaction(ev)
 		case protocol.EvMessage:
 			if !m.addMessage(ev) {
 				continue
@@ -155,6 +159,7 @@ func (m *roomModel) appendStored(live bool, evs ...protocol.Event) {
 	if over := len(m.lines) - maxLines; over > 0 {
 		for _, l := range m.lines[:over] {
 			delete(m.have, l.ev.Offset)
+			delete(m.reactions, l.ev.Offset)
 		}
 		m.lines = slices.Delete(m.lines, 0, over)
 		m.more = true
@@ -233,8 +238,11 @@ func (m *roomModel) lineOf(offset uint64) int {
 func (m *roomModel) prependHistory(evs []protocol.Event, more bool) {
 	m.older, m.more = false, more
 	for _, ev := range evs {
-		if ev.Type == protocol.EvEdit || ev.Type == protocol.EvDelete {
+		switch ev.Type {
+		case protocol.EvEdit, protocol.EvDelete:
 			m.recordChange(ev)
+		case protocol.EvReact, protocol.EvUnreact:
+			m.recordReaction(ev)
 		}
 	}
 	var page []line
@@ -335,12 +343,13 @@ func (m *roomModel) onlineCount() int {
 	return len(m.members)
 }
 
-// addPending shows a message queued in the outbox.
-func (m *roomModel) addPending(id, text string) {
+// addPending shows a message queued in the outbox (a reply to target, if
+// not 0).
+func (m *roomModel) addPending(id, text string, target uint64) {
 	if slices.ContainsFunc(m.pending, func(p pendingSend) bool { return p.id == id }) {
 		return
 	}
-	m.pending = append(m.pending, pendingSend{id: id, text: text})
+	m.pending = append(m.pending, pendingSend{id: id, text: text, target: target})
 }
 
 // acked records the offset a queued message was stored at.

@@ -86,10 +86,10 @@ func TestModelPendingSends(t *testing.T) {
 	m := roomModel{me: ada}
 	m.applyJoined(protocol.Event{Epoch: "e1", Offset: 1, Events: []protocol.Event{msg("e1", 1, "old")}})
 
-	m.addPending("id-1", "one")
-	m.addPending("id-2", "two")
-	m.addPending("id-3", "three")
-	m.addPending("id-3", "three") // shown once
+	m.addPending("id-1", "one", 0)
+	m.addPending("id-2", "two", 0)
+	m.addPending("id-3", "three", 0)
+	m.addPending("id-3", "three", 0) // shown once
 
 	// id-1's own message arrives: it leaves the pending list.
 	ev := msg("e1", 2, "one")

@@ -11,7 +11,7 @@ import (
 const maxRecent = 30
 
 // recent returns the last n messages shown (oldest first, edits applied,
-// deleted ones left out) as a history event of room, and false before the
+// deleted ones left out), followed by their reactions, as a history event of room, and false before the
 // session has joined (nothing live to keep).
 func (m *roomModel) recent(room string, n int) (protocol.Event, bool) {
 	if !m.joined {
@@ -29,6 +29,9 @@ func (m *roomModel) recent(room string, n int) (protocol.Event, bool) {
 	}
 	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
 		evs[i], evs[j] = evs[j], evs[i]
+	}
+	for _, msg := range evs[:len(evs):len(evs)] {
+		evs = append(evs, m.reactionEvents(msg)...)
 	}
 	return protocol.Event{Type: protocol.EvHistory, Room: room, Events: evs}, true
 }
@@ -54,7 +57,12 @@ func (m *roomModel) staleFor(kept protocol.Event) bool {
 	if len(m.lines) == 0 {
 		return true
 	}
-	newest := kept.Events[len(kept.Events)-1]
+	var newest protocol.Event // the newest kept message (reactions follow them)
+	for _, e := range kept.Events {
+		if e.Type == protocol.EvMessage {
+			newest = e
+		}
+	}
 	return newest.Epoch == m.epoch() && newest.Offset > m.lastOffset()
 }
 
@@ -79,7 +87,8 @@ func loadRecent(s app.BrowserStorage, room string) (protocol.Event, bool) {
 	}
 	valid := ev.Events[:0]
 	for _, e := range ev.Events {
-		if e.Type == protocol.EvMessage && e.Room == room && e.Offset > 0 {
+		reaction := e.Type == protocol.EvReact && e.Target > 0 && e.User != nil
+		if (e.Type == protocol.EvMessage || reaction) && e.Room == room && e.Offset > 0 {
 			valid = append(valid, e)
 		}
 	}

@@ -72,6 +72,11 @@ type roomPage struct {
 	historyErr     string            // why older messages could not be loaded
 	editing        uint64            // offset of the message being edited, 0 if none
 	confirmDelete  uint64            // offset of the message whose delete awaits a yes
+	picking        uint64            // offset of the message whose reaction picker is open
+	replying       uint64            // offset of the message the composer replies to
+	flash          uint64            // offset of the message a reply's quote jumped to
+	jumping        uint64            // offset of a message being looked for in older history
+	jumpPages      int               // history pages loaded looking for it
 	changeIDs      map[string]uint64 // outbox id of an edit or delete → its target
 	lastTyping     time.Time         // when the last typing signal was sent
 	recentDirty    bool              // the room's last messages changed since keepRecent
@@ -262,7 +267,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	})
 	for _, cmd := range s.Outbox() {
 		if cmd.Type == protocol.CmdSend && cmd.Room == c.room {
-			c.model.addPending(cmd.ID, cmd.Text)
+			c.model.addPending(cmd.ID, cmd.Text, cmd.Target)
 		}
 	}
 	s.Feed(c.room) // joins the room, and asks for its live data

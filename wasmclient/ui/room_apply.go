@@ -102,6 +102,13 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		}
 		c.updateTitle(ctx)
 		c.postLive(ev)
+	case protocol.EvReact, protocol.EvUnreact:
+		stick := nearBottom(idScroll)
+		c.model.applyLive(ev)
+		c.recentDirty = true
+		if stick {
+			ctx.Defer(func(app.Context) { scrollToBottom(idScroll) })
+		}
 	case protocol.EvPresence:
 		if len(ev.Left) > 0 {
 			gone := make([]protocol.Cursor, len(ev.Left))
@@ -145,6 +152,7 @@ func (c *roomPage) leaveRoomUI() {
 		c.draftLen = 0
 	}
 	c.confirmDelete, c.modTarget, c.sendErr = 0, nil, ""
+	c.picking, c.replying = 0, 0
 	c.model.typing = nil
 }
 

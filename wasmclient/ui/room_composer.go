@@ -14,7 +14,7 @@ import (
 
 // onComposerKey: Enter sends, Shift+Enter (and Enter while an input method
 // is composing) inserts a new line, Up in an empty composer edits the
-// person's last message, Escape cancels an edit. Other keys change nothing
+// person's last message, Escape cancels an edit or a reply. Other keys change nothing
 // on the page, so they cause no render.
 func (c *roomPage) onComposerKey(ctx app.Context, e app.Event) {
 	key := e.Get("key").String()
@@ -35,6 +35,9 @@ func (c *roomPage) onComposerKey(ctx app.Context, e app.Event) {
 	case key == "Escape" && c.editing != 0:
 		e.PreventDefault()
 		c.cancelEdit()
+	case key == "Escape" && c.replying != 0:
+		e.PreventDefault()
+		c.replying = 0
 	default:
 		ctx.PreventUpdate()
 	}
@@ -129,7 +132,7 @@ func (c *roomPage) send(ctx app.Context) {
 		c.sendErr = "Not connected. Press “Retry now” and send again."
 		return
 	}
-	cmd := protocol.Command{Type: protocol.CmdSend, Room: c.room, Text: text}
+	cmd := protocol.Command{Type: protocol.CmdSend, Room: c.room, Text: text, Target: c.replying}
 	if c.editing != 0 {
 		cmd.Type, cmd.Target = protocol.CmdEdit, c.editing
 	}
@@ -145,7 +148,8 @@ func (c *roomPage) send(ctx app.Context) {
 		c.trackChange(id, cmd.Target)
 		c.editing = 0
 	} else {
-		c.model.addPending(id, text)
+		c.model.addPending(id, text, cmd.Target)
+		c.replying = 0
 		ctx.Defer(func(app.Context) { scrollToBottom(idScroll) })
 	}
 	c.sendErr, c.model.notice = "", ""
@@ -163,7 +167,7 @@ func (c *roomPage) trackChange(id string, target uint64) {
 
 // startEdit puts the message's text in the composer to be edited.
 func (c *roomPage) startEdit(l line) {
-	c.editing, c.confirmDelete = l.ev.Offset, 0
+	c.editing, c.confirmDelete, c.replying = l.ev.Offset, 0, 0
 	if i := c.model.lineOf(l.ev.Offset); i >= 0 {
 		c.model.lines[i].err = ""
 	}

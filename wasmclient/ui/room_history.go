@@ -46,13 +46,14 @@ func (c *roomPage) loadOlder(ctx app.Context) {
 				return
 			}
 			if err != nil {
-				c.model.older = false
+				c.model.older, c.jumping = false, 0
 				c.historyErr = "Older messages could not be loaded. Try again when connected."
 				return
 			}
 			more := ev.More && len(ev.Events) > 0
 			c.model.prependHistory(ev.Events, more)
 			ctx.Defer(func(app.Context) { setScrollFromBottom(idScroll, fromBottom) })
+			c.continueJump(ctx)
 		})
 	})
 }

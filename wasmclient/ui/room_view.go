@@ -305,8 +305,13 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 			body = app.Div().Body(body, renderAttachment(ev.Attachment))
 		}
 	}
+	if c.flash != 0 && c.flash == ev.Offset {
+		class += " sb-msg-flash"
+	}
 	return app.Li().
+		ID(messageID(ev.Offset)).
 		Class(class).
+		TabIndex(-1). // a tap or a reply's quote focuses it (its actions show)
 		Body(
 			app.If(cont, func() app.UI {
 				return app.Span().Class("sb-avatar-gap").Aria("hidden", true).Body(when)
@@ -327,13 +332,15 @@ func (c *roomPage) renderLine(l line, cont bool, names []string) app.UI {
 								when,
 							)
 					}),
+					app.If(ev.Target != 0 && !l.deleted, func() app.UI { return c.renderQuote(ev.Target) }),
 					body,
+					app.If(!l.deleted, func() app.UI { return c.renderReactions(ev.Offset) }),
 					app.If(l.err != "", func() app.UI {
 						return app.P().Class("sb-msg-error").Role("alert").Text(l.err)
 					}),
 				),
-			app.If((mine || c.moderates()) && !l.deleted && c.removed == "", func() app.UI {
-				return c.renderActions(ev.Offset, mine)
+			app.If(c.mounted && !l.deleted && c.removed == "", func() app.UI {
+				return c.renderActions(ev.Offset, mine, mine || c.moderates())
 			}),
 		)
 }
@@ -354,49 +361,4 @@ func renderSegment(s segment) app.UI {
 		return app.Strong().Class("sb-mention sb-mention-me").Text(s.text)
 	}
 	return app.Text(s.text)
-}
-
-// renderActions are the edit and delete buttons of one of the person's
-// messages (shown on hover and focus; always in the tab order), or the
-// inline confirmation of a delete. A moderator may delete anyone's message
-// (mine false: no edit button).
-func (c *roomPage) renderActions(offset uint64, mine bool) app.UI {
-	if c.confirmDelete == offset {
-		return app.Div().
-			Class("sb-msg-actions sb-msg-confirm").
-			Body(
-				app.Span().Class("sb-confirm-text").Text("Delete this message?"),
-				app.Button().
-					ID(idConfirmDelete).
-					Type("button").
-					Class("sb-button sb-button-small sb-button-danger").
-					OnClick(c.onConfirmDelete).
-					Text("Yes, delete"),
-				app.Button().
-					Type("button").
-					Class("sb-button sb-button-small").
-					OnClick(c.onCancelDelete).
-					Text("Cancel"),
-			)
-	}
-	return app.Div().
-		Class("sb-msg-actions").
-		Body(
-			app.If(mine, func() app.UI {
-				return app.Button().
-					Type("button").
-					Class("sb-icon-button").
-					Title("Edit").
-					Aria("label", "Edit message").
-					OnClick(c.onEdit(offset)).
-					Body(app.Span().Class("sb-icon sb-icon-edit").Aria("hidden", true))
-			}),
-			app.Button().
-				Type("button").
-				Class("sb-icon-button").
-				Title("Delete").
-				Aria("label", "Delete message").
-				OnClick(c.onDelete(offset)).
-				Body(app.Span().Class("sb-icon sb-icon-delete").Aria("hidden", true)),
-		)
 }

@@ -28,8 +28,42 @@ func (c *roomPage) renderPending(p pendingSend) app.UI {
 							app.Span().Class("sb-msg-author").Text(name),
 							app.Span().Class("sb-msg-state").Text("Sending…"),
 						),
+					app.If(p.target != 0, func() app.UI { return c.renderQuote(p.target) }),
 					app.P().Class("sb-msg-text").Text(p.text),
 				),
+		)
+}
+
+// renderReplying says which message the composer replies to. Always
+// rendered (hidden when unused), like the editing bar.
+func (c *roomPage) renderReplying() app.UI {
+	var who string
+	if c.replying != 0 {
+		author, text, deleted, loaded := c.model.quoteOf(c.replying)
+		switch {
+		case !loaded:
+			who = "an earlier message"
+		case deleted:
+			who = "a deleted message"
+		default:
+			who = quoteLabel(author, text)
+		}
+	}
+	return app.Div().
+		ID(idReplying).
+		Class("sb-editing-bar sb-replying-bar").
+		Hidden(c.replying == 0).
+		Body(
+			app.Span().Class("sb-editing-label").Text("Replying to"),
+			app.Span().Class("sb-replying-to").Text(who),
+			app.Span().Class("sb-keys").Aria("hidden", true).Body(app.Kbd().Text("Esc"), app.Text(" to cancel")),
+			app.If(c.replying != 0, func() app.UI {
+				return app.Button().
+					Type("button").
+					Class("sb-link-button").
+					OnClick(c.onCancelReply).
+					Text("Cancel reply")
+			}),
 		)
 }
 
@@ -91,6 +125,7 @@ func (c *roomPage) renderComposer() app.UI {
 							Text("Cancel edit")
 					}),
 				),
+			c.renderReplying(),
 			app.Div().
 				Class("sb-composer-box").
 				Body(

@@ -121,7 +121,7 @@ func testRoom() *roomPage {
 	first.User = &me
 	c.model.applyJoined(protocol.Event{Epoch: "e1", Offset: 2, Members: []protocol.User{grace, me, me}, Count: 2,
 		Events: []protocol.Event{first, hostile}})
-	c.model.addPending("p1", "on its way")
+	c.model.addPending("p1", "on its way", 0)
 	return c
 }
 
