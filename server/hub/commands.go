@@ -324,7 +324,14 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 		}
 		ev.Attachment = att
 	}
-	return h.storeCommand(ctx, c, cmd, ev)
+	stored, perr := h.store(ctx, h.broker, cmd.Room, c.User(), cmd.ID, ev)
+	if perr != nil {
+		return protocol.Event{}, perr
+	}
+	if protocol.IsDirectRoom(cmd.Room) {
+		h.notifyDirect(cmd.Room, c.User(), stored)
+	}
+	return ack(cmd.ID, cmd.Room, stored), nil
 }
 
 // SendAsync is Send, for messages without an attachment that reply to
@@ -359,6 +366,9 @@ func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event,
 			return
 		}
 		reply(ack(cmd.ID, cmd.Room, stored), nil)
+		if protocol.IsDirectRoom(cmd.Room) {
+			h.notifyDirect(cmd.Room, c.User(), stored)
+		}
 	})
 }
 

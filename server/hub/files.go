@@ -38,12 +38,21 @@ func (h *Hub) attach(ctx context.Context, c Conn, room string, a *protocol.Attac
 
 // CheckAccess reports, as a typed error, whether the person userID with
 // access a may enter room: it is not private to them and they are not
-// banned from it. Uploads use it; joins check the same.
+// banned from it. A room private by its name (direct messages, inboxes)
+// admits the people it names and nobody else. Joins and uploads use it;
+// what it learns of a room's privacy keeps the room directory current.
 func (h *Hub) CheckAccess(ctx context.Context, a Access, userID, room string) *protocol.Error {
+	if protocol.PrivateByName(room) {
+		if !protocol.MayEnterByName(room, userID) {
+			return protocol.Errorf(protocol.CodeForbidden, "room %q is private to the people its name gives", room)
+		}
+		return h.checkBan(ctx, userID, room)
+	}
 	declared, err := h.broker.Private(ctx, room)
 	if err != nil {
 		return h.unavailable("privacy", room, err)
 	}
+	h.dir.learnPrivate(room, declared, h.opts.Now())
 	if !h.mayEnter(a, room, declared) {
 		return protocol.Errorf(protocol.CodeForbidden, "room %q is private: your sign-in does not include it", room)
 	}

@@ -20,9 +20,12 @@ func matchAny(patterns []string, room string) bool {
 // mayEnter reports whether a person with access a may join room: admins
 // anywhere; with room patterns, only the rooms they name; otherwise every
 // room that is not private (by the settings, or declared by an admin:
-// declared is then the answer of the store).
+// declared is then the answer of the store). Nobody by access alone may
+// enter a room private by its name (direct messages, inboxes).
 func (h *Hub) mayEnter(a Access, room string, declared bool) bool {
 	switch {
+	case protocol.PrivateByName(room):
+		return false // only the people its name gives: see CheckAccess
 	case a.Role == protocol.RoleAdmin:
 		return true
 	case len(a.Rooms) > 0:
@@ -55,15 +58,7 @@ func (h *Hub) mayModerate(ctx context.Context, a Access, room, verb string) *pro
 // admit checks, before a join, that c may enter room and is not banned.
 // What it learns of the room's privacy keeps the room directory current.
 func (h *Hub) admit(ctx context.Context, c Conn, room string) *protocol.Error {
-	declared, err := h.broker.Private(ctx, room)
-	if err != nil {
-		return h.unavailable("privacy", room, err)
-	}
-	h.dir.learnPrivate(room, declared, h.opts.Now())
-	if !h.mayEnter(c.Access(), room, declared) {
-		return protocol.Errorf(protocol.CodeForbidden, "room %q is private: your sign-in does not include it", room)
-	}
-	return h.checkBan(ctx, c.User().ID, room)
+	return h.CheckAccess(ctx, c.Access(), c.User().ID, room)
 }
 
 // checkBan reports whether userID is banned from room now.

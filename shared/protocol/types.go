@@ -135,6 +135,10 @@ const (
 	// emoji and person, the latest of these.
 	EvReact   EventType = "react"
 	EvUnreact EventType = "unreact"
+	// EvDirect is a stored event in a person's inbox (InboxRoom): User
+	// wrote Text to them in the direct-message room Conversation, where
+	// it is message Target.
+	EvDirect EventType = "direct"
 	// EvTyping says User is typing in Room (for TypingTTL, or until a
 	// message from User arrives).
 	EvTyping EventType = "typing"
@@ -231,6 +235,8 @@ type Event struct {
 	Cursors []Cursor `json:"cursors,omitempty"`
 	// Attachment is the file a message shares, as the server stored it.
 	Attachment *Attachment `json:"attachment,omitempty"`
+	// Conversation is the direct-message room a direct event is about.
+	Conversation string `json:"conversation,omitempty"`
 	// By and Until (room activity, see IsActivity): the moderator of a
 	// kick or ban, and when a ban ends (Unix ms).
 	By    *User `json:"by,omitempty"`
