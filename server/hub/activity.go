@@ -56,7 +56,7 @@ const maxConfirming = 64
 // people) for the worker, without blocking; the caller holds the room's
 // lock.
 func (h *Hub) noteActivity(room string, joined, left []protocol.User, before, after int) {
-	if h.activity == nil {
+	if h.activity == nil || isInbox(room) {
 		return
 	}
 	job := activityJob{
@@ -81,7 +81,7 @@ func (h *Hub) queueActivity(job activityJob) {
 // elsewhere), or the room does though this node has nobody left in it.
 func (r *room) noteLocalLeave(u protocol.User) {
 	h := r.hub
-	if h.activity == nil {
+	if h.activity == nil || isInbox(r.name) {
 		return
 	}
 	local := false

@@ -1,6 +1,16 @@
 package hub
 
-import "github.com/switchboard-rt/switchboard/shared/protocol"
+import (
+	"strings"
+
+	"github.com/switchboard-rt/switchboard/shared/protocol"
+)
+
+// isInbox reports whether room is a person's inbox: a channel of their
+// client's, not a room people gather in, so it stays out of the room
+// directory (and the admin's room list) and its comings and goings are no
+// room activity.
+func isInbox(room string) bool { return strings.HasPrefix(room, protocol.InboxPrefix) }
 
 // notifyDirect stores, for a message stored in a direct-message room, a
 // direct event in the other person's inbox (protocol.InboxRoom), so their

@@ -87,7 +87,7 @@ func (h *Hub) publishDirectory(force bool) {
 	rooms := make(map[string]int)
 	for _, r := range h.roomList() {
 		r.mu.Lock()
-		if !r.closed && len(r.people) > 0 {
+		if !r.closed && len(r.people) > 0 && !isInbox(r.name) {
 			rooms[r.name] = len(r.people)
 		}
 		r.mu.Unlock()

@@ -43,6 +43,9 @@ const (
 	// keyBoardPrefix + room holds whether the person opened the room's
 	// shared board (a bool; closed when absent).
 	keyBoardPrefix = "switchboard/board/"
+	// keyRoomList holds the person's room list: each room with its read
+	// position and unread counts (roomList).
+	keyRoomList = "switchboard/rooms"
 )
 
 // Element ids.

@@ -36,6 +36,11 @@ type roomPage struct {
 	model roomModel
 	feed  feedModel // the room's live data (charts)
 
+	// rooms is the person's room list (not in the embedded widget); the
+	// session follows some of them (followed) for their unread counts.
+	rooms    roomList
+	followed map[string]bool
+
 	// token is a site's JWT from local storage (keyToken). With one, the
 	// session signs in with it and the name comes from the welcome; the
 	// nickname form and the stored identity are not used.
@@ -175,6 +180,11 @@ func (c *roomPage) OnMount(ctx app.Context) {
 
 	c.id = loadIdentity(ctx.LocalStorage())
 	c.token = loadToken()
+	if c.listsRooms() {
+		c.rooms = loadRoomList(ctx.LocalStorage())
+		c.rooms.visit(c.room, "", time.Now().UnixMilli())
+		c.rooms.save(ctx.LocalStorage())
+	}
 	if kept, ok := loadRecent(ctx.LocalStorage(), c.room); ok && c.model.staleFor(kept) {
 		// Newer than the page (one the service worker kept while the
 		// server is down): show the messages this browser saw last.
@@ -273,6 +283,8 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 	s.Feed(c.room) // joins the room, and asks for its live data
 	sctx, cancel := context.WithCancel(context.Background())
 	c.sess, c.sctx, c.cancel = s, sctx, cancel
+	c.followed = nil
+	c.followRooms()
 	ctx.Async(func() { s.Run(sctx) })
 	ctx.Async(func() {
 		for ev := range s.Events() {

@@ -56,6 +56,7 @@ func (c *roomPage) applyWelcome(ctx app.Context, ev protocol.Event, name string)
 		if ev.User.Name != "" {
 			name = ev.User.Name
 		}
+		c.followInbox(*ev.User)
 	}
 	if c.token == "" {
 		c.id = identity{Name: name, Session: ev.Session}
@@ -73,12 +74,14 @@ func (c *roomPage) applyWelcome(ctx app.Context, ev protocol.Event, name string)
 // apply shows one event of the session.
 func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	if ev.Room != "" && ev.Room != c.room {
+		c.applyOther(ctx, ev)
 		return
 	}
 	switch ev.Type {
 	case protocol.EvJoined:
 		c.model.applyJoined(ev)
 		c.recentDirty = true
+		c.markRead(ctx)
 		// Pointers seen before are stale now; the server sends everyone's
 		// position to a new arrival.
 		ctx.NewActionWithValue(actionCursors, protocol.Event{Type: protocol.EvCursors})
@@ -97,6 +100,7 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		stick := nearBottom(idScroll) || (own && ev.Type == protocol.EvMessage)
 		c.model.applyLive(ev)
 		c.recentDirty = true
+		c.markRead(ctx)
 		if stick {
 			ctx.Defer(func(app.Context) { scrollToBottom(idScroll) })
 		}
@@ -186,9 +190,10 @@ func (c *roomPage) applyError(ev protocol.Event) {
 			c.refuseName(err)
 			return
 		}
-	case protocol.CodeBanned, protocol.CodeRefused:
-		// The join was refused (a ban, or the site's hook; a refused
-		// message was handled above): the session has dropped the room.
+	case protocol.CodeBanned, protocol.CodeRefused, protocol.CodeForbidden:
+		// The join was refused (a ban, the site's hook, a private room; a
+		// refused message, edit, delete or reaction was handled above):
+		// the session has dropped the room.
 		c.removed = why
 		c.leaveRoomUI()
 		return

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -73,12 +74,23 @@ func (c *roomPage) renderTopbar() app.UI {
 		Class("sb-topbar").
 		Body(
 			app.If(!c.embedded, c.renderBrand),
-			app.H1().
-				Class("sb-room-name").
-				Body(
-					app.Span().Class("sb-hash").Aria("hidden", true).Text("#"),
-					app.Text(c.room),
-				),
+			app.If(protocol.IsDirectRoom(c.room), func() app.UI {
+				name, isName := strings.CutPrefix(c.roomTitle(), "@")
+				return app.H1().
+					Class("sb-room-name").
+					Body(
+						app.If(isName, func() app.UI { return app.Span().Class("sb-hash").Aria("hidden", true).Text("@") }),
+						app.Text(name),
+						app.Span().Class("sr-only").Text(" (direct messages)"),
+					)
+			}).Else(func() app.UI {
+				return app.H1().
+					Class("sb-room-name").
+					Body(
+						app.Span().Class("sb-hash").Aria("hidden", true).Text("#"),
+						app.Text(c.room),
+					)
+			}),
 			app.Div().
 				Class("sb-conn").
 				Body(
@@ -217,7 +229,7 @@ func (c *roomPage) renderMessages() app.UI {
 				return app.Div().
 					Class("sb-empty").
 					Body(
-						app.P().Class("sb-empty-title").Text("No messages in #"+c.room+" yet"),
+						app.P().Class("sb-empty-title").Text("No messages in "+c.roomTitle()+" yet"),
 						app.P().Class("sb-empty-text").Text("Say hello. Everyone in the room sees it instantly."),
 					)
 			}),
@@ -251,7 +263,7 @@ func (c *roomPage) renderHistoryEdge() app.UI {
 				}),
 			)
 	}
-	return app.P().Class("sb-history-edge sb-beginning").Text("Beginning of #" + c.room)
+	return app.P().Class("sb-history-edge sb-beginning").Text("Beginning of " + c.roomTitle())
 }
 
 // renderLine shows one message. Every piece of its text is a text node

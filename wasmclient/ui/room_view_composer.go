@@ -134,7 +134,7 @@ func (c *roomPage) renderComposer() app.UI {
 						Name("message").
 						Class("sb-textarea").
 						Rows(1).
-						Placeholder("Message #"+c.room).
+						Placeholder("Message "+c.roomTitle()).
 						Disabled(c.removed != "").
 						Aria("describedby", idComposerError+" "+idCounter).
 						Aria("invalid", over).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/switchboard-rt/switchboard/shared/client"
+	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
 func (c *roomPage) renderOnline() app.UI {
@@ -30,37 +31,54 @@ func (c *roomPage) renderOnline() app.UI {
 		class += " sb-online-stale"
 		heading = strconv.Itoa(c.model.onlineCount()) + " online (last known)"
 	}
+	direct := c.listsRooms() && c.model.me.ID != "" && !protocol.IsDirectRoom(c.room)
 	return app.Aside().
 		Class(class).
-		Role("region").
-		Aria("label", "Online").
 		Body(
-			app.H2().ID(idOnlineHeading).Class("sb-online-heading").Text(heading),
-			app.Ul().
-				Class("sb-members").
+			c.renderRoomList(),
+			app.Div().
+				Class("sb-online-people").
+				Role("region").
+				Aria("label", "Online").
 				Body(
-					app.Range(members).Slice(func(i int) app.UI {
-						u := members[i]
-						return app.Li().
-							Class("sb-member").
-							Body(
-								avatar(u.Name, u.ID),
-								app.Span().Class("sb-member-name").Text(u.Name),
-								app.If(u.ID == c.model.me.ID, func() app.UI {
-									return app.Span().Class("sb-you").Text("you")
-								}).ElseIf(moderate, func() app.UI {
-									return c.renderMemberActions(u)
-								}),
-								app.If(moderate && c.modTarget != nil && c.modTarget.user.ID == u.ID, c.renderModForm),
-							)
-					}),
-					app.If(c.model.joined && more > 0, func() app.UI {
-						return app.Li().Class("sb-member sb-member-more").Text("and " + strconv.Itoa(more) + " more")
+					app.H2().ID(idOnlineHeading).Class("sb-online-heading").Text(heading),
+					app.Ul().
+						Class("sb-members").
+						Body(
+							app.Range(members).Slice(func(i int) app.UI {
+								u := members[i]
+								return app.Li().
+									Class("sb-member").
+									Body(
+										avatar(u.Name, u.ID),
+										app.Span().Class("sb-member-name").Text(u.Name),
+										app.If(u.ID == c.model.me.ID, func() app.UI {
+											return app.Span().Class("sb-you").Text("you")
+										}).Else(func() app.UI {
+											return app.Span().Class("sb-member-buttons").Body(
+												app.If(direct, func() app.UI {
+													return app.Button().
+														Type("button").
+														Class("sb-icon-button sb-member-dm").
+														Title("Message "+u.Name+" privately").
+														Aria("label", "Message "+u.Name+" privately").
+														OnClick(c.directWith(u)).
+														Body(app.Span().Class("sb-icon sb-icon-dm").Aria("hidden", true))
+												}),
+												app.If(moderate, func() app.UI { return c.renderMemberActions(u) }),
+											)
+										}),
+										app.If(moderate && c.modTarget != nil && c.modTarget.user.ID == u.ID, c.renderModForm),
+									)
+							}),
+							app.If(c.model.joined && more > 0, func() app.UI {
+								return app.Li().Class("sb-member sb-member-more").Text("and " + strconv.Itoa(more) + " more")
+							}),
+						),
+					app.If(moderate, func() app.UI {
+						return app.P().Class("sb-mod-status").Role("status").Aria("label", "Moderation").Text(c.modDone)
 					}),
 				),
-			app.If(moderate, func() app.UI {
-				return app.P().Class("sb-mod-status").Role("status").Aria("label", "Moderation").Text(c.modDone)
-			}),
 		)
 }
 

@@ -147,7 +147,7 @@ func TestRoomContract(t *testing.T) {
 	if n := len(tags(html, "li", `class="sb-msg`)); n != 3 {
 		t.Errorf("%d message items, want 2 messages and 1 pending", n)
 	}
-	mustHave(t, html, "aside", `role="region"`, `aria-label="Online"`)
+	mustHave(t, html, "div", `role="region"`, `aria-label="Online"`)
 	if !strings.Contains(html, ">2 online</h2>") {
 		t.Errorf("Online heading does not say 2 online")
 	}

@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/switchboard-rt/switchboard/server"
+)
+
+// The room list beside the conversation counts unread messages and
+// mentions in the person's other rooms, live and across a reload, and
+// clears them when the room is opened. A direct message reaches the other
+// person's list; a third person can neither enter its room nor find its
+// messages in the served page.
+func TestRoomListAndDirectMessages(t *testing.T) {
+	const roomA, roomB = "e2e-list-a", "e2e-list-b"
+	n := startNode(t, server.Config{})
+	base := n.HTTP.URL
+	alloc := browser(t)
+	ann := newTab(t, alloc, "ann")
+	bob := newTab(t, alloc, "bob")
+	ann.joinRoom(base, roomA)
+	bob.joinRoom(base, roomA)
+	ann.navigate(base + "/r/" + roomB)
+	ann.waitText("status", "Connection", "Connected")
+	ann.find("link", "#"+roomA) // listed, nothing unread
+
+	bob.say("hello @ann, are you there?")
+	bob.say("second one")
+	ann.find("link", "#"+roomA+", 2 unread, 1 mentioning you")
+	ann.do("reload", chromedp.Reload())
+	ann.waitText("status", "Connection", "Connected")
+	ann.find("link", "#"+roomA+", 2 unread, 1 mentioning you")
+	ann.screenshot("room-list")
+	ann.click("link", "#"+roomA+", 2 unread, 1 mentioning you")
+	ann.waitText("list", "Messages", "second one")
+	ann.find("link", "#"+roomB)
+	if got := evalPage[string](ann, `document.querySelector('.sb-roomlink[aria-current="page"]').textContent`); got != "#"+roomA {
+		t.Errorf("the current room in the list is %q, want #%s", got, roomA)
+	}
+
+	// Ann writes to bob directly, from the Online list.
+	ann.click("button", "Message bob privately")
+	ann.waitText("status", "Connection", "Connected")
+	ann.waitText("heading", "bob (direct messages)", "bob")
+	ann.say("psst bob, just for you")
+	ann.waitNoText("list", "Messages", "Sending…")
+	ann.screenshot("direct-message")
+	bob.find("link", "@ann, 1 unread")
+	bob.click("link", "@ann, 1 unread")
+	bob.waitText("list", "Messages", "psst bob, just for you")
+	dm := strings.TrimPrefix(evalPage[string](bob, `location.pathname`), "/r/")
+	if !strings.HasPrefix(dm, "dm-") {
+		t.Fatalf("bob's direct-message page is at %q", dm)
+	}
+	checkLegible(t, bob, 1280)
+	bob.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	checkLegible(t, bob, 390)
+	bob.screenshot("direct-message-phone")
+
+	// A third person: refused at the door, and nothing in the page.
+	cat := newTab(t, alloc, "cat")
+	cat.beforeScripts(rememberNickname("cat"))
+	cat.navigate(base + "/r/" + dm)
+	cat.waitText("alert", "", "private")
+	if got, _ := textOf(cat, "list", "Messages"); strings.Contains(got, "psst") {
+		t.Fatalf("cat sees the direct message: %q", got)
+	}
+	res, err := http.Get(base + "/r/" + dm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(body), "psst") {
+		t.Fatal("the served direct-message page holds its messages")
+	}
+}
