@@ -46,15 +46,17 @@ func TestAdminDashboardLive(t *testing.T) {
 	sendGo(t, bot, room, "hello from the bot")
 	admin.waitText("group", "Connections", "2 Connections")
 	admin.waitText("figure", "Messages per second", "msg/s")
+	checkLegible(t, admin, 1280)
 	admin.screenshot("admin-desktop")
-	admin.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	admin.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	evalPage[bool](admin, "(window.scrollTo(0, 0), true)")
+	checkLegible(t, admin, 390)
 	admin.screenshot("admin-phone")
 	// Its tables are cards there: nothing sticks out sideways.
 	evalPage[bool](admin, `(document.querySelector(".sb-admin-room").scrollIntoView(), true)`)
 	admin.screenshot("admin-phone-tables")
 	if wide := evalPage[bool](admin, `document.documentElement.scrollWidth > window.innerWidth`); wide {
-		t.Error("the admin page scrolls sideways at 375 px")
+		t.Error("the admin page scrolls sideways at 390 px")
 	}
 
 	closeAnn()

@@ -33,32 +33,10 @@ func TestFeedChartLiveAndResumed(t *testing.T) {
 		t.Helper()
 		for i := from; i <= to; i++ {
 			at := start.Add(time.Duration(i) * time.Second).UnixMilli()
-			body, err := json.Marshal(map[string]any{"id": "feed-" + strconv.Itoa(i), "points": []protocol.Point{
+			postPoints(t, r.URL, key, room, "feed-"+strconv.Itoa(i), []protocol.Point{
 				{Series: "ACME", Unit: "USD", Value: value(i), Time: at},
 				{Series: "Oslo", Unit: "°C", Value: float64(i) / 10, Time: at},
-			}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			req, err := http.NewRequestWithContext(ctx, "POST", r.URL+"/api/v1/rooms/"+room+"/points", bytes.NewReader(body))
-			if err != nil {
-				cancel()
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				cancel()
-				t.Fatalf("publish %d: %v", i, err)
-			}
-			answer, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			cancel()
-			if res.StatusCode != http.StatusCreated {
-				t.Fatalf("publish %d: %s %s", i, res.Status, answer)
-			}
+			})
 		}
 	}
 	publish(1, 3) // before the page opens: history
@@ -127,5 +105,32 @@ func (tb *tab) checkPathInTimeOrder(series string, n int) {
 			tb.t.Fatalf("path %q is not in time order", d)
 		}
 		last = x
+	}
+}
+
+// postPoints publishes points to room's feed through the HTTP API (POST
+// /api/v1/rooms/{room}/points with API key key), as a backend does.
+func postPoints(t testing.TB, base, key, room, id string, points []protocol.Point) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"id": id, "points": points})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/rooms/"+room+"/points", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("publish %s: %v", id, err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("publish %s: %s %s", id, res.Status, answer)
 	}
 }

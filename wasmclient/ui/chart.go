@@ -313,8 +313,14 @@ func (c *LineChart) Render() app.UI {
 		)
 	}
 	for _, t := range l.XTicks {
+		x, anchor := t.Pos, "middle"
+		// A label centred on a tick near the right edge would be cut off
+		// (about 7 px a character at 12 px): end it at the edge instead.
+		if half := float64(len(t.Label)) * 3.6; x+half > float64(w) {
+			x, anchor = float64(w)-2, "end"
+		}
 		grid = append(grid, svg("text").Class("chart-axis").
-			Attr("x", fmt.Sprintf("%.1f", t.Pos)).Attr("y", h-8).Attr("text-anchor", "middle").Text(t.Label))
+			Attr("x", fmt.Sprintf("%.1f", x)).Attr("y", h-8).Attr("text-anchor", anchor).Text(t.Label))
 	}
 	if l.Unit != "" {
 		// Above the plot, from its left edge: a long unit is not cut off.
