@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/switchboard-rt/switchboard/server/gateway"
@@ -46,6 +47,26 @@ func (n *Node) embedPage(pages http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", csp)
 		h.Del("X-Frame-Options")
 		pages.ServeHTTP(w, r)
+	})
+}
+
+// embedCheck answers the loader's question (GET /embed.json?origin=O)
+// whether the site at origin O may frame the chat: {"allowed": bool}. Any
+// site may ask (it learns only about itself), so the answer is readable
+// cross-origin; a refused frame cannot tell the page why, this can.
+func (n *Node) embedCheck() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		canon, err := gateway.Origin(r.URL.Query().Get("origin"))
+		allowed := err == nil && slices.Contains(n.cfg.EmbedOrigins, canon)
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Type", "application/json")
+		if allowed {
+			w.Write([]byte(`{"allowed":true}` + "\n"))
+			return
+		}
+		w.Write([]byte(`{"allowed":false}` + "\n"))
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -104,6 +105,29 @@ func TestEmbedPageHeaders(t *testing.T) {
 }
 
 // Embed origins are exact origins: anything else stops the node from starting.
+// The loader asks /embed.json whether its site may frame the chat: any
+// site may ask (the answer is readable cross-origin) and learns only
+// about itself, origins compared in their canonical form.
+func TestEmbedCheck(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{WebDir: fakeWebDir(t), EmbedOrigins: []string{"https://shop.example.com"}})
+	for origin, want := range map[string]string{
+		"https://shop.example.com":     `{"allowed":true}`,
+		"https://SHOP.example.com:443": `{"allowed":true}`,
+		"https://evil.example":         `{"allowed":false}`,
+		"":                             `{"allowed":false}`,
+		"javascript:alert(1)":          `{"allowed":false}`,
+	} {
+		resp, body := get(t, n.HTTP.URL+"/embed.json?origin="+url.QueryEscape(origin))
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != want {
+			t.Errorf("origin %q: %d %q, want %s", origin, resp.StatusCode, body, want)
+		}
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("origin %q: Access-Control-Allow-Origin %q, want *", origin, got)
+		}
+	}
+}
+
 func TestEmbedOriginsInvalid(t *testing.T) {
 	t.Parallel()
 	for _, o := range []string{"null", "*", "localhost:5555", "https://shop.example.com/page", "ftp://shop.example.com"} {

@@ -37,6 +37,7 @@ func (n *Node) routes() http.Handler {
 	if n.web != nil {
 		mux.Handle("GET /web/", n.web.Static())
 		mux.Handle("GET /embed.js", web.EmbedScript())
+		mux.Handle("GET /embed.json", n.embedCheck())
 		mux.Handle("GET /embed/{room}", n.embedPage(n.web.Pages()))
 		mux.Handle("/", n.web.Pages()) // "/", "/r/{room}" and go-app's own files
 	}

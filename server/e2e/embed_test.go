@@ -136,13 +136,16 @@ func TestEmbedWidget(t *testing.T) {
 
 // A site that is not in --embed-origins cannot frame the widget: the embed
 // page says so in its Content-Security-Policy and the browser refuses to
-// show it, so the page never reports ready.
+// show it, so the page never reports ready; the panel says why in words
+// and the host's console names the setting to change.
 func TestEmbedRefusedOrigin(t *testing.T) {
 	const room = "support"
 	site := startHostSite(t)
 	n := startNode(t, server.Config{EmbedOrigins: []string{"https://allowed.example"}})
 	site.SetSnippet(loaderSnippet(n.HTTP.URL, room, `data-open="true"`) +
-		`<script>window.addEventListener("load", () => {
+		`<script>window.errs = []; const logErr = console.error;
+console.error = (...a) => { window.errs.push(a.join(" ")); logErr(...a); };
+window.addEventListener("load", () => {
   window.ready = false;
   Switchboard.on("ready", () => { window.ready = true; });
 });</script>`)
@@ -160,12 +163,14 @@ func TestEmbedRefusedOrigin(t *testing.T) {
 	host, _ := openTab(t, alloc, "visitor")
 	host.navigate(site.Origin + "/")
 	waitEval(host, expanded, "true")
-	// Chromium shows its error page in the frame instead of the widget.
-	frame := host.frame(n.HTTP.URL + "/embed/" + room + "?origin=")
-	waitEval(frame, "document.URL", "chrome-error://chromewebdata/")
+	// Instead of the browser's error page in the frame, the panel says
+	// why in words, and the console names the setting to change.
+	host.waitText("alert", "", "is not one the chat server at "+n.HTTP.URL)
+	waitEval(host, `window.errs.some(m => m.includes("--embed-origins `+site.Origin+`"))`, true)
 	if evalPage[bool](host, `window.ready`) {
 		t.Errorf("the refused widget reported ready")
 	}
+	host.screenshot("embed-refused")
 	// The same page on an allowed node shows the widget.
 	allowed := startNode(t, server.Config{EmbedOrigins: []string{site.Origin}})
 	site.SetSnippet(loaderSnippet(allowed.HTTP.URL, room, `data-open="true"`) +
@@ -175,6 +180,9 @@ func TestEmbedRefusedOrigin(t *testing.T) {
 });</script>`)
 	host.navigate(site.Origin + "/")
 	waitEval(host, `window.ready`, true)
+	if n := host.count("alert", ""); n != 0 {
+		t.Errorf("the allowed widget shows %d alerts", n)
+	}
 }
 
 // The host API: setToken signs the visitor in with the site's token, and

@@ -5,8 +5,8 @@
  * API: window.Switchboard.open() close() toggle() setToken(jwt) setRoom(name)
  * on(event, fn) off(event, fn); events: ready, message, unread. Calls queued
  * before the script loads: (window.Switchboard = window.Switchboard || []).push(["setToken", jwt]).
- * Every node it adds lives in one shadow root; it adds one message listener
- * to window and accepts only messages from its own iframe at the server's origin. */
+ * Its nodes live in one shadow root; it hears only its own iframe, at the server's origin.
+ * A site the server does not allow gets a readable notice (see embed.json). */
 (function () {
   "use strict";
   var w = window, doc = document, script = doc.currentScript;
@@ -51,7 +51,9 @@
   var root = host.attachShadow({ mode: "open" });
   var css = ":host{all:initial}" +
     "*{box-sizing:border-box}" +
-    "iframe{display:block;width:100%;height:100%;border:0;background:#fff;color-scheme:normal}";
+    "iframe{display:block;width:100%;height:100%;border:0;background:#fff;color-scheme:normal}" +
+    ".sb-error{height:100%;padding:24px;background:#fff;color:#222;font:15px/1.5 system-ui,sans-serif}" +
+    ".sb-error-title{font-weight:700}";
   if (inline) {
     css += ":host{display:block;width:100%;height:100%;min-height:360px}div{height:100%}";
   } else {
@@ -100,6 +102,24 @@
   }
   frame.setAttribute("allow", "clipboard-write");
   frame.src = frameURL();
+
+  // A refused frame shows an unreadable error page: ask the server instead.
+  function unavailable(why, fix) {
+    var box = el("div", { "class": "sb-error", role: "alert" });
+    el("p", { "class": "sb-error-title" }, box).textContent = "The chat cannot be shown here.";
+    el("p", {}, box).textContent = why;
+    frame.parentNode.replaceChild(box, frame);
+    console.error("Switchboard: " + why + " " + fix);
+  }
+  var o = w.location.origin;
+  fetch(server + base + "embed.json?origin=" + encodeURIComponent(o), { credentials: "omit" })
+    .then(function (r) { return r.json(); })
+    .then(function (j) {
+      if (!j.allowed) unavailable("This site (" + o + ") is not one the chat server at " + server + " lets show its chat.",
+        "To allow it, start the server with --embed-origins " + o + " (or SWITCHBOARD_EMBED_ORIGINS=" + o + ").");
+    }, function () {
+      if (!ready) unavailable("The chat server at " + server + " cannot be reached.", "Try again later.");
+    });
 
   function post(m) {
     if (ready && frame.contentWindow) frame.contentWindow.postMessage(PREFIX + JSON.stringify(m), server);

@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return configCmd(args, getenv, stdout, stderr)
 	case "feed":
 		return feed(ctx, args, getenv, os.Stdin, stdout, stderr)
+	case "embed-demo":
+		return embedDemo(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -66,5 +68,7 @@ commands:
   bench node    serve for switchboard-bench: serve's flags, no web app, limits lifted, --pprof
   config print  show the effective settings of serve (flags, environment, config file), secrets masked
   feed          publish points to a room's live chart: --demo simulates prices and weather
+  embed-demo    serve a stand-in website with the chat widget (http://127.0.0.1:8000), to try it
+                next to a server started with SWITCHBOARD_EMBED_ORIGINS=http://127.0.0.1:8000
   help          show this text
 `
