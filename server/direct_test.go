@@ -74,3 +74,61 @@ func TestDirectMessages(t *testing.T) {
 		}
 	}
 }
+
+// A visitor's conversation admits them and the agents (moderators and
+// admins), nobody else; every message there, the visitor's and the
+// agents', lands in the agents' inbox, which only agents may read.
+func TestConversations(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, withTokens(server.Config{}))
+	ctx := testnode.Ctx(t)
+	vis := testnode.Dial(t, n.WS, "visitor")
+	other := testnode.Dial(t, n.WS, "another visitor")
+	agent := testnode.DialOpts(t, n.WS, client.Options{Token: token(t, jwt.MapClaims{"sub": "ag", "name": "Agnes", "role": "moderator"})})
+	member := testnode.DialOpts(t, n.WS, client.Options{Token: token(t, jwt.MapClaims{"sub": "me", "name": "Mel", "rooms": []string{"*"}})})
+	conv, perr := protocol.ConversationRoom(vis.Welcome().User.ID)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if _, err := agent.Join(ctx, protocol.AgentsInbox); err != nil {
+		t.Fatalf("the agent joins the agents' inbox: %v", err)
+	}
+	if _, err := vis.Join(ctx, conv); err != nil {
+		t.Fatalf("the visitor joins their conversation: %v", err)
+	}
+	asked, err := vis.Send(ctx, conv, "where is my order?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := testnode.WaitEvent(t, agent, wait, "the question in the agents' inbox", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvDirect
+	})
+	if ev.Room != protocol.AgentsInbox || ev.Conversation != conv || ev.Target != asked.Offset || ev.Text != "where is my order?" {
+		t.Fatalf("agents' inbox event = %+v", ev)
+	}
+	if _, err := agent.Join(ctx, conv); err != nil {
+		t.Fatalf("the agent joins the conversation: %v", err)
+	}
+	if _, err := agent.Send(ctx, conv, "on its way"); err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitEvent(t, vis, wait, "the agent's answer", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvMessage && ev.Text == "on its way"
+	})
+	testnode.WaitEvent(t, agent, wait, "the answer in the agents' inbox", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvDirect && ev.Text == "on its way"
+	})
+	for who, c := range map[string]*client.Conn{"another visitor": other, "a token for every room": member, "the visitor": vis} {
+		rooms := []string{protocol.AgentsInbox}
+		if c != vis {
+			rooms = append(rooms, conv)
+		}
+		for _, room := range rooms {
+			_, err := c.Join(ctx, room)
+			if err == nil {
+				t.Fatalf("%s joined %q", who, room)
+			}
+			wantCode(t, err, protocol.CodeForbidden)
+		}
+	}
+}

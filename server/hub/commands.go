@@ -328,7 +328,7 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if perr != nil {
 		return protocol.Event{}, perr
 	}
-	if protocol.IsDirectRoom(cmd.Room) {
+	if protocol.PrivateByName(cmd.Room) {
 		h.notifyDirect(cmd.Room, c.User(), stored)
 	}
 	return ack(cmd.ID, cmd.Room, stored), nil
@@ -366,7 +366,7 @@ func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event,
 			return
 		}
 		reply(ack(cmd.ID, cmd.Room, stored), nil)
-		if protocol.IsDirectRoom(cmd.Room) {
+		if protocol.PrivateByName(cmd.Room) {
 			h.notifyDirect(cmd.Room, c.User(), stored)
 		}
 	})

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -13,30 +14,35 @@ import (
 func isInbox(room string) bool { return strings.HasPrefix(room, protocol.InboxPrefix) }
 
 // notifyDirect stores, for a message stored in a direct-message room, a
-// direct event in the other person's inbox (protocol.InboxRoom), so their
-// client learns of it wherever they are, and after being away (the inbox
-// resumes by offset like any room). A failure is logged: the message
-// itself is stored.
+// direct event in the other person's inbox (protocol.InboxRoom), and for
+// a message of a support conversation (its visitor's or an agent's), one
+// in the agents' inbox (protocol.AgentsInbox): their clients learn of it
+// wherever they are, and after being away (an inbox resumes by offset
+// like any room). A failure is logged: the message itself is stored.
 func (h *Hub) notifyDirect(room string, from protocol.User, stored protocol.Event) {
-	a, b, ok := protocol.DirectMembers(room)
-	if !ok {
-		return
-	}
-	to := a
-	if to == from.ID {
-		to = b
-	}
-	inbox, perr := protocol.InboxRoom(to)
-	if perr != nil {
+	inbox := protocol.AgentsInbox
+	if a, b, ok := protocol.DirectMembers(room); ok {
+		to := a
+		if to == from.ID {
+			to = b
+		}
+		var perr *protocol.Error
+		if inbox, perr = protocol.InboxRoom(to); perr != nil {
+			return
+		}
+	} else if _, ok := protocol.ConversationOwner(room); !ok {
 		return
 	}
 	ev := protocol.Event{Type: protocol.EvDirect, Conversation: room, Target: stored.Offset, Text: stored.Text}
 	if ev.Text == "" && stored.Attachment != nil {
 		ev.Text = "📎 " + stored.Attachment.Name
 	}
-	h.storeAsync(h.broker, inbox, from, stored.ID, ev, func(_ protocol.Event, perr *protocol.Error) {
+	// Keyed by the message's place: a retried send (stored once, answered
+	// with its first offset) tells the inbox once.
+	key := room + "/" + strconv.FormatUint(stored.Offset, 10)
+	h.storeAsync(h.broker, inbox, from, key, ev, func(_ protocol.Event, perr *protocol.Error) {
 		if perr != nil {
-			h.log.Warn("direct message: inbox not told", "room", room, "err", perr.Message)
+			h.log.Warn("direct message: inbox not told", "room", room, "inbox", inbox, "err", perr.Message)
 		}
 	})
 }

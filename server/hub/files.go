@@ -43,7 +43,7 @@ func (h *Hub) attach(ctx context.Context, c Conn, room string, a *protocol.Attac
 // what it learns of a room's privacy keeps the room directory current.
 func (h *Hub) CheckAccess(ctx context.Context, a Access, userID, room string) *protocol.Error {
 	if protocol.PrivateByName(room) {
-		if !protocol.MayEnterByName(room, userID) {
+		if !protocol.MayEnterByName(room, userID, a.Role) {
 			return protocol.Errorf(protocol.CodeForbidden, "room %q is private to the people its name gives", room)
 		}
 		return h.checkBan(ctx, userID, room)

@@ -18,7 +18,42 @@ const (
 	// someone sends them directly, so their client learns of new
 	// conversations (and of messages in them) while elsewhere.
 	InboxPrefix = "inbox-"
+	// ConversationPrefix starts the name of a support conversation: a
+	// visitor's private room with the site's agents, "conv-" + the
+	// visitor's user id (ConversationRoom). Its visitor and agents (people
+	// whose role is moderator or admin) may enter it; nobody else.
+	ConversationPrefix = "conv-"
+	// AgentsInbox is the agents' room: the server stores a direct event
+	// there for each message of every conversation, so agents' inboxes
+	// list them live and after being away. Only agents may enter it.
+	AgentsInbox = "agents-inbox"
 )
+
+// ConversationRoom returns the support conversation room of the visitor
+// with user id, or an error when a room name cannot hold it.
+func ConversationRoom(user string) (string, *Error) {
+	room := ConversationPrefix + user
+	if user == "" || ValidateRoom(room) != nil {
+		return "", Errorf(CodeBadRequest, "this person's id does not fit a room name for a conversation")
+	}
+	return room, nil
+}
+
+// ConversationOwner returns the visitor of a conversation room, and false
+// for any other room.
+func ConversationOwner(room string) (string, bool) {
+	user, ok := strings.CutPrefix(room, ConversationPrefix)
+	return user, ok && user != ""
+}
+
+// IsAgent reports whether a person with role answers conversations.
+func IsAgent(role string) bool { return role == RoleModerator || role == RoleAdmin }
+
+// AgentsMayEnter reports whether agents may enter room: conversations and
+// their inbox.
+func AgentsMayEnter(room string) bool {
+	return room == AgentsInbox || strings.HasPrefix(room, ConversationPrefix)
+}
 
 // DirectRoom returns the room of the direct messages between the people
 // with user ids a and b (in either order), or an error when no room name
@@ -80,16 +115,22 @@ func InboxOwner(room string) (string, bool) {
 }
 
 // PrivateByName reports whether room admits only the people its name
-// gives (direct messages, inboxes).
+// gives (direct messages, inboxes, conversations and the agents' inbox).
 func PrivateByName(room string) bool {
-	return IsDirectRoom(room) || strings.HasPrefix(room, InboxPrefix)
+	return IsDirectRoom(room) || strings.HasPrefix(room, InboxPrefix) || AgentsMayEnter(room)
 }
 
 // MayEnterByName reports, for a room private by its name, whether the
-// person with user id may enter it.
-func MayEnterByName(room, user string) bool {
+// person with user id and role may enter it.
+func MayEnterByName(room, user, role string) bool {
 	if a, b, ok := DirectMembers(room); ok {
 		return user == a || user == b
+	}
+	if AgentsMayEnter(room) && IsAgent(role) {
+		return true
+	}
+	if owner, ok := ConversationOwner(room); ok {
+		return user == owner
 	}
 	owner, ok := InboxOwner(room)
 	return ok && user == owner
