@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -99,15 +101,25 @@ const hostPage = `<!doctype html>
 </html>
 `
 
-// frame attaches to the cross-site iframe whose URL starts with prefix (a
-// target of its own in Chromium) and returns it as a tab.
+// frame attaches to the cross-site iframe of this tab's browser context
+// whose URL starts with prefix (a target of its own in Chromium), one not
+// returned before (after a reload: the new frame), and returns it as a
+// tab.
 func (tb *tab) frame(prefix string) *tab {
 	tb.t.Helper()
 	var id target.ID
+	own := chromedp.FromContext(tb.ctx).Target.TargetID
 	ok := tb.poll("an iframe at "+prefix, func(ctx context.Context) (bool, error) {
 		infos, err := chromedp.Targets(ctx)
+		var browserCtx cdp.BrowserContextID
 		for _, info := range infos {
-			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+			if info.TargetID == own {
+				browserCtx = info.BrowserContextID
+			}
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) && !framesTaken.has(info.TargetID) &&
+				info.BrowserContextID == browserCtx {
 				id = info.TargetID
 				return true, nil
 			}
@@ -119,12 +131,36 @@ func (tb *tab) frame(prefix string) *tab {
 	}
 	// Detach at the end: closing the iframe's target would close the tab
 	// before its failure screenshot.
+	framesTaken.add(id)
 	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
 	tb.t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		tb.t.Fatalf("%s: attach to the iframe: %v", tb.name, err)
 	}
 	return &tab{t: tb.t, name: tb.name + "/widget", ctx: ctx}
+}
+
+// framesTaken are the iframe targets frame has returned.
+var framesTaken targetSet
+
+type targetSet struct {
+	mu  sync.Mutex
+	ids map[target.ID]bool
+}
+
+func (s *targetSet) has(id target.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[id]
+}
+
+func (s *targetSet) add(id target.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids == nil {
+		s.ids = make(map[target.ID]bool)
+	}
+	s.ids[id] = true
 }
 
 // waitEval polls a JavaScript expression until it returns want.

@@ -1,6 +1,6 @@
 /* Switchboard embed loader. On any site:
  *   <script src="https://chat.example.com/embed.js" data-room="support" async></script>
- * data- options: room, position (bottom-right | bottom-left), title, accent (#hex),
+ * data- options: room or mode ("conversation"), position (bottom-right | bottom-left), title, accent (#hex),
  * target (a CSS selector: an inline panel there instead of a bubble), open ("true").
  * API: window.Switchboard.open() close() toggle() setToken(jwt) setRoom(name)
  * on(event, fn) off(event, fn); events: ready, message, unread. Calls queued
@@ -17,7 +17,8 @@
   var server = src.origin;
   var base = src.pathname.replace(/embed\.js$/, "");
   var d = script.dataset;
-  var room = ROOM.test(d.room || "") ? d.room : "lobby";
+  // data-mode="conversation": each visitor talks privately with the site's agents.
+  var room = d.mode === "conversation" ? "conv-me" : ROOM.test(d.room || "") ? d.room : "lobby";
   var title = (d.title || "Chat").slice(0, 80);
   var accent = /^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(d.accent || "") ? d.accent : "";
   var left = d.position === "bottom-left";

@@ -27,6 +27,10 @@ const (
 	// there for each message of every conversation, so agents' inboxes
 	// list them live and after being away. Only agents may enter it.
 	AgentsInbox = "agents-inbox"
+	// ConversationSelf stands, in the embed page's URL (/embed/conv-me),
+	// for the visitor's own conversation: the page learns its room once
+	// the server has said who the visitor is. No user id is "me".
+	ConversationSelf = ConversationPrefix + "me"
 )
 
 // ConversationRoom returns the support conversation room of the visitor

@@ -66,6 +66,8 @@ const (
 	idConfirmDelete = "sb-confirm-delete"
 	idPicker        = "sb-picker"
 	idReplying      = "sb-replying"
+	idInboxToken    = "sb-inbox-token"
+	idInboxTokenErr = "sb-inbox-token-error"
 	idRoomsHeading  = "sb-rooms-heading"
 	idModReason     = "sb-mod-reason"
 	idModConfirm    = "sb-mod-confirm"

@@ -101,6 +101,9 @@ type roomPage struct {
 	// loader, set in OnMount.
 	embedded bool
 	embed    *embedBridge
+	// convSelf: the page shows the visitor's own conversation (opened as
+	// /embed/conv-me; see conversation.go).
+	convSelf bool
 
 	// seedJSON is the snapshot the server prerendered the page with, as
 	// the message list's data-seed attribute: JSON in base64 (server only).
@@ -266,7 +269,7 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 		Name:    name,
 		Session: session,
 		Token:   c.token,
-		Outbox:  newOutboxStore(ctx.LocalStorage(), c.room),
+		Outbox:  newOutboxStore(ctx.LocalStorage(), c.outboxKey()),
 		Binary:  true, // pointer traffic in compact binary frames
 		OnState: func(st client.State) {
 			mine(func(ctx app.Context) { c.applyState(ctx, st) })
@@ -280,7 +283,9 @@ func (c *roomPage) connect(ctx app.Context, name string) {
 			c.model.addPending(cmd.ID, cmd.Text, cmd.Target)
 		}
 	}
-	s.Feed(c.room) // joins the room, and asks for its live data
+	if !c.conversationMode() {
+		s.Feed(c.room) // joins the room, and asks for its live data
+	} // else joined at the welcome, which says whose conversation it is
 	sctx, cancel := context.WithCancel(context.Background())
 	c.sess, c.sctx, c.cancel = s, sctx, cancel
 	c.followed = nil

@@ -57,6 +57,7 @@ func (c *roomPage) applyWelcome(ctx app.Context, ev protocol.Event, name string)
 			name = ev.User.Name
 		}
 		c.followInbox(*ev.User)
+		c.joinConversation(*ev.User)
 	}
 	if c.token == "" {
 		c.id = identity{Name: name, Session: ev.Session}

@@ -106,9 +106,12 @@ func (c *roomPage) directWith(u protocol.User) app.EventHandler {
 	}
 }
 
-// roomTitle is how the page names its room: "#room", or "@name" of the
-// other person of a direct-message room.
+// roomTitle is how the page names its room: "#room", "@name" of the
+// other person of a direct-message room, or a conversation's title.
 func (c *roomPage) roomTitle() string {
+	if owner, ok := protocol.ConversationOwner(c.room); ok {
+		return c.conversationTitle(owner)
+	}
 	e := roomEntry{Room: c.room}
 	if a, b, ok := protocol.DirectMembers(c.room); ok {
 		for _, x := range c.rooms.entries {

@@ -74,14 +74,14 @@ func (c *roomPage) renderTopbar() app.UI {
 		Class("sb-topbar").
 		Body(
 			app.If(!c.embedded, c.renderBrand),
-			app.If(protocol.IsDirectRoom(c.room), func() app.UI {
+			app.If(protocol.PrivateByName(c.room), func() app.UI {
 				name, isName := strings.CutPrefix(c.roomTitle(), "@")
 				return app.H1().
 					Class("sb-room-name").
 					Body(
 						app.If(isName, func() app.UI { return app.Span().Class("sb-hash").Aria("hidden", true).Text("@") }),
 						app.Text(name),
-						app.Span().Class("sr-only").Text(" (direct messages)"),
+						app.If(protocol.IsDirectRoom(c.room), func() app.UI { return app.Span().Class("sr-only").Text(" (direct messages)") }),
 					)
 			}).Else(func() app.UI {
 				return app.H1().

@@ -6,7 +6,8 @@ import (
 
 // Routes registers the pages: "/" (home), "/r/{room}" (a room) and
 // "/embed/{room}" (a room in the compact layout other sites frame),
-// "/admin" (the operator's dashboard) and "/c/{name}" (a shared counter). The wasm
+// "/admin" (the operator's dashboard), "/inbox" (the agents' conversations)
+// and "/c/{name}" (a shared counter). The wasm
 // app calls it before app.RunWhenOnBrowser, and the server calls it before
 // serving Handler, so both know the same pages (go-app answers 404 for a path
 // it has no route for). Call it once per process.
@@ -15,6 +16,7 @@ func Routes() {
 	app.RouteWithRegexp(roomPattern, app.NewZeroComponentFactory(&roomPage{}))
 	app.RouteWithRegexp(embedPattern, newEmbedPage)
 	app.Route(pathAdmin, app.NewZeroComponentFactory(&adminPage{}))
+	app.Route(pathInbox, app.NewZeroComponentFactory(&inboxPage{}))
 	app.RouteWithRegexp(counterPattern, app.NewZeroComponentFactory(&counterPage{}))
 	app.Route(PathNotFound, app.NewZeroComponentFactory(&notFoundPage{}))
 	if app.IsClient {
