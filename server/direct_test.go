@@ -96,14 +96,15 @@ func TestConversations(t *testing.T) {
 	if _, err := vis.Join(ctx, conv); err != nil {
 		t.Fatalf("the visitor joins their conversation: %v", err)
 	}
-	asked, err := vis.Send(ctx, conv, "where is my order?")
+	const page = "https://shop.example/orders/1042"
+	asked, err := vis.Do(ctx, protocol.Command{Type: protocol.CmdSend, Room: conv, Text: "where is my order?", Page: page})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev, _ := testnode.WaitEvent(t, agent, wait, "the question in the agents' inbox", func(ev protocol.Event) bool {
 		return ev.Type == protocol.EvDirect
 	})
-	if ev.Room != protocol.AgentsInbox || ev.Conversation != conv || ev.Target != asked.Offset || ev.Text != "where is my order?" {
+	if ev.Room != protocol.AgentsInbox || ev.Conversation != conv || ev.Target != asked.Offset || ev.Text != "where is my order?" || ev.Page != page {
 		t.Fatalf("agents' inbox event = %+v", ev)
 	}
 	if _, err := agent.Join(ctx, conv); err != nil {
@@ -117,6 +118,17 @@ func TestConversations(t *testing.T) {
 	})
 	testnode.WaitEvent(t, agent, wait, "the answer in the agents' inbox", func(ev protocol.Event) bool {
 		return ev.Type == protocol.EvDirect && ev.Text == "on its way"
+	})
+	// Pages are the visitor's; resolving is the agents'.
+	_, err = agent.Do(ctx, protocol.Command{Type: protocol.CmdSend, Room: conv, Text: "x", Page: page})
+	wantCode(t, err, protocol.CodeBadRequest)
+	_, err = vis.Do(ctx, protocol.Command{Type: protocol.CmdResolve, Room: conv})
+	wantCode(t, err, protocol.CodeForbidden)
+	if _, err := agent.Do(ctx, protocol.Command{Type: protocol.CmdResolve, Room: conv}); err != nil {
+		t.Fatalf("resolve: %v", err)
+	}
+	testnode.WaitEvent(t, agent, wait, "resolved in the agents' inbox", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvResolved && ev.Conversation == conv && ev.User != nil && ev.User.Name == "Agnes"
 	})
 	for who, c := range map[string]*client.Conn{"another visitor": other, "a token for every room": member, "the visitor": vis} {
 		rooms := []string{protocol.AgentsInbox}

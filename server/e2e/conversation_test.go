@@ -63,10 +63,22 @@ func TestSupportConversations(t *testing.T) {
 		t.Fatalf("bob sees ann's conversation: %q", got)
 	}
 
-	// Back at the inbox: ann's is answered, bob's has two unread.
+	// Back at the inbox: ann's is answered, bob's has two unread, each
+	// with the page its visitor wrote from.
 	agent.navigate(n.HTTP.URL + "/inbox")
 	agent.find("link", "Conversation with ann: Agnes: It ships tomorrow, ann.")
 	agent.find("link", "Conversation with bob, 2 unread: bob: Hello?")
+	agent.waitText("list", "Open conversations", "on "+strings.TrimPrefix(site.Origin, "http://")+"/")
+	// Resolved, ann's moves to the resolved list, for every agent; her
+	// next message opens it again.
+	agent.click("button", "Resolve the conversation with ann")
+	agent.waitText("list", "Resolved conversations", "It ships tomorrow")
+	agent.screenshot("inbox-resolved")
+	ann.say("Thanks!")
+	agent.waitText("list", "Open conversations", "Thanks!")
+	if n := agent.count("list", "Resolved conversations"); n != 0 {
+		t.Errorf("the resolved list stays after ann wrote again")
+	}
 
 	annHost.do("reload", chromedp.Reload())
 	again := annHost.frame(widgetPrefix)

@@ -211,6 +211,8 @@ func (c *conn) handle(cmd protocol.Command) bool {
 		ans, perr = c.g.hub.Delete(ctx, c, cmd)
 	case protocol.CmdReact, protocol.CmdUnreact:
 		ans, perr = c.g.hub.React(ctx, c, cmd)
+	case protocol.CmdResolve, protocol.CmdReopen:
+		ans, perr = c.g.hub.Resolve(ctx, c, cmd)
 	case protocol.CmdHistory:
 		ans, perr = c.g.hub.History(ctx, c, cmd)
 	case protocol.CmdKick, protocol.CmdBan:
@@ -353,7 +355,8 @@ func (c *conn) limit(cmd protocol.Command) *protocol.Error {
 		}
 	}
 	switch cmd.Type {
-	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdReact, protocol.CmdUnreact, protocol.CmdPoints:
+	case protocol.CmdSend, protocol.CmdEdit, protocol.CmdDelete, protocol.CmdReact, protocol.CmdUnreact,
+		protocol.CmdResolve, protocol.CmdReopen, protocol.CmdPoints:
 		if !c.messages.Allow() {
 			c.g.opts.Metrics.RateLimitedMessages.Inc()
 			return protocol.Errorf(protocol.CodeRateLimited, "slow down: at most %g messages per second", c.g.opts.MessagesPerSecond)

@@ -310,7 +310,11 @@ func (h *Hub) Send(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if perr != nil {
 		return protocol.Event{}, perr
 	}
-	ev := protocol.Event{Type: protocol.EvMessage, Text: text}
+	page, perr := visitorPage(c, cmd)
+	if perr != nil {
+		return protocol.Event{}, perr
+	}
+	ev := protocol.Event{Type: protocol.EvMessage, Text: text, Page: page}
 	if cmd.Target != 0 {
 		if _, perr := h.targetMessage(ctx, c, cmd, "reply to"); perr != nil {
 			return protocol.Event{}, perr
@@ -360,7 +364,12 @@ func (h *Hub) SendAsync(c Conn, cmd protocol.Command, reply func(protocol.Event,
 			return
 		}
 	}
-	h.storeAsync(h.broker, cmd.Room, c.User(), cmd.ID, protocol.Event{Type: protocol.EvMessage, Text: text}, func(stored protocol.Event, perr *protocol.Error) {
+	page, perr := visitorPage(c, cmd)
+	if perr != nil {
+		reply(protocol.Event{}, perr)
+		return
+	}
+	h.storeAsync(h.broker, cmd.Room, c.User(), cmd.ID, protocol.Event{Type: protocol.EvMessage, Text: text, Page: page}, func(stored protocol.Event, perr *protocol.Error) {
 		if perr != nil {
 			reply(protocol.Event{}, perr)
 			return

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,7 @@ func (h *Hub) notifyDirect(room string, from protocol.User, stored protocol.Even
 	} else if _, ok := protocol.ConversationOwner(room); !ok {
 		return
 	}
-	ev := protocol.Event{Type: protocol.EvDirect, Conversation: room, Target: stored.Offset, Text: stored.Text}
+	ev := protocol.Event{Type: protocol.EvDirect, Conversation: room, Target: stored.Offset, Text: stored.Text, Page: stored.Page}
 	if ev.Text == "" && stored.Attachment != nil {
 		ev.Text = "📎 " + stored.Attachment.Name
 	}
@@ -45,4 +46,34 @@ func (h *Hub) notifyDirect(room string, from protocol.User, stored protocol.Even
 			h.log.Warn("direct message: inbox not told", "room", room, "inbox", inbox, "err", perr.Message)
 		}
 	})
+}
+
+// Resolve marks the support conversation cmd.Room resolved (CmdResolve)
+// or open again (CmdReopen), for every agent: an event stored in the
+// agents' inbox. Agents only.
+func (h *Hub) Resolve(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
+	if !protocol.IsAgent(c.Access().Role) {
+		return protocol.Event{}, protocol.Errorf(protocol.CodeForbidden, "only agents (moderators and admins) may %s conversations", cmd.Type)
+	}
+	typ := protocol.EvResolved
+	if cmd.Type == protocol.CmdReopen {
+		typ = protocol.EvReopened
+	}
+	stored, perr := h.store(ctx, h.broker, protocol.AgentsInbox, c.User(), cmd.ID, protocol.Event{Type: typ, Conversation: cmd.Room})
+	if perr != nil {
+		return protocol.Event{}, perr
+	}
+	return ack(cmd.ID, protocol.AgentsInbox, stored), nil
+}
+
+// visitorPage is the page address a send carries, for its conversation's
+// visitor only.
+func visitorPage(c Conn, cmd protocol.Command) (string, *protocol.Error) {
+	if cmd.Page == "" {
+		return "", nil
+	}
+	if owner, _ := protocol.ConversationOwner(cmd.Room); owner != c.User().ID {
+		return "", protocol.Errorf(protocol.CodeBadRequest, "page is for the conversation's visitor")
+	}
+	return cmd.Page, nil
 }

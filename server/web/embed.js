@@ -156,7 +156,7 @@
     switch (m.type) {
       case "ready":
         ready = true;
-        post({ type: "config", token: token, open: open });
+        post({ type: "config", token: token, open: open, page: w.location.href.slice(0, 512) });
         emit("ready", { room: m.room || room });
         break;
       case "unread":

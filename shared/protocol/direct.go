@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -138,4 +139,17 @@ func MayEnterByName(room, user, role string) bool {
 	}
 	owner, ok := InboxOwner(room)
 	return ok && user == owner
+}
+
+// ValidatePage checks the address of the page a visitor writes from: an
+// absolute http(s) URL of at most MaxPageBytes bytes, without credentials.
+func ValidatePage(page string) *Error {
+	if len(page) > MaxPageBytes {
+		return Errorf(CodeBadRequest, "page address longer than %d bytes", MaxPageBytes)
+	}
+	u, err := url.Parse(page)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return Errorf(CodeBadRequest, "page must be an http(s) address")
+	}
+	return nil
 }

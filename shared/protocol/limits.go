@@ -23,6 +23,9 @@ const (
 	// MaxReactionBytes is the longest reaction, in bytes: one emoji with
 	// its modifiers and joiners (a family or a flag takes up to 28).
 	MaxReactionBytes = 32
+	// MaxPageBytes is the longest page address a visitor's message may
+	// carry.
+	MaxPageBytes = 512
 	// MaxHistoryPage is the largest page of history one request may ask for.
 	MaxHistoryPage = 200
 )

@@ -37,6 +37,11 @@ const (
 	// there already, or one taken back that was not, changes nothing.
 	CmdReact   CommandType = "react"
 	CmdUnreact CommandType = "unreact"
+	// CmdResolve marks the support conversation Room resolved; CmdReopen
+	// opens it again (a visitor's new message does too). Agents only;
+	// stored in AgentsInbox (EvResolved, EvReopened).
+	CmdResolve CommandType = "resolve"
+	CmdReopen  CommandType = "reopen"
 	// CmdRooms asks for the list of active rooms and their online counts,
 	// and for updates (EvRooms) while the connection stays open.
 	CmdRooms CommandType = "rooms"
@@ -101,6 +106,9 @@ type Command struct {
 	// Binary asks the server to send cursor batches as binary frames
 	// (hello; see binary.go).
 	Binary bool `json:"binary,omitempty"`
+	// Page is the address of the web page a visitor writes from (send, in
+	// their support conversation; see ValidatePage).
+	Page string `json:"page,omitempty"`
 }
 
 // EventType names a server-to-client frame.
@@ -139,6 +147,10 @@ const (
 	// wrote Text to them in the direct-message room Conversation, where
 	// it is message Target.
 	EvDirect EventType = "direct"
+	// EvResolved and EvReopened are stored events in AgentsInbox: agent
+	// User resolved (reopened) the conversation Conversation.
+	EvResolved EventType = "resolved"
+	EvReopened EventType = "reopened"
 	// EvTyping says User is typing in Room (for TypingTTL, or until a
 	// message from User arrives).
 	EvTyping EventType = "typing"
@@ -235,8 +247,12 @@ type Event struct {
 	Cursors []Cursor `json:"cursors,omitempty"`
 	// Attachment is the file a message shares, as the server stored it.
 	Attachment *Attachment `json:"attachment,omitempty"`
-	// Conversation is the direct-message room a direct event is about.
+	// Conversation is the direct-message or support room a direct,
+	// resolved or reopened event is about.
 	Conversation string `json:"conversation,omitempty"`
+	// Page is the web page a visitor wrote from (their messages in a
+	// support conversation, and the direct events about them).
+	Page string `json:"page,omitempty"`
 	// By and Until (room activity, see IsActivity): the moderator of a
 	// kick or ban, and when a ban ends (Unix ms).
 	By    *User `json:"by,omitempty"`

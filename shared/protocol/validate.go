@@ -86,6 +86,15 @@ func (c *Command) Validate() *Error {
 			return err
 		}
 		allowed = fRoom | fText | fAttachment | fTarget
+		if c.Page != "" {
+			if _, ok := ConversationOwner(c.Room); !ok {
+				return Errorf(CodeBadRequest, "page is for a visitor's messages in their conversation")
+			}
+			if err := ValidatePage(c.Page); err != nil {
+				return err
+			}
+			allowed |= fPage
+		}
 	case CmdHistory:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -126,6 +135,14 @@ func (c *Command) Validate() *Error {
 			return Errorf(CodeBadRequest, "delete needs the target message's offset")
 		}
 		allowed = fRoom | fTarget
+	case CmdResolve, CmdReopen:
+		if _, ok := ConversationOwner(c.Room); !ok {
+			return Errorf(CodeBadRequest, "%s needs a conversation room (conv-…)", c.Type)
+		}
+		if err := ValidateRoom(c.Room); err != nil {
+			return err
+		}
+		allowed = fRoom
 	case CmdReact, CmdUnreact:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -177,7 +194,7 @@ func (c *Command) Validate() *Error {
 	return nil
 }
 
-type fieldSet uint16
+type fieldSet uint32
 
 const (
 	fRoom fieldSet = 1 << iota
@@ -196,6 +213,7 @@ const (
 	fY
 	fAttachment
 	fBinary
+	fPage
 )
 
 func (c *Command) fields() fieldSet {
@@ -221,11 +239,12 @@ func (c *Command) fields() fieldSet {
 	set(c.Y != 0, fY)
 	set(c.Attachment != nil, fAttachment)
 	set(c.Binary, fBinary)
+	set(c.Page != "", fPage)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment", "binary"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment", "binary", "page"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

@@ -69,3 +69,12 @@ func (c *roomPage) conversationTitle(owner string) string {
 	}
 	return "Conversation with " + strings.TrimSpace(name)
 }
+
+// visitorPage is the host page a visitor writes from, sent with their
+// messages in their conversation ("" elsewhere).
+func (c *roomPage) visitorPage() string {
+	if !c.convSelf || c.embed == nil {
+		return ""
+	}
+	return c.embed.page
+}

@@ -57,6 +57,9 @@ type embedMsg struct {
 	Text   string `json:"text,omitempty"`
 	Offset uint64 `json:"offset,omitempty"`
 	Mine   bool   `json:"mine,omitempty"`
+	// Page is the host page's address (config; a visitor's conversation
+	// tells the agents where they write from).
+	Page string `json:"page,omitempty"`
 }
 
 // encodeEmbed returns m as a prefixed message string.
@@ -119,7 +122,8 @@ type embedBridge struct {
 	// configured is set once the loader's config arrived (or the wait for
 	// it ended).
 	configured bool
-	unread     int // last unread count posted
+	unread     int    // last unread count posted
+	page       string // the host page's address, when valid (config)
 }
 
 // newEmbedBridge prepares the bridge from the page's URL. Its opts.Origin
@@ -240,6 +244,9 @@ func (c *roomPage) onEmbedMessage(ctx app.Context, m embedMsg) {
 	case embedConfig:
 		c.setEmbedOpen(m.Open)
 		c.token = m.Token
+		if protocol.ValidatePage(m.Page) == nil {
+			b.page = m.Page
+		}
 		if !b.configured {
 			b.configured = true
 			c.startEmbedded(ctx)

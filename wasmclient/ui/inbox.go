@@ -28,6 +28,10 @@ type inboxConv struct {
 	at      int64  // when (Unix ms)
 	unread  int    // visitor messages after the last answer or opening
 	newest  uint64 // offset (in the conversation) of its newest message
+	page    string // the page the visitor last wrote from
+	// resolved: an agent resolved it, and the visitor has not written
+	// since.
+	resolved bool
 }
 
 // inboxPage (/inbox) lists the support conversations, newest first, live
@@ -46,6 +50,7 @@ type inboxPage struct {
 	me       protocol.User
 
 	convs   []inboxConv
+	seen    uint64 // the newest agents' inbox event applied
 	read    map[string]uint64
 	notify  string // the browser's notification permission
 	mounted bool
@@ -127,12 +132,12 @@ func (p *inboxPage) apply(ctx app.Context, ev protocol.Event) {
 	switch ev.Type {
 	case protocol.EvJoined:
 		if !ev.Recovered {
-			p.convs = nil
+			p.convs, p.seen = nil, 0
 		}
 		for _, e := range ev.Events {
 			p.add(e, false)
 		}
-	case protocol.EvDirect:
+	case protocol.EvDirect, protocol.EvResolved, protocol.EvReopened:
 		p.add(ev, true)
 	case protocol.EvError:
 		if ev.Error != nil && ev.Error.Code == protocol.CodeForbidden {
@@ -153,24 +158,36 @@ func (p *inboxPage) apply(ctx app.Context, ev protocol.Event) {
 // answers them.
 func (p *inboxPage) add(ev protocol.Event, live bool) {
 	owner, ok := protocol.ConversationOwner(ev.Conversation)
-	if ev.Type != protocol.EvDirect || !ok || ev.User == nil {
-		return
+	if !ok || ev.User == nil || (ev.Offset != 0 && ev.Offset <= p.seen) {
+		return // not about a conversation, or seen (a rejoin repeats history)
 	}
+	p.seen = max(p.seen, ev.Offset)
 	i := slices.IndexFunc(p.convs, func(c inboxConv) bool { return c.room == ev.Conversation })
 	if i < 0 {
 		p.convs = append(p.convs, inboxConv{room: ev.Conversation})
 		i = len(p.convs) - 1
 	}
 	c := &p.convs[i]
+	switch ev.Type {
+	case protocol.EvResolved, protocol.EvReopened:
+		c.resolved = ev.Type == protocol.EvResolved
+		return
+	case protocol.EvDirect:
+	default:
+		return
+	}
 	if ev.Target <= c.newest {
-		return // seen (a rejoin repeats history)
+		return // seen
 	}
 	c.newest, c.at, c.lastBy = ev.Target, ev.Time, ev.User.Name
 	c.last = snippet(ev.Text, 140)
 	fromVisitor := ev.User.ID == owner
 	switch {
 	case fromVisitor:
-		c.visitor = ev.User.Name
+		c.visitor, c.resolved = ev.User.Name, false // a new message reopens it
+		if ev.Page != "" {
+			c.page = ev.Page
+		}
 		if ev.Target > p.read[c.room] {
 			c.unread++
 		}
@@ -196,6 +213,31 @@ func (p *inboxPage) onOpen(room string) app.EventHandler {
 			}
 		}
 		ctx.LocalStorage().Set(keyInboxRead, p.read)
+	}
+}
+
+// onResolve resolves (or reopens) a conversation for every agent.
+func (p *inboxPage) onResolve(room string, resolve bool) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		typ, done := protocol.CmdResolve, "resolved"
+		if !resolve {
+			typ, done = protocol.CmdReopen, "reopened"
+		}
+		s := p.sess
+		if s == nil {
+			return
+		}
+		// Not through the outbox: it would join the conversation first.
+		ctx.Async(func() {
+			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := s.Do(rctx, protocol.Command{Type: typ, Room: room})
+			p.mountCtx.Dispatch(func(app.Context) {
+				if err != nil && p.sess == s {
+					p.err = "The conversation could not be " + done + ": " + err.Error()
+				}
+			})
+		})
 	}
 }
 
@@ -264,27 +306,13 @@ func (p *inboxPage) Render() app.UI {
 				app.Button().Type("submit").Class("sb-button sb-button-primary sb-button-block").Text("Open inbox"),
 			))
 	}
-	items := make([]app.UI, 0, len(p.convs))
+	var open, resolved []app.UI
 	for _, c := range p.convs {
-		label := "Conversation with " + firstNonEmpty(c.visitor, "a visitor")
-		if c.unread > 0 {
-			label += ", " + strconv.Itoa(c.unread) + " unread"
+		if c.resolved {
+			resolved = append(resolved, p.renderConv(c))
+		} else {
+			open = append(open, p.renderConv(c))
 		}
-		label += ": " + c.lastBy + ": " + c.last
-		class := "sb-inbox-item"
-		if c.unread > 0 {
-			class += " sb-inbox-unread"
-		}
-		items = append(items, app.Li().Body(
-			app.A().Class(class).Href(pagePath(roomPrefix+c.room)).Aria("label", label).OnClick(p.onOpen(c.room)).Body(
-				app.Span().Class("sb-inbox-who").Aria("hidden", true).Text(firstNonEmpty(c.visitor, "Visitor")),
-				app.Span().Class("sb-inbox-when").Aria("hidden", true).Text(time.UnixMilli(c.at).Format("15:04")),
-				app.Span().Class("sb-inbox-last").Aria("hidden", true).Text(c.lastBy+": "+c.last),
-				app.If(c.unread > 0, func() app.UI {
-					return app.Span().Class("sb-badge").Aria("hidden", true).Text(unreadText(c.unread))
-				}),
-			),
-		))
 	}
 	status := "Connecting…"
 	if p.phase == client.Connected {
@@ -303,14 +331,63 @@ func (p *inboxPage) Render() app.UI {
 					return app.Button().Type("button").Class("sb-button sb-button-small").OnClick(p.onNotify).Text("Notify me of new messages")
 				}),
 				app.If(p.err != "", func() app.UI { return app.P().Class("sb-hint sb-hint-error").Role("alert").Text(p.err) }),
-				app.If(len(items) == 0, func() app.UI {
-					return app.P().Class("sb-rooms-empty").Text("No conversations yet. They appear here as visitors write.")
+				app.If(len(open) == 0, func() app.UI {
+					return app.P().Class("sb-rooms-empty").Text("No open conversations. They appear here as visitors write.")
 				}).Else(func() app.UI {
-					return app.Ul().Class("sb-inbox-list").Aria("label", "Conversations").Body(items...)
+					return app.Ul().Class("sb-inbox-list").Aria("label", "Open conversations").Body(open...)
+				}),
+				app.If(len(resolved) > 0, func() app.UI {
+					return app.Div().Body(
+						app.H2().Class("sb-online-heading sb-inbox-heading").Text("Resolved"),
+						app.Ul().Class("sb-inbox-list sb-inbox-resolved").Aria("label", "Resolved conversations").Body(resolved...),
+					)
 				}),
 			),
 		),
 	)
+}
+
+// renderConv is one conversation: a link that opens it (named with the
+// visitor, the unread count, the page and the last message) and the
+// button that resolves or reopens it.
+func (p *inboxPage) renderConv(c inboxConv) app.UI {
+	who := firstNonEmpty(c.visitor, "a visitor")
+	label := "Conversation with " + who
+	if c.unread > 0 {
+		label += ", " + strconv.Itoa(c.unread) + " unread"
+	}
+	label += ": " + c.lastBy + ": " + c.last
+	class := "sb-inbox-item"
+	if c.unread > 0 {
+		class += " sb-inbox-unread"
+	}
+	action, verb := "Resolve", "Resolve the conversation with "+who
+	if c.resolved {
+		action, verb = "Reopen", "Reopen the conversation with "+who
+	}
+	return app.Li().Class("sb-inbox-row").Body(
+		app.A().Class(class).Href(pagePath(roomPrefix+c.room)).Aria("label", label).OnClick(p.onOpen(c.room)).Body(
+			app.Span().Class("sb-inbox-who").Aria("hidden", true).Text(firstNonEmpty(c.visitor, "Visitor")),
+			app.Span().Class("sb-inbox-when").Aria("hidden", true).Text(time.UnixMilli(c.at).Format("15:04")),
+			app.Span().Class("sb-inbox-last").Aria("hidden", true).Text(c.lastBy+": "+c.last),
+			app.If(c.unread > 0, func() app.UI {
+				return app.Span().Class("sb-badge").Aria("hidden", true).Text(unreadText(c.unread))
+			}),
+			app.If(c.page != "", func() app.UI {
+				return app.Span().Class("sb-inbox-page").Title(c.page).Text("on " + pageShort(c.page))
+			}),
+		),
+		app.Button().Type("button").Class("sb-button sb-button-small").Aria("label", verb).OnClick(p.onResolve(c.room, !c.resolved)).Text(action),
+	)
+}
+
+// pageShort is a page address without its scheme, for the inbox.
+func pageShort(page string) string {
+	_, rest, ok := strings.Cut(page, "://")
+	if !ok {
+		return page
+	}
+	return snippet(rest, 60)
 }
 
 func firstNonEmpty(s ...string) string {

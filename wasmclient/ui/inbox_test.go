@@ -37,3 +37,27 @@ func TestInboxCounts(t *testing.T) {
 		t.Fatalf("a message opened already counted: %+v", c)
 	}
 }
+
+// Resolving moves a conversation to the resolved list until its visitor
+// writes again; events seen before (a rejoin's history) are skipped.
+func TestInboxResolved(t *testing.T) {
+	ann := protocol.User{ID: "uAnn", Name: "ann"}
+	agent := protocol.User{ID: "jAgent", Name: "Agnes"}
+	var p inboxPage
+	evs := []protocol.Event{
+		{Type: protocol.EvDirect, Offset: 1, Conversation: "conv-uAnn", Target: 1, User: &ann, Text: "hi", Page: "https://shop.example/a"},
+		{Type: protocol.EvResolved, Offset: 2, Conversation: "conv-uAnn", User: &agent},
+	}
+	for range 2 {
+		for _, ev := range evs {
+			p.add(ev, false)
+		}
+	}
+	if c := p.convs[0]; !c.resolved || c.unread != 1 || c.page != "https://shop.example/a" || pageShort(c.page) != "shop.example/a" {
+		t.Fatalf("after resolve: %+v", c)
+	}
+	p.add(protocol.Event{Type: protocol.EvDirect, Offset: 3, Conversation: "conv-uAnn", Target: 2, User: &ann, Text: "again"}, false)
+	if c := p.convs[0]; c.resolved || c.unread != 2 {
+		t.Fatalf("after the visitor wrote again: %+v", c)
+	}
+}

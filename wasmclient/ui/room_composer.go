@@ -132,7 +132,7 @@ func (c *roomPage) send(ctx app.Context) {
 		c.sendErr = "Not connected. Press “Retry now” and send again."
 		return
 	}
-	cmd := protocol.Command{Type: protocol.CmdSend, Room: c.room, Text: text, Target: c.replying}
+	cmd := protocol.Command{Type: protocol.CmdSend, Room: c.room, Text: text, Target: c.replying, Page: c.visitorPage()}
 	if c.editing != 0 {
 		cmd.Type, cmd.Target = protocol.CmdEdit, c.editing
 	}
