@@ -143,4 +143,15 @@ func TestConversations(t *testing.T) {
 			wantCode(t, err, protocol.CodeForbidden)
 		}
 	}
+	// Neither shows in the room directory, with people in both.
+	watchRooms(t, other)
+	testnode.Dial(t, n.WS, "dee").Join(ctx, "lobby")
+	_, seen := testnode.WaitEvent(t, other, wait, "the directory with lobby", func(ev protocol.Event) bool {
+		return ev.Type == protocol.EvRooms && roomsIn(ev)["lobby"]
+	})
+	for _, ev := range seen {
+		if rooms := roomsIn(ev); rooms[conv] || rooms[protocol.AgentsInbox] {
+			t.Fatalf("the directory shows private rooms: %+v", ev.Rooms)
+		}
+	}
 }

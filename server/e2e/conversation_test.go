@@ -3,6 +3,7 @@ package e2e
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,16 +70,32 @@ func TestSupportConversations(t *testing.T) {
 	agent.find("link", "Conversation with ann: Agnes: It ships tomorrow, ann.")
 	agent.find("link", "Conversation with bob, 2 unread: bob: Hello?")
 	agent.waitText("list", "Open conversations", "on "+strings.TrimPrefix(site.Origin, "http://")+"/")
+	// A second agent's inbox, in a background tab with notifications
+	// allowed (the browser's Notification stubbed to record them).
+	agent2 := newTab(t, alloc, "agent2")
+	agent2.beforeScripts(`window.notes = [];
+window.Notification = class { constructor(title, opts) { window.notes.push(title + ": " + (opts && opts.body) + (opts && opts.silent ? " (silent)" : "")); } };
+window.Notification.permission = "granted";
+Object.defineProperty(document, "visibilityState", { get: () => "hidden" });`)
+	agent2.navigate(n.HTTP.URL + "/")
+	evalPage[bool](agent2, `(localStorage.setItem("switchboard/token", `+strconv.Quote(siteToken(t, "bert", "Bert", "admin"))+`), true)`)
+	agent2.navigate(n.HTTP.URL + "/inbox")
+	agent2.find("link", "Conversation with bob, 2 unread: bob: Hello?")
+
 	// Resolved, ann's moves to the resolved list, for every agent; her
-	// next message opens it again.
+	// next message opens it again, and the agent in the background is
+	// notified (silently).
 	agent.click("button", "Resolve the conversation with ann")
 	agent.waitText("list", "Resolved conversations", "It ships tomorrow")
+	agent2.waitText("list", "Resolved conversations", "It ships tomorrow")
 	agent.screenshot("inbox-resolved")
 	ann.say("Thanks!")
 	agent.waitText("list", "Open conversations", "Thanks!")
+	agent2.waitText("list", "Open conversations", "Thanks!")
 	if n := agent.count("list", "Resolved conversations"); n != 0 {
 		t.Errorf("the resolved list stays after ann wrote again")
 	}
+	waitEval(agent2, `window.notes.includes("New message from ann: Thanks! (silent)")`, true)
 
 	annHost.do("reload", chromedp.Reload())
 	again := annHost.frame(widgetPrefix)
@@ -95,4 +112,30 @@ func TestSupportConversations(t *testing.T) {
 	if s := string(body); strings.Contains(s, "1042") || strings.Contains(s, "Oslo") {
 		t.Fatal("the served conversation page holds messages")
 	}
+}
+
+// A visitor signed in by the host site (setToken with the site's JWT,
+// HMAC-signed) keeps one conversation across devices: what they wrote on
+// one shows on the other.
+func TestSupportConversationAcrossDevices(t *testing.T) {
+	site := startHostSite(t)
+	n := startNode(t, withSiteTokens(server.Config{EmbedOrigins: []string{site.Origin}}))
+	customer := siteToken(t, "customer-7", "Cleo", "")
+	site.SetSnippet(`<script>(window.Switchboard = window.Switchboard || []).push(["setToken", "` + customer + `"]);</script>` +
+		loaderSnippet(n.HTTP.URL, "lobby", `data-mode="conversation" data-open="true"`))
+	alloc := browser(t)
+	laptop, _ := openTab(t, alloc, "laptop")
+	laptop.navigate(site.Origin + "/")
+	w1 := laptop.frame(n.HTTP.URL + "/embed/conv-me?origin=")
+	w1.waitText("status", "Connection", "Connected")
+	w1.say("Asked from my laptop")
+	w1.waitNoText("list", "Messages", "Sending…")
+
+	phone, _ := openTab(t, alloc, "phone")
+	phone.navigate(site.Origin + "/")
+	w2 := phone.frame(n.HTTP.URL + "/embed/conv-me?origin=")
+	w2.waitText("status", "Connection", "Connected")
+	w2.waitText("list", "Messages", "Asked from my laptop")
+	w2.say("And now from my phone")
+	w1.waitText("list", "Messages", "And now from my phone")
 }
