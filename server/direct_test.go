@@ -155,3 +155,27 @@ func TestConversations(t *testing.T) {
 		}
 	}
 }
+
+// The admin token signs its holder in as an agent (an admin) over the
+// protocol too, so an operator answers conversations from /inbox without
+// a site's JWT; anything else in its place is refused as before.
+func TestAdminTokenSignsInAnAgent(t *testing.T) {
+	t.Parallel()
+	const adminToken = "operator token, long enough"
+	n := testnode.Start(t, server.Config{AdminToken: adminToken})
+	ctx := testnode.Ctx(t)
+	vis := testnode.Dial(t, n.WS, "visitor")
+	conv, _ := protocol.ConversationRoom(vis.Welcome().User.ID)
+	op := testnode.DialOpts(t, n.WS, client.Options{Token: adminToken, Name: "Olga"})
+	if u := op.Welcome().User; u == nil || u.Role != protocol.RoleAdmin || u.Name != "Olga" {
+		t.Fatalf("welcome user = %+v, want Olga the admin", u)
+	}
+	for _, room := range []string{protocol.AgentsInbox, conv} {
+		if _, err := op.Join(ctx, room); err != nil {
+			t.Fatalf("the operator joins %s: %v", room, err)
+		}
+	}
+	if _, err := client.Dial(ctx, n.WS, client.Options{Token: "operator token, long enougH"}); err == nil {
+		t.Fatal("a token one letter off signed in")
+	}
+}

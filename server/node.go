@@ -338,7 +338,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, MaxConnsPerUser: cfg.MaxConnsPerUser,
 		HandshakesPerSecond: cfg.HandshakesPerSecond, MessagesPerSecond: cfg.MessagesPerSecond,
 		MessageBurst: cfg.MessageBurst, JoinsPerMinute: cfg.JoinsPerMinute, CursorsPerSecond: cfg.CursorsPerSecond,
-		Tokens: tokens, Boot: boot, Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
+		Tokens: tokens, AdminToken: cfg.AdminToken, Boot: boot, Node: cfg.Node, Logger: n.log, Metrics: n.metrics,
 		Compression: cfg.Compression, ConnectHook: connectHook(hooks),
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 // conversation; nothing of it is in the served page.
 func TestSupportConversations(t *testing.T) {
 	site := startHostSite(t)
-	n := startNode(t, withSiteTokens(server.Config{EmbedOrigins: []string{site.Origin}}))
+	n := startNode(t, withSiteTokens(server.Config{EmbedOrigins: []string{site.Origin}, AdminToken: e2eAdminToken}))
 	site.SetSnippet(loaderSnippet(n.HTTP.URL, "lobby", `data-mode="conversation" data-title="Acme support" data-open="true"`))
 	alloc := browser(t)
 	widgetPrefix := n.HTTP.URL + "/embed/conv-me?origin="
@@ -70,16 +70,18 @@ func TestSupportConversations(t *testing.T) {
 	agent.find("link", "Conversation with ann: Agnes: It ships tomorrow, ann.")
 	agent.find("link", "Conversation with bob, 2 unread: bob: Hello?")
 	agent.waitText("list", "Open conversations", "on "+strings.TrimPrefix(site.Origin, "http://")+"/")
-	// A second agent's inbox, in a background tab with notifications
-	// allowed (the browser's Notification stubbed to record them).
+	// A second agent's inbox, signed in with the admin token, in a
+	// background tab with notifications allowed (the browser's
+	// Notification stubbed to record them).
 	agent2 := newTab(t, alloc, "agent2")
 	agent2.beforeScripts(`window.notes = [];
 window.Notification = class { constructor(title, opts) { window.notes.push(title + ": " + (opts && opts.body) + (opts && opts.silent ? " (silent)" : "")); } };
 window.Notification.permission = "granted";
 Object.defineProperty(document, "visibilityState", { get: () => "hidden" });`)
 	agent2.navigate(n.HTTP.URL + "/")
-	evalPage[bool](agent2, `(localStorage.setItem("switchboard/token", `+strconv.Quote(siteToken(t, "bert", "Bert", "admin"))+`), true)`)
+	evalPage[bool](agent2, `(localStorage.setItem("switchboard/token", `+strconv.Quote(e2eAdminToken)+`), true)`)
 	agent2.navigate(n.HTTP.URL + "/inbox")
+	agent2.waitText("status", "Connection", "Live")
 	agent2.find("link", "Conversation with bob, 2 unread: bob: Hello?")
 
 	// Resolved, ann's moves to the resolved list, for every agent; her

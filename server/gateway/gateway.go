@@ -93,6 +93,10 @@ type Options struct {
 	// Tokens verifies the JWTs sites vouch for their users with. Nil: none
 	// are accepted (hello with a token is refused).
 	Tokens *identity.Tokens
+	// AdminToken, if set, signs its holder in as an admin (hello with it
+	// as the token): the operator answering support conversations from
+	// /inbox without a site's JWT. Compared in constant time; never logged.
+	AdminToken string
 	// Boot identifies this server build; it is sent in every welcome.
 	Boot string
 	// Node is this server's name, used in connection ids.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"io"
 	"time"
@@ -286,10 +287,27 @@ func (c *conn) identify(cmd protocol.Command, u protocol.User, a hub.Access, ses
 	c.g.log.Info("connection identified", "conn", c.id, "remote", c.remote, "user", u.ID, "role", u.Role)
 }
 
-// helloWithToken identifies the connection by a site's JWT. A bad token
-// closes the connection with 4501; the token's expiry closes it with 4502
-// unless a refresh comes first.
+// AdminUserID and AdminName are the person the admin token signs in:
+// no other id has this form (anonymous ids start with u, site tokens'
+// with j), and a nickname in the hello replaces the name.
+const (
+	AdminUserID = "admin"
+	AdminName   = "Admin"
+)
+
+// helloWithToken identifies the connection by a site's JWT, or by the
+// admin token (Options.AdminToken). A bad token closes the connection
+// with 4501; a JWT's expiry closes it with 4502 unless a refresh comes
+// first.
 func (c *conn) helloWithToken(cmd protocol.Command) {
+	if admin := c.g.opts.AdminToken; admin != "" && subtle.ConstantTimeCompare([]byte(cmd.Token), []byte(admin)) == 1 {
+		name := AdminName
+		if n, perr := protocol.NormalizeNickname(cmd.Name); cmd.Name != "" && perr == nil {
+			name = n
+		}
+		c.identify(cmd, protocol.User{ID: AdminUserID, Name: name, Role: protocol.RoleAdmin}, hub.Access{Role: protocol.RoleAdmin}, "")
+		return
+	}
 	p, err := c.g.opts.Tokens.Verify(cmd.Token)
 	if err != nil {
 		c.g.log.Info("token refused", "conn", c.id, "remote", c.remote, "why", err.Error())
