@@ -98,6 +98,12 @@ Object.defineProperty(document, "visibilityState", { get: () => "hidden" });`)
 		t.Errorf("the resolved list stays after ann wrote again")
 	}
 	waitEval(agent2, `window.notes.includes("New message from ann: Thanks! (silent)")`, true)
+	checkLegible(t, agent, 1280)
+	agent.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	agent.find("link", "Conversation with bob, 2 unread: bob: Hello?")
+	checkLegible(t, agent, 390)
+	agent.screenshot("inbox-phone")
+	agent.do("desktop viewport", chromedp.EmulateViewport(1280, 800))
 
 	annHost.do("reload", chromedp.Reload())
 	again := annHost.frame(widgetPrefix)
