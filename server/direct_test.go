@@ -63,14 +63,27 @@ func TestDirectMessages(t *testing.T) {
 		}
 	}
 	// Neither shows in the room directory, even with people in both.
-	watchRooms(t, cat)
-	testnode.Dial(t, n.WS, "dee").Join(ctx, "lobby")
-	_, seen := testnode.WaitEvent(t, cat, wait, "the directory with lobby", func(ev protocol.Event) bool {
+	wantUnlisted(t, n, cat, dm, bobInbox)
+}
+
+// wantUnlisted fails t if the room directory c watches lists any of
+// rooms (with people in them) by the time it lists a public room someone
+// else just joined.
+func wantUnlisted(t *testing.T, n *testnode.Node, c *client.Conn, rooms ...string) {
+	t.Helper()
+	watchRooms(t, c)
+	if _, err := testnode.Dial(t, n.WS, "dee").Join(testnode.Ctx(t), "lobby"); err != nil {
+		t.Fatal(err)
+	}
+	_, seen := testnode.WaitEvent(t, c, wait, "the directory with lobby", func(ev protocol.Event) bool {
 		return ev.Type == protocol.EvRooms && roomsIn(ev)["lobby"]
 	})
 	for _, ev := range seen {
-		if rooms := roomsIn(ev); rooms[dm] || rooms[bobInbox] {
-			t.Fatalf("the directory shows private rooms: %+v", ev.Rooms)
+		listed := roomsIn(ev)
+		for _, r := range rooms {
+			if listed[r] {
+				t.Fatalf("the directory lists the private room %q: %+v", r, ev.Rooms)
+			}
 		}
 	}
 }
@@ -144,16 +157,7 @@ func TestConversations(t *testing.T) {
 		}
 	}
 	// Neither shows in the room directory, with people in both.
-	watchRooms(t, other)
-	testnode.Dial(t, n.WS, "dee").Join(ctx, "lobby")
-	_, seen := testnode.WaitEvent(t, other, wait, "the directory with lobby", func(ev protocol.Event) bool {
-		return ev.Type == protocol.EvRooms && roomsIn(ev)["lobby"]
-	})
-	for _, ev := range seen {
-		if rooms := roomsIn(ev); rooms[conv] || rooms[protocol.AgentsInbox] {
-			t.Fatalf("the directory shows private rooms: %+v", ev.Rooms)
-		}
-	}
+	wantUnlisted(t, n, other, conv, protocol.AgentsInbox)
 }
 
 // The admin token signs its holder in as an agent (an admin) over the

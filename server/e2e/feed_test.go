@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -116,21 +114,7 @@ func postPoints(t testing.TB, base, key, room, id string, points []protocol.Poin
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/rooms/"+room+"/points", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("publish %s: %v", id, err)
-	}
-	answer, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("publish %s: %s %s", id, res.Status, answer)
+	if status, answer := apiPost(t, base+"/api/v1/rooms/"+room+"/points", key, string(body)); status != http.StatusCreated {
+		t.Fatalf("publish %s: %d %s", id, status, answer)
 	}
 }

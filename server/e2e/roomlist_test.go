@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -69,13 +67,7 @@ func TestRoomListAndDirectMessages(t *testing.T) {
 	if got, _ := textOf(cat, "list", "Messages"); strings.Contains(got, "psst") {
 		t.Fatalf("cat sees the direct message: %q", got)
 	}
-	res, err := http.Get(base + "/r/" + dm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if strings.Contains(string(body), "psst") {
+	if strings.Contains(getPage(t, base+"/r/"+dm), "psst") {
 		t.Fatal("the served direct-message page holds its messages")
 	}
 }
