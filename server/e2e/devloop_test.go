@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/switchboard-rt/switchboard/server/dev"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
+	"github.com/switchboard-rt/switchboard/shared/client"
 )
 
 // uiFile and uiText are a component's text the dev loop tests edit: the
@@ -28,7 +31,8 @@ const (
 // component's new text shows after a save (and the conversation on screen
 // survives the reload), that a compile error shows the compiler's output
 // over the page, that the page recovers once the error is fixed, and that a
-// server change restarts the server and reloads the tab.
+// server change restarts the server and reloads the tab, the composer's
+// draft and the list's scroll position kept.
 func TestDevLoop(t *testing.T) {
 	d := startDevLoop(t)
 	tb := newTab(t, browser(t), "Dev")
@@ -69,13 +73,31 @@ func TestDevLoop(t *testing.T) {
 	tb.waitText("status", "Connection", "Connected")
 
 	// A server change: the server restarts, and the tab reloads and
-	// connects to it again, the conversation still on screen.
+	// connects to it again, the conversation still on screen, with the
+	// draft in the composer and the list scrolled where it was.
+	filler := client.Options{Name: "filler"}
+	fc, err := client.Dial(testnode.Ctx(t), "ws"+strings.TrimPrefix(d.url, "http")+"/ws", filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fc.Close() })
+	joinGo(t, fc, "devloop")
+	for i := range 15 { // within the message rate's burst; three lines each
+		sendGo(t, fc, "devloop", "filler line "+pad(i)+"\nwith a second line\nand a third")
+	}
+	tb.waitText("list", "Messages", "filler line "+pad(14))
+	evalPage[bool](tb, `(document.getElementById("sb-scroll").scrollTop = 200, true)`)
+	fromBottom := evalPage[int](tb, `(e => e.scrollHeight - e.scrollTop)(document.getElementById("sb-scroll"))`)
+	tb.typeInto("textbox", "Message", "a half-typed thought")
 	before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
 	d.replace(t, "server/routes.go", `[]byte("ok\n")`, `[]byte("ok, edited\n")`)
 	tb.waitReloaded(before, "said before the reload")
 	if got := healthz(t, d); got != "ok, edited" {
 		t.Fatalf("/healthz says %q after the edit: the server was not restarted", got)
 	}
+	tb.waitText("status", "Connection", "Connected")
+	waitEval(tb, `document.getElementById("sb-message").value`, "a half-typed thought")
+	waitEval(tb, `Math.abs((e => e.scrollHeight - e.scrollTop)(document.getElementById("sb-scroll")) - `+strconv.Itoa(fromBottom)+`) < 40`, true)
 }
 
 // visibleJS is true once the page shows text and go-app's loading screen is

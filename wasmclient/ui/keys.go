@@ -46,6 +46,9 @@ const (
 	// keyRoomList holds the person's room list: each room with its read
 	// position and unread counts (roomList).
 	keyRoomList = "switchboard/rooms"
+	// keyPageStatePrefix + room holds, in session storage, the room page's
+	// draft and scroll position through a reload (pageState).
+	keyPageStatePrefix = "switchboard/page/"
 )
 
 // Element ids.

@@ -82,6 +82,7 @@ type roomPage struct {
 	flash          uint64            // offset of the message a reply's quote jumped to
 	jumping        uint64            // offset of a message being looked for in older history
 	jumpPages      int               // history pages loaded looking for it
+	keptScroll     int               // where the list was before a reload (see pageState)
 	changeIDs      map[string]uint64 // outbox id of an edit or delete → its target
 	lastTyping     time.Time         // when the last typing signal was sent
 	recentDirty    bool              // the room's last messages changed since keepRecent
@@ -156,7 +157,8 @@ func (c *roomPage) OnMount(ctx app.Context) {
 		// A page left for another one may be kept alive in the back/forward
 		// cache, socket included, and would look present in the room. Close
 		// the connection when the page hides; start again when it shows.
-		listen(ctx, win, "pagehide", func(app.Context) {
+		listen(ctx, win, "pagehide", func(ctx app.Context) {
+			c.keepPageState(ctx)
 			if c.sess != nil {
 				c.stop()
 				c.suspended = true
@@ -204,6 +206,7 @@ func (c *roomPage) OnMount(ctx app.Context) {
 		c.needName = true
 		return
 	}
+	c.restoreDraft(ctx)
 	c.connect(ctx, c.id.Name)
 }
 

@@ -91,7 +91,7 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		focus := c.focusOnJoin && (c.embed == nil || c.embed.open)
 		c.focusOnJoin = false
 		ctx.Defer(func(app.Context) {
-			scrollToBottom(idScroll)
+			c.scrollAfterJoin()
 			if focus {
 				focusElement(idComposer)
 			}
