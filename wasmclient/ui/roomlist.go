@@ -67,23 +67,19 @@ func (l *roomList) save(s app.BrowserStorage) {
 	}
 }
 
-// entry returns the room's entry, added (as the most recent) if new.
+// entry returns the room's entry, added if new (active at now); in a full
+// list the least recently active other room makes way.
 func (l *roomList) entry(room string, now int64) *roomEntry {
 	if i := slices.IndexFunc(l.entries, func(e roomEntry) bool { return e.Room == room }); i >= 0 {
 		return &l.entries[i]
 	}
+	l.sort()
+	if len(l.entries) >= maxListedRooms {
+		l.entries = l.entries[:maxListedRooms-1]
+	}
 	l.entries = append(l.entries, roomEntry{Room: room, Active: now})
 	l.dirty = true
-	l.trim()
-	return &l.entries[slices.IndexFunc(l.entries, func(e roomEntry) bool { return e.Room == room })]
-}
-
-// trim keeps the maxListedRooms most recently active rooms.
-func (l *roomList) trim() {
-	l.sort()
-	if len(l.entries) > maxListedRooms {
-		l.entries = l.entries[:maxListedRooms]
-	}
+	return &l.entries[len(l.entries)-1]
 }
 
 // sort orders the list by activity, newest first.

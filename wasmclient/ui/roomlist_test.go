@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
@@ -73,4 +74,21 @@ func TestRoomListDirectAndTrim(t *testing.T) {
 
 func itoa(i int) string {
 	return string(rune('a'+i/26)) + string(rune('a'+i%26))
+}
+
+// A room new to a full list, older than every listed one (an old direct
+// message in the inbox's history), is still added and returned; the
+// oldest other room makes way.
+func TestRoomListFullAddsAnOldRoom(t *testing.T) {
+	var l roomList
+	for i := range maxListedRooms {
+		l.visit("r"+itoa(i), "", int64(100+i))
+	}
+	e := l.entry("old", 1)
+	if e == nil || e.Room != "old" || len(l.entries) != maxListedRooms {
+		t.Fatalf("entry = %+v, %d rooms", e, len(l.entries))
+	}
+	if slices.ContainsFunc(l.entries, func(x roomEntry) bool { return x.Room == "r"+itoa(0) }) {
+		t.Fatal("the oldest other room is still listed")
+	}
 }
