@@ -146,15 +146,8 @@ func itoa(i int) string {
 // from history loaded later.
 func TestEditAndDelete(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{})
+	n, ann, bob := annAndBobIn(t, "edits")
 	ctx := testnode.Ctx(t)
-	ann := testnode.Dial(t, n.WS, "ann")
-	bob := testnode.Dial(t, n.WS, "bob")
-	for _, c := range []*client.Conn{ann, bob} {
-		if _, err := c.Join(ctx, "edits"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ack, err := ann.Send(ctx, "edits", "helo")
 	if err != nil {
 		t.Fatal(err)

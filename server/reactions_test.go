@@ -13,15 +13,8 @@ import (
 // a latecomer finds them in history, and a bad one gets a typed error.
 func TestReactions(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{})
+	n, ann, bob := annAndBobIn(t, "reacts")
 	ctx := testnode.Ctx(t)
-	ann := testnode.Dial(t, n.WS, "ann")
-	bob := testnode.Dial(t, n.WS, "bob")
-	for _, c := range []*client.Conn{ann, bob} {
-		if _, err := c.Join(ctx, "reacts"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	msg, err := ann.Send(ctx, "reacts", "lunch at noon?")
 	if err != nil {
 		t.Fatal(err)
@@ -78,15 +71,8 @@ func TestReactions(t *testing.T) {
 // A reply names the message it answers; a reply to nothing is refused.
 func TestReplies(t *testing.T) {
 	t.Parallel()
-	n := testnode.Start(t, server.Config{})
+	_, ann, bob := annAndBobIn(t, "replies")
 	ctx := testnode.Ctx(t)
-	ann := testnode.Dial(t, n.WS, "ann")
-	bob := testnode.Dial(t, n.WS, "bob")
-	for _, c := range []*client.Conn{ann, bob} {
-		if _, err := c.Join(ctx, "replies"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	q, err := ann.Send(ctx, "replies", "who has the keys?")
 	if err != nil {
 		t.Fatal(err)
@@ -108,4 +94,18 @@ func TestReplies(t *testing.T) {
 	if err != nil || again.Offset != ack.Offset {
 		t.Fatalf("retried reply = %+v, %v; want offset %d", again, err, ack.Offset)
 	}
+}
+
+// annAndBobIn starts a node and joins ann and bob to room on it.
+func annAndBobIn(t *testing.T, room string) (*testnode.Node, *client.Conn, *client.Conn) {
+	t.Helper()
+	n := testnode.Start(t, server.Config{})
+	ann := testnode.Dial(t, n.WS, "ann")
+	bob := testnode.Dial(t, n.WS, "bob")
+	for _, c := range []*client.Conn{ann, bob} {
+		if _, err := c.Join(testnode.Ctx(t), room); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n, ann, bob
 }
