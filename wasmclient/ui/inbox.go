@@ -264,10 +264,13 @@ func (p *inboxPage) onNotify(ctx app.Context, e app.Event) {
 	if !n.Truthy() {
 		return
 	}
-	n.Call("requestPermission").Call("then", app.FuncOf(func(this app.Value, args []app.Value) any {
-		ctx.Dispatch(func(app.Context) { p.notify = notificationPermission() })
+	var answered app.Func
+	answered = app.FuncOf(func(this app.Value, args []app.Value) any {
+		answered.Release() // called once
+		p.mountCtx.Dispatch(func(app.Context) { p.notify = notificationPermission() })
 		return nil
-	}))
+	})
+	n.Call("requestPermission").Call("then", answered)
 }
 
 // notificationPermission is the browser's notification permission
