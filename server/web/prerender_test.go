@@ -70,6 +70,11 @@ func TestPrerenderRoomPages(t *testing.T) {
 		if !strings.Contains(body, `hello &#34;world&#34; &lt;b&gt;`) {
 			t.Errorf("%s does not show the message", path)
 		}
+		// HTML reads any boolean attribute as true, open="false" too: a
+		// panel the app keeps closed would be open until the app runs.
+		if m := regexp.MustCompile(`\s(open|hidden|disabled|checked)="false"`).FindString(body); m != "" {
+			t.Errorf("%s holds %q, which HTML reads as true", path, strings.TrimSpace(m))
+		}
 		seed := regexp.MustCompile(`data-seed="([A-Za-z0-9+/=]+)"`).FindStringSubmatch(body)
 		if seed == nil {
 			t.Fatalf("%s carries no seed", path)

@@ -42,10 +42,9 @@ func (c *roomPage) renderFeed() app.UI {
 // that starts closed (its summary opens it); whether the person opened it
 // is kept per room.
 func (c *roomPage) renderBoard() app.UI {
-	return app.Details().
+	return openIf(app.Details(), c.boardOpen).
 		ID(idBoardPanel).
 		Class("sb-feed sb-board-panel").
-		Open(c.boardOpen).
 		On("toggle", c.onBoardToggle).
 		Body(
 			app.Summary().
@@ -56,6 +55,16 @@ func (c *roomPage) renderBoard() app.UI {
 				),
 			&cursorBoard{Me: c.model.me.ID},
 		)
+}
+
+// openIf sets d's open attribute only when open is true: go-app's server
+// rendering writes a false boolean as open="false", which HTML reads as
+// open (a prerendered page would show the panel that the app then closes).
+func openIf(d app.HTMLDetails, open bool) app.HTMLDetails {
+	if open {
+		return d.Open(true)
+	}
+	return d
 }
 
 // onBoardToggle keeps the board's open state, for this room, across
