@@ -67,6 +67,9 @@ type Config struct {
 	// page is served with, so they show before the app has loaded (see
 	// web.Options). Default web.DefaultPrerenderMessages; negative: none.
 	PrerenderMessages int
+	// NoWasmCompression: app.wasm is never compressed at start-up (see
+	// web.Options.NoWasmCompression).
+	NoWasmCompression bool
 	// PresenceInterval, PresenceTTL, EditWindow: see hub.Options (the
 	// shared counters' clients counts use the same interval and TTL).
 	PresenceInterval time.Duration
@@ -288,7 +291,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.WebDir != "" {
 		n.web, err = web.New(web.Options{
 			Dir: n.cfg.WebDir, BasePath: n.cfg.BasePath, EmbedOrigins: n.cfg.EmbedOrigins, Logger: n.log,
-			Snapshots: n.roomSnapshot, PrerenderMessages: n.cfg.PrerenderMessages,
+			Snapshots: n.roomSnapshot, PrerenderMessages: n.cfg.PrerenderMessages, NoWasmCompression: n.cfg.NoWasmCompression,
 		})
 		if err != nil {
 			return nil, err

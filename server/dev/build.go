@@ -16,13 +16,14 @@ type buildResult struct {
 	failed   map[target]string // compiler output of each failed binary
 	canceled bool              // a newer change stopped the builds
 	took     time.Duration
+	each     map[target]time.Duration // how long each binary's build took
 }
 
 // buildAll builds each binary of t into its staging path, side by side,
 // and waits for them all.
 func (l *loop) buildAll(ctx context.Context, t target) buildResult {
 	start := time.Now()
-	res := buildResult{targets: t, failed: make(map[target]string)}
+	res := buildResult{targets: t, failed: make(map[target]string), each: make(map[target]time.Duration)}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, one := range targets {
@@ -30,19 +31,14 @@ func (l *loop) buildAll(ctx context.Context, t target) buildResult {
 			continue
 		}
 		wg.Go(func() {
+			begin := time.Now()
 			out, err := l.build(ctx, one)
-			if err == nil {
-				if one == wasmApp && t&serverBin != 0 {
-					// The server restarts next and reads these: make them
-					// while its build still runs.
-					if err := writeCompressed(l.stagePath(wasmApp)); err != nil {
-						l.log.Warn("compress app.wasm", "err", err)
-					}
-				}
-				return
-			}
 			mu.Lock()
 			defer mu.Unlock()
+			res.each[one] = time.Since(begin)
+			if err == nil {
+				return
+			}
 			if ctx.Err() != nil {
 				res.canceled = true
 				return
@@ -67,9 +63,6 @@ func (l *loop) buildAll(ctx context.Context, t target) buildResult {
 // with Delve on a `go build` of your own).
 func (l *loop) build(ctx context.Context, t target) (string, error) {
 	spec := t.spec()
-	for _, ext := range compressedExts {
-		os.Remove(l.stagePath(t) + ext) // never apply copies of an older build
-	}
 	cmd := exec.CommandContext(ctx, l.goCmd, "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
 		"-o", l.stagePath(t), spec.pkg)
 	cmd.Dir = l.root

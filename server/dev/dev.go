@@ -80,6 +80,15 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if !externalNATS(l.opts.ServerArgs, os.Getenv) {
+		ns, err := startNATS(l.dataDir, l.log)
+		if err != nil {
+			return err
+		}
+		defer ns.Shutdown() // after l.run stopped the server
+		l.natsURL = ns.ClientURL()
+		l.events.update(func(s *State) { s.NATS = l.natsURL })
+	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", l.opts.Addr); err != nil {
@@ -119,7 +128,7 @@ func Run(ctx context.Context, opts Options) error {
 		served <- srv.Serve(ln)
 	}()
 	l.url = "http://" + ln.Addr().String() + "/"
-	l.log.Info("development mode: open "+l.url, "server", l.serverAddr, "out", l.out)
+	l.log.Info("development mode: open "+l.url, "server", l.serverAddr, "nats", l.natsURL, "out", l.out)
 
 	err = l.run(runCtx, changes, served) // stops the server before it returns
 	stop()

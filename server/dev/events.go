@@ -23,6 +23,40 @@ type State struct {
 	// are empty once the next build succeeds.
 	Problem string `json:"problem,omitempty"`
 	Output  string `json:"output,omitempty"`
+	// Timing says where the time of the last applied build went.
+	Timing *Timing `json:"timing,omitempty"`
+	// NATS is the URL of the NATS server the loop runs for the server
+	// (tools such as the nats CLI can connect to it); empty when the
+	// server uses one of the developer's (--nats-url).
+	NATS string `json:"nats,omitempty"`
+}
+
+// Timing is where the time of one applied build went, for `make
+// dev-bench` to print (the tabs ignore it). Instants are Unix milliseconds
+// and durations milliseconds; zero means the step did not happen.
+type Timing struct {
+	// Changed is when the loop saw the first change the build applies (0:
+	// a restart asked for with Enter, or the first build).
+	Changed int64 `json:"changed,omitempty"`
+	// Started is when the builds began, after the quiet period.
+	Started int64 `json:"started"`
+	// WasmMS and ServerMS are each binary's build, link included (they
+	// run side by side).
+	WasmMS   int64 `json:"wasmMs,omitempty"`
+	ServerMS int64 `json:"serverMs,omitempty"`
+	// StopMS is the old server's stop; StartMS the new one's start until
+	// its /readyz answered 200.
+	StopMS  int64 `json:"stopMs,omitempty"`
+	StartMS int64 `json:"startMs,omitempty"`
+	// Applied is when the tabs were told to reload.
+	Applied int64 `json:"applied"`
+}
+
+// ServeState answers the current State as one JSON object.
+func (b *broadcaster) ServeState(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(b.current())
 }
 
 // broadcaster holds the current State and streams it to every tab.

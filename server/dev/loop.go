@@ -1,7 +1,6 @@
 package dev
 
 import (
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -11,10 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/andybalholm/brotli"
 )
 
 // loop is the state of one Run. Only Run's goroutine touches it, except
@@ -31,6 +27,7 @@ type loop struct {
 	gate                      *gate
 	src                       *sources // nil until `go list` worked
 	url                       string   // where browsers connect, for the logs
+	natsURL                   string   // the loop's own NATS server ("": the developer's, or none)
 
 	srv    *serverProc       // nil while no server runs
 	staged target            // built, applied when the whole batch builds
@@ -40,7 +37,10 @@ type loop struct {
 	// (it did not start, or it stopped by itself).
 	startProblem, startOutput string
 	stale                     bool // the server prerenders an older UI
-	wasmChanged               bool // app.wasm is newer than the server's compressed copies
+	// changedAt is when the first change not yet applied was seen, and
+	// timing where the time of the build that applies it went.
+	changedAt time.Time
+	timing    Timing
 }
 
 func newLoop(opts Options) (*loop, error) {
@@ -91,6 +91,11 @@ func newLoop(opts Options) (*loop, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
+	}
+	// The tabs get app.wasm from the proxy, and the server is told not to
+	// compress it: copies an older switchboard-dev left are stale.
+	for _, ext := range []string{".gz", ".br"} {
+		os.Remove(l.livePath(wasmApp) + ext)
 	}
 	return l, nil
 }
@@ -147,6 +152,9 @@ func (l *loop) run(ctx context.Context, changes <-chan string, served <-chan err
 		case err := <-served:
 			return fmt.Errorf("dev: serve: %w", err)
 		case f := <-changes:
+			if l.changedAt.IsZero() {
+				l.changedAt = time.Now()
+			}
 			batch = append(batch, f)
 			debounce.Reset(quiet)
 		case <-debounce.C:
@@ -214,6 +222,7 @@ func (l *loop) startCycle(ctx context.Context, t target) *cycle {
 	c := &cycle{cancel: cancel, done: make(chan buildResult, 1)}
 	l.events.update(func(s *State) { s.Building = true })
 	l.log.Info("building " + t.String())
+	l.timing.Started = time.Now().UnixMilli()
 	go func() { c.done <- l.buildAll(cctx, t) }()
 	return c
 }
@@ -232,6 +241,12 @@ func (l *loop) finish(ctx context.Context, res buildResult) {
 		} else {
 			l.staged |= t
 			delete(l.errs, t)
+			ms := res.each[t].Milliseconds()
+			if t == wasmApp {
+				l.timing.WasmMS = ms
+			} else {
+				l.timing.ServerMS = ms
+			}
 		}
 	}
 	if len(l.errs) > 0 {
@@ -270,12 +285,6 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 			return
 		}
 		l.staged &^= wasmApp
-		l.wasmChanged = false
-		for _, ext := range compressedExts {
-			if err := os.Rename(l.stagePath(wasmApp)+ext, l.livePath(wasmApp)+ext); err != nil {
-				l.wasmChanged = true // made at the next restart
-			}
-		}
 	}
 	restarted := time.Duration(0)
 	if t&serverBin != 0 || l.srv == nil {
@@ -298,9 +307,16 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 	}
 	l.staged = 0
 	l.startProblem, l.startOutput = "", ""
+	timing := l.timing
+	if !l.changedAt.IsZero() {
+		timing.Changed = l.changedAt.UnixMilli()
+	}
+	timing.Applied = time.Now().UnixMilli()
+	l.changedAt, l.timing = time.Time{}, Timing{}
 	st := l.events.update(func(s *State) {
 		s.Build++
 		s.Kind, s.Building, s.Problem, s.Output = "reload", false, "", ""
+		s.Timing = &timing
 	})
 	l.log.Info("ready: reloading tabs", "url", l.url, "build", st.Build, "built", t.String(),
 		"took", took.Round(time.Millisecond), "restart", restarted.Round(time.Millisecond), "tabs", l.events.tabs())
@@ -317,22 +333,21 @@ func (l *loop) restartServer(ctx context.Context, newBinary bool) (err error) {
 	}()
 	begin := time.Now()
 	l.stopServer()
-	l.log.Debug("server stopped", "took", time.Since(begin))
+	l.timing.StopMS = time.Since(begin).Milliseconds()
 	bin := l.livePath(serverBin)
 	if newBinary {
 		if err := os.Rename(l.stagePath(serverBin), bin); err != nil {
 			return err
 		}
 	}
-	if l.wasmChanged {
-		if err := writeCompressed(l.livePath(wasmApp)); err != nil {
-			l.log.Warn("compress app.wasm", "err", err)
-		}
-		l.wasmChanged = false
+	// The proxy serves app.wasm itself: the server need not compress it.
+	args := []string{"serve", "--data", l.dataDir, "--shutdown-timeout", shutdownTimeout, "--compress-wasm=false"}
+	if l.natsURL != "" {
+		args = append(args, "--nats-url", l.natsURL)
 	}
-	args := append([]string{"serve", "--data", l.dataDir, "--shutdown-timeout", shutdownTimeout},
-		l.opts.ServerArgs...)
+	args = append(args, l.opts.ServerArgs...)
 	args = append(args, "--addr", l.serverAddr, "--web-dir", l.webDir)
+	begin = time.Now()
 	srv, err := startServer(bin, args, l.output)
 	if err != nil {
 		return err
@@ -344,6 +359,7 @@ func (l *loop) restartServer(ctx context.Context, newBinary bool) (err error) {
 		return fmt.Errorf("%v\n\n%s", err, srv.output.String())
 	}
 	l.srv = srv
+	l.timing.StartMS = time.Since(begin).Milliseconds()
 	l.gate.set(serverUp)
 	return nil
 }
@@ -406,46 +422,4 @@ func (l *loop) applyStatic(p plan) {
 	}
 	st := l.events.update(func(s *State) { s.Build++; s.Kind = kind })
 	l.log.Info("static files copied", "files", strings.Join(p.static, ","), "build", st.Build, "tabs", l.events.tabs(), "action", kind)
-}
-
-// compressedExts are the compressed copies of app.wasm the server reads.
-var compressedExts = []string{".gz", ".br"}
-
-// writeCompressed writes app.wasm.gz and app.wasm.br next to app.wasm at
-// their fastest levels, side by side. The server compresses app.wasm at start when these
-// are missing or older (about three seconds of CPU); the tabs get app.wasm
-// from the proxy, uncompressed, so development only needs them fresh.
-func writeCompressed(wasm string) error {
-	raw, err := os.ReadFile(wasm)
-	if err != nil {
-		return err
-	}
-	encoders := map[string]func(io.Writer) io.WriteCloser{
-		".gz": func(w io.Writer) io.WriteCloser { z, _ := gzip.NewWriterLevel(w, gzip.BestSpeed); return z },
-		".br": func(w io.Writer) io.WriteCloser { return brotli.NewWriterLevel(w, brotli.BestSpeed) },
-	}
-	errs := make([]error, len(compressedExts))
-	var wg sync.WaitGroup
-	for i, ext := range compressedExts {
-		wg.Go(func() { errs[i] = writeEncoded(wasm+ext, raw, encoders[ext]) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// writeEncoded writes raw to path through enc.
-func writeEncoded(path string, raw []byte, enc func(io.Writer) io.WriteCloser) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	z := enc(f)
-	_, err = z.Write(raw)
-	if cerr := z.Close(); err == nil {
-		err = cerr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

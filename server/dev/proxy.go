@@ -69,6 +69,7 @@ func newProxy(upstream *url.URL, wasm string, events *broadcaster, g *gate, log 
 func (p *proxy) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /_dev/events", p.events)
+	mux.HandleFunc("GET /_dev/state", p.events.ServeState)
 	mux.Handle("GET /_dev/client.js", asset(clientJS))
 	mux.Handle("GET /app-worker.js", asset(workerJS))
 	serveWasm := func(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/switchboard-rt/switchboard/server/dev"
 )
 
 // devEdit is one kind of edit BenchmarkDevReload makes, again and again.
@@ -83,6 +87,7 @@ func BenchmarkDevReload(b *testing.B) {
 		b.Run(e.name, func(b *testing.B) {
 			tb := &tab{t: b, name: room.name, ctx: room.ctx}
 			var took []time.Duration
+			var phases []devPhases
 			i := 0
 			for b.Loop() {
 				before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
@@ -95,6 +100,7 @@ func BenchmarkDevReload(b *testing.B) {
 					tb.waitReloaded(before, said)
 				}
 				took = append(took, time.Since(start))
+				phases = append(phases, measurePhases(b, d, tb, start, took[len(took)-1]))
 				if e.check != nil {
 					e.check(b, d, i)
 				}
@@ -103,6 +109,7 @@ func BenchmarkDevReload(b *testing.B) {
 			b.ReportMetric(took[len(took)/2].Seconds(), "s-median")
 			b.ReportMetric(took[len(took)-1].Seconds(), "s-max")
 			b.Logf("%s edit → visible: %v", e.name, took)
+			reportPhases(b, e.name, phases)
 			// Back to the original, for the next kind (or -count).
 			before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
 			d.replace(b, e.file, e.text(i), e.text(0))
@@ -143,4 +150,120 @@ func (tb *tab) waitReloaded(before, said string) {
 	if !ok {
 		tb.t.Fatalf("%s: the tab did not reload to a new build past %s", tb.name, before)
 	}
+}
+
+// devPhases is where the time of one edit went, in milliseconds, from the
+// dev loop's own account of the build (GET /_dev/state) and the tab's
+// navigation start.
+type devPhases struct {
+	watch   int64 // saved → the loop saw the change (file events)
+	quiet   int64 // → the builds started (the quiet period, a running build canceled)
+	wasm    int64 // building app.wasm (side by side with the server's)
+	server  int64 // building the server
+	stop    int64 // stopping the old server
+	start   int64 // the new server's start until ready (JetStream connected)
+	loop    int64 // the rest of the loop's work until the tabs were told
+	reload  int64 // → the tab's new page started (the event reached it)
+	page    int64 // → the edit seen (page, app.wasm compiled, first render, connected)
+	total   int64
+	unknown bool // the loop's account was not there
+}
+
+// phaseNames orders the phases as reportPhases prints them.
+var phaseNames = []string{"watch", "quiet", "wasm", "server", "stop", "start", "loop", "reload", "page"}
+
+func (p devPhases) get(name string) int64 {
+	return map[string]int64{"watch": p.watch, "quiet": p.quiet, "wasm": p.wasm, "server": p.server,
+		"stop": p.stop, "start": p.start, "loop": p.loop, "reload": p.reload, "page": p.page}[name]
+}
+
+// measurePhases reads the dev loop's timing of the build that just
+// showed and the tab's navigation start, for an edit saved at start that
+// showed after took.
+func measurePhases(b *testing.B, d *devLoop, tb *tab, start time.Time, took time.Duration) devPhases {
+	b.Helper()
+	p := devPhases{total: took.Milliseconds()}
+	t := devState(b, d).Timing
+	saved, end := start.UnixMilli(), start.Add(took).UnixMilli()
+	if t == nil || t.Changed < saved {
+		p.unknown = true
+		return p
+	}
+	nav := int64(evalPage[float64](tb, "performance.timeOrigin"))
+	p.watch, p.quiet = t.Changed-saved, t.Started-t.Changed
+	p.wasm, p.server, p.stop, p.start = t.WasmMS, t.ServerMS, t.StopMS, t.StartMS
+	p.loop = t.Applied - t.Started - max(t.WasmMS, t.ServerMS) - t.StopMS - t.StartMS
+	if nav >= t.Applied {
+		p.reload, p.page = nav-t.Applied, end-nav
+	} else {
+		p.page = end - t.Applied // the tab did not navigate (no reload)
+	}
+	return p
+}
+
+// reportPhases prints each phase's median for one kind of edit, and
+// reports it as a metric (ms-<phase>).
+func reportPhases(b *testing.B, kind string, runs []devPhases) {
+	b.Helper()
+	var line []string
+	for _, name := range append(slices.Clone(phaseNames), "total") {
+		var vs []int64
+		for _, r := range runs {
+			if r.unknown && name != "total" {
+				continue
+			}
+			if name == "total" {
+				vs = append(vs, r.total)
+			} else {
+				vs = append(vs, r.get(name))
+			}
+		}
+		if len(vs) == 0 {
+			continue
+		}
+		slices.Sort(vs)
+		m := vs[len(vs)/2]
+		line = append(line, fmt.Sprintf("%s %d", name, m))
+		if name != "total" {
+			b.ReportMetric(float64(m), "ms-"+name)
+		}
+	}
+	b.Logf("%s edit, phases (median ms): %s", kind, strings.Join(line, " · "))
+}
+
+// devState returns what the dev loop tells the tabs now (GET /_dev/state).
+func devState(t testing.TB, d *devLoop) dev.State {
+	t.Helper()
+	resp, err := http.Get(d.url + "/_dev/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st dev.State
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// roomEvents returns how many events the rooms' stream holds on the NATS
+// server at url.
+func roomEvents(t testing.TB, url string) uint64 {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, "SWITCHBOARD_ROOMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.CachedInfo().State.Msgs
 }

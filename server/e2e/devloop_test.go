@@ -90,12 +90,26 @@ func TestDevLoop(t *testing.T) {
 	fromBottom := evalPage[int](tb, `(e => e.scrollHeight - e.scrollTop)(document.getElementById("sb-scroll"))`)
 	tb.typeInto("textbox", "Message", "a half-typed thought")
 	before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
+	nats0 := devState(t, d).NATS
 	d.replace(t, "server/routes.go", `[]byte("ok\n")`, `[]byte("ok, edited\n")`)
 	tb.waitReloaded(before, "said before the reload")
 	if got := healthz(t, d); got != "ok, edited" {
 		t.Fatalf("/healthz says %q after the edit: the server was not restarted", got)
 	}
 	tb.waitText("status", "Connection", "Connected")
+	// The server ran, before and after its restart, against the loop's
+	// own NATS server (kept running: no JetStream start per restart),
+	// which holds the room; the loop accounts for the restart's time.
+	st := devState(t, d)
+	if st.NATS == "" || st.NATS != nats0 {
+		t.Fatalf("the loop's NATS server is %q after the restart, %q before", st.NATS, nats0)
+	}
+	if n := roomEvents(t, st.NATS); n < 16 {
+		t.Fatalf("the loop's NATS server holds %d events, want the room's 16 or more", n)
+	}
+	if tm := st.Timing; tm == nil || tm.Changed == 0 || tm.Started < tm.Changed || tm.ServerMS <= 0 || tm.StartMS <= 0 || tm.Applied < tm.Started {
+		t.Fatalf("the loop's timing of the server edit: %+v", st.Timing)
+	}
 	waitEval(tb, `document.getElementById("sb-message").value`, "a half-typed thought")
 	waitEval(tb, `Math.abs((e => e.scrollHeight - e.scrollTop)(document.getElementById("sb-scroll")) - `+strconv.Itoa(fromBottom)+`) < 40`, true)
 }

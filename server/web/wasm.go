@@ -43,8 +43,9 @@ type precompressed struct {
 
 // loadPrecompressed reads path and its .gz and .br siblings. Siblings that
 // are missing or older than path are made in a background goroutine (and
-// written next to path, best effort); close stops it.
-func loadPrecompressed(path string, log *slog.Logger) (*precompressed, error) {
+// written next to path, best effort) when makeMissing is set; close stops
+// it.
+func loadPrecompressed(path string, makeMissing bool, log *slog.Logger) (*precompressed, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -66,7 +67,7 @@ func loadPrecompressed(path string, log *slog.Logger) (*precompressed, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	if len(missing) > 0 {
+	if len(missing) > 0 && makeMissing {
 		log.Info("compressing app.wasm in the background (`make build` does it ahead of time)", "missing", missing)
 		p.done.Go(func() {
 			for _, ext := range missing {

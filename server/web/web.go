@@ -40,6 +40,10 @@ type Options struct {
 	PrerenderMessages int
 	// PrerenderWait bounds the wait for them. Default DefaultPrerenderWait.
 	PrerenderWait time.Duration
+	// NoWasmCompression serves app.wasm with the compressed copies the
+	// build left beside it, if fresh, and never compresses it at start-up
+	// (development mode serves app.wasm itself: the work would be wasted).
+	NoWasmCompression bool
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -71,7 +75,7 @@ func New(opts Options) (*Web, error) {
 		opts.PrerenderWait = DefaultPrerenderWait
 	}
 	wasmPath := filepath.Join(opts.Dir, "app.wasm")
-	wasm, err := loadPrecompressed(wasmPath, opts.Logger)
+	wasm, err := loadPrecompressed(wasmPath, !opts.NoWasmCompression, opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w (build it with `make build`)", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // app.wasm is served under a name made of its content hash, cached for
@@ -56,6 +57,57 @@ func TestVersionedWasm(t *testing.T) {
 		rec = get(w.Static(), "/web/app.0123456789abcdef.wasm")
 		if rec.Code != http.StatusNotFound || rec.Header().Get("Cache-Control") != "no-store" {
 			t.Fatalf("another build's app.wasm = %d, Cache-Control %q; want 404, no-store", rec.Code, rec.Header().Get("Cache-Control"))
+		}
+	}
+}
+
+// Without fresh compressed copies beside app.wasm, the server makes them
+// in the background and serves brotli once they are there; with
+// NoWasmCompression it makes none and serves app.wasm as it is.
+func TestWasmCompressionAtStart(t *testing.T) {
+	t.Parallel()
+	raw := []byte("\x00asm " + strings.Repeat("compressible bytes ", 500))
+	for _, off := range []bool{false, true} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "app.wasm"), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w, err := New(Options{Dir: dir, NoWasmCompression: off, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		brotli := func() bool {
+			req := httptest.NewRequest("GET", "/web/app.wasm", nil)
+			req.Header.Set("Accept-Encoding", "br, gzip")
+			rec := httptest.NewRecorder()
+			w.Static().ServeHTTP(rec, req)
+			return rec.Header().Get("Content-Encoding") == "br"
+		}
+		if off {
+			w.Close() // waits for any background work
+			if brotli() {
+				t.Error("NoWasmCompression: app.wasm served as brotli")
+			}
+			for _, ext := range []string{".br", ".gz"} {
+				if _, err := os.Stat(filepath.Join(dir, "app.wasm"+ext)); err == nil {
+					t.Errorf("NoWasmCompression: app.wasm%s written", ext)
+				}
+			}
+			continue
+		}
+		deadline := time.After(30 * time.Second)
+		tick := time.NewTicker(5 * time.Millisecond)
+		for !brotli() {
+			select {
+			case <-deadline:
+				t.Fatal("app.wasm is not served as brotli 30 s after start")
+			case <-tick.C:
+			}
+		}
+		tick.Stop()
+		w.Close()
+		if _, err := os.Stat(filepath.Join(dir, "app.wasm.br")); err != nil {
+			t.Errorf("app.wasm.br not kept: %v", err)
 		}
 	}
 }

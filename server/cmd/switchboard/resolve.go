@@ -55,6 +55,7 @@ func (f *serveFlags) resolve(stderr io.Writer) (server.Config, error) {
 		}
 	}
 	cfg.Logger = log
+	cfg.NoWasmCompression = !f.compressWasm
 	cfg.AllowedOrigins = f.origins
 	cfg.EmbedOrigins = f.embedOrigins
 	cfg.TrustedProxies = f.trustedProxies

@@ -28,7 +28,7 @@ type serveFlags struct {
 	apiKeys                                 string
 	private                                 listFlag
 	feedRooms                               listFlag
-	demoFeed                                bool
+	demoFeed, compressWasm                  bool
 	shutdownTimeout, readHeaderTimeout      time.Duration
 	maxHeaderBytes                          int
 	origins, embedOrigins, trustedProxies   listFlag
@@ -54,6 +54,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&c.DuplicateWindow, "dedup-window", 2*time.Minute, "how long message ids are remembered to drop retried sends")
 	fs.IntVar(&c.HistoryOnJoin, "history-on-join", 100, "recent messages sent when joining a room")
 	fs.IntVar(&c.PrerenderMessages, "prerender-messages", web.DefaultPrerenderMessages, "recent messages a public room's page is served with, shown before the app loads (-1: none)")
+	fs.BoolVar(&f.compressWasm, "compress-wasm", true, "compress app.wasm (brotli, gzip) in the background at start when the build left no fresh compressed copies beside it (false: serve those there are; make dev does, as it serves app.wasm itself)")
 	fs.DurationVar(&c.EditWindow, "edit-window", 15*time.Minute, "how long after sending people may edit a message")
 	fs.IntVar(&c.MaxRoomsPerConn, "max-rooms-per-conn", 32, "rooms one connection may be in")
 	fs.IntVar(&c.MaxMessageChars, "max-message-chars", protocol.MaxTextRunes, fmt.Sprintf("longest message text in characters, 1 to %d (longer: invalid_text)", protocol.MaxTextRunes))
