@@ -63,8 +63,8 @@ func (l *loop) buildAll(ctx context.Context, t target) buildResult {
 // with Delve on a `go build` of your own).
 func (l *loop) build(ctx context.Context, t target) (string, error) {
 	spec := t.spec()
-	cmd := exec.CommandContext(ctx, l.goCmd, "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
-		"-o", l.stagePath(t), spec.pkg)
+	args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"}, spec.flags...)
+	cmd := exec.CommandContext(ctx, l.goCmd, append(args, "-o", l.stagePath(t), spec.pkg)...)
 	cmd.Dir = l.root
 	cmd.Env = append(os.Environ(), spec.env...)
 	ownGroup(cmd)
