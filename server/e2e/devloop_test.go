@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -160,6 +161,7 @@ func startDevLoop(t testing.TB) *devLoop {
 	serverAddr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	var natsURL string // the loop's own NATS server, once it serves
 	go func() {
 		done <- dev.Run(ctx, dev.Options{
 			Root: root, Listener: ln, ServerAddr: serverAddr,
@@ -183,11 +185,18 @@ func startDevLoop(t testing.TB) *devLoop {
 			c.Close()
 			t.Errorf("the server still listens on %s after the dev loop stopped", serverAddr)
 		}
+		if u, err := url.Parse(natsURL); err == nil && u.Host != "" {
+			if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+				c.Close()
+				t.Errorf("the loop's NATS server still listens on %s after the loop stopped", u.Host)
+			}
+		}
 	})
 	d := &devLoop{root: root, url: "http://" + ln.Addr().String()}
 	// The first build of a fresh copy links both binaries (and compiles
 	// everything on a cold build cache).
 	waitHTTP(t, d.url+"/readyz", 5*time.Minute, done)
+	natsURL = devState(t, d).NATS
 	return d
 }
 
