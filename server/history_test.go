@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
@@ -19,19 +18,7 @@ import (
 // lost store would, through the NATS server at natsURL.
 func purgeRoom(t *testing.T, natsURL, room string) {
 	t.Helper()
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := js.Stream(testnode.Ctx(t), "SWITCHBOARD_ROOMS")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := testnode.RoomStream(t, natsURL)
 	if err := stream.Purge(testnode.Ctx(t), jetstream.WithPurgeSubject("sb.room."+room)); err != nil {
 		t.Fatal(err)
 	}

@@ -16,13 +16,9 @@ import (
 // embedded NATS keeps them (data/jetstream), so `make dev` sees the same
 // rooms with or without it. It listens on a free loopback port.
 func startNATS(dataDir string, log *slog.Logger) (*natsd.Server, error) {
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return nil, err
-	}
 	ns, err := natsd.Start(natsd.Options{
 		StoreDir:   filepath.Join(dataDir, "jetstream"),
-		Listen:     addr,
+		Listen:     "127.0.0.1:-1", // any free port
 		ServerName: "switchboard-dev",
 		Logger:     log.With("component", "nats"),
 	})

@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/switchboard-rt/switchboard/server/dev"
+	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 )
 
 // devEdit is one kind of edit BenchmarkDevReload makes, again and again.
@@ -255,20 +254,5 @@ func devState(t testing.TB, d *devLoop) dev.State {
 // server at url.
 func roomEvents(t testing.TB, url string) uint64 {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, "SWITCHBOARD_ROOMS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.CachedInfo().State.Msgs
+	return testnode.RoomStream(t, url).CachedInfo().State.Msgs
 }

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/switchboard-rt/switchboard/server/natsd"
 )
 
@@ -36,4 +38,25 @@ func NATSCluster(t testing.TB, n int) []*natsd.Server {
 		t.Cleanup(s.Shutdown)
 	}
 	return servers
+}
+
+// RoomStream opens the rooms' stream (SWITCHBOARD_ROOMS) on the NATS server
+// at natsURL, behind the nodes' backs. The connection is closed when the
+// test ends.
+func RoomStream(t testing.TB, natsURL string) jetstream.Stream {
+	t.Helper()
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(Ctx(t), "SWITCHBOARD_ROOMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stream
 }
