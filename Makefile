@@ -29,7 +29,7 @@ help:
 	@echo "make build  build bin/switchboard and bin/web (app.wasm + static files)"
 	@echo "make bench  Go benchmarks + load workloads vs two peers, a bare baseline and a gorilla/websocket hub (not part of test); table in bin/bench/latest.md"
 	@echo "make dev    development mode at http://127.0.0.1:8080: rebuilds on save, reloads open tabs, shows build errors"
-	@echo "make dev-bench  time from saving a file to the new UI in headless Chromium (ui, shared, server edits)"
+	@echo "make dev-bench  time from saving a file to the new UI in headless Chromium (ui, shared, server edits), with each phase (build, link, restart, reload)"
 	@echo "make wasm-size  what each Go package contributes to app.wasm"
 	@echo "make vet | fmt | clean"
 
@@ -182,7 +182,8 @@ dev:
 	$(BIN)/switchboard-dev --root . --out $(BIN)/dev
 
 ## dev-bench: make dev's loop on a copy of the repository, with headless
-## Chromium: seconds from saving a file to the new UI, per kind of edit.
+## Chromium: seconds from saving a file to the new UI, per kind of edit, and
+## where they went (the loop's timing of each build on /_dev/state).
 DEVBENCHTIME ?= 5x
 dev-bench: deps-test
 	cd server && $(GO) test -count=1 -run='^$$' -bench=DevReload -benchtime=$(DEVBENCHTIME) ./e2e/
