@@ -1,9 +1,13 @@
 package server_test
 
 import (
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
 	"github.com/switchboard-rt/switchboard/server"
 	"github.com/switchboard-rt/switchboard/server/internal/testnode"
 	"github.com/switchboard-rt/switchboard/shared/client"
@@ -181,5 +185,67 @@ func TestAdminTokenSignsInAnAgent(t *testing.T) {
 	}
 	if _, err := client.Dial(ctx, n.WS, client.Options{Token: "operator token, long enougH"}); err == nil {
 		t.Fatal("a token one letter off signed in")
+	}
+}
+
+// A person's inbox sends no presence between nodes: no join, no leave, no
+// periodic restatement of its member (each node would otherwise send one
+// per connected person every PresenceInterval), while an ordinary room
+// joined beside it does.
+func TestInboxSendsNoPresence(t *testing.T) {
+	t.Parallel()
+	ext := testnode.NATS(t, t.TempDir(), "127.0.0.1:-1")
+	n := testnode.Start(t, server.Config{NATSURL: ext.ClientURL(), PresenceInterval: 50 * time.Millisecond})
+	nc, err := nats.Connect(ext.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	sub, err := nc.Subscribe("sb.pres.>", func(m *nats.Msg) {
+		mu.Lock()
+		seen[strings.TrimPrefix(m.Subject, "sb.pres.")]++
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Unsubscribe() })
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testnode.Ctx(t)
+	ann := testnode.Dial(t, n.WS, "ann")
+	inbox, _ := protocol.InboxRoom(ann.Welcome().User.ID)
+	if _, err := ann.Join(ctx, inbox); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ann.Join(ctx, "lobby"); err != nil {
+		t.Fatal(err)
+	}
+	// The lobby's join, then restatements: by the fifth, the inbox has had
+	// its join and four intervals in which to send.
+	testnode.WaitFor(t, wait, "five presence messages for the lobby", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen["lobby"] >= 5
+	})
+	if err := ann.Leave(ctx, inbox); err != nil {
+		t.Fatal(err)
+	}
+	if err := ann.Leave(ctx, "lobby"); err != nil {
+		t.Fatal(err)
+	}
+	before := func() int { mu.Lock(); defer mu.Unlock(); return seen["lobby"] }()
+	testnode.WaitFor(t, wait, "the lobby's leave", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen["lobby"] > before
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if seen[inbox] != 0 {
+		t.Errorf("the inbox sent %d presence messages, want none", seen[inbox])
 	}
 }

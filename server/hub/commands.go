@@ -211,7 +211,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 		joined := r.addPersonLocked(u, nil)
 		r.notifyLocked(joined, nil)
 		r.mu.Unlock()
-		if err := h.broker.Announce(name, Presence{Node: h.opts.Node, Op: PresenceJoin, Conn: c.ID(), User: u}); err != nil {
+		if err := r.announce(Presence{Node: h.opts.Node, Op: PresenceJoin, Conn: c.ID(), User: u}); err != nil {
 			r.logRateLimited("presence announce failed", err)
 		}
 		return r, nil
@@ -258,7 +258,7 @@ func (h *Hub) Leave(c Conn, name string) bool {
 	empty := len(r.local) == 0
 	r.mu.Unlock()
 	if present {
-		if err := h.broker.Announce(name, Presence{Node: h.opts.Node, Op: PresenceLeave, Conn: c.ID(), User: c.User()}); err != nil {
+		if err := r.announce(Presence{Node: h.opts.Node, Op: PresenceLeave, Conn: c.ID(), User: c.User()}); err != nil {
 			r.logRateLimited("presence announce failed", err)
 		}
 	}

@@ -18,6 +18,10 @@ type room struct {
 	ready  chan struct{} // closed once sub is set up (or failed: initErr)
 	sub    Subscription
 	initEr error
+	// quiet rooms (a person's inbox: isInbox) tell the other nodes nothing
+	// of who is in them: nobody else sees their members, and each node
+	// would otherwise restate one per person every PresenceInterval.
+	quiet bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -54,6 +58,7 @@ func newRoom(h *Hub, name string) *room {
 	return &room{
 		name:   name,
 		hub:    h,
+		quiet:  isInbox(name),
 		ready:  make(chan struct{}),
 		local:  make(map[string]*member),
 		nodes:  make(map[string]*nodeMembers),
@@ -86,9 +91,17 @@ func (r *room) init(ctx context.Context) {
 	r.epoch, r.last = pos.Epoch, pos.Last
 	r.mu.Unlock()
 	// Ask the other nodes who they have in the room.
-	if err := r.hub.broker.Announce(r.name, Presence{Node: r.hub.opts.Node, Op: PresenceSync}); err != nil {
+	if err := r.announce(Presence{Node: r.hub.opts.Node, Op: PresenceSync}); err != nil {
 		r.hub.log.Warn("presence sync", "room", r.name, "err", err)
 	}
+}
+
+// announce tells the other nodes p, unless the room is quiet.
+func (r *room) announce(p Presence) error {
+	if r.quiet {
+		return nil
+	}
+	return r.hub.broker.Announce(r.name, p)
 }
 
 func (r *room) close() {
@@ -300,7 +313,12 @@ func (r *room) expire(now time.Time) {
 	r.notifyLocked(nil, left)
 }
 
+// announceState tells the other nodes this node's members of the room
+// (not for a quiet room).
 func (r *room) announceState() {
+	if r.quiet {
+		return
+	}
 	r.mu.Lock()
 	p := Presence{Node: r.hub.opts.Node, Op: PresenceState, Members: make([]PresenceConn, 0, len(r.local))}
 	for id, m := range r.local {
@@ -311,7 +329,7 @@ func (r *room) announceState() {
 	if closed {
 		return
 	}
-	if err := r.hub.broker.Announce(r.name, p); err != nil {
+	if err := r.announce(p); err != nil {
 		r.logRateLimited("presence announce failed", err)
 	}
 }
