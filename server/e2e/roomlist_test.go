@@ -71,3 +71,36 @@ func TestRoomListAndDirectMessages(t *testing.T) {
 		t.Fatal("the served direct-message page holds its messages")
 	}
 }
+
+// Two tabs of one browser keep one room list: a room read in one is read
+// in the other (local storage's storage event), without a reload.
+func TestRoomListAcrossTabs(t *testing.T) {
+	const roomA, roomB = "e2e-tabs-a", "e2e-tabs-b"
+	n := startNode(t, server.Config{})
+	base := n.HTTP.URL
+	alloc := browser(t)
+	ann := newTab(t, alloc, "ann")
+	bob := newTab(t, alloc, "bob")
+	ann.joinRoom(base, roomA)
+	bob.joinRoom(base, roomA)
+	ann.navigate(base + "/r/" + roomB)
+	ann.waitText("status", "Connection", "Connected")
+	ann.find("link", "#"+roomA)
+
+	bob.say("one for the other tab")
+	ann.find("link", "#"+roomA+", 1 unread")
+
+	// A second tab of ann's browser (same storage) opens the room.
+	ctx, cancel := chromedp.NewContext(ann.ctx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ann2 := &tab{t: t, name: "ann (second tab)", ctx: ctx}
+	ann2.navigate(base + "/r/" + roomA)
+	ann2.waitText("list", "Messages", "one for the other tab")
+	ann.find("link", "#"+roomA)
+	if n := ann.count("link", "#"+roomA+", 1 unread"); n != 0 {
+		t.Fatalf("the first tab still counts the message read in the second (%d)", n)
+	}
+}

@@ -142,6 +142,7 @@ func (c *roomPage) OnMount(ctx app.Context) {
 			c.retryNow()
 		}),
 		listen(ctx, win, "offline", func(app.Context) { c.browserOffline = true }),
+		listen(ctx, win, "storage", c.reloadRoomList),
 		listen(ctx, win.Get("document"), "visibilitychange", func(ctx app.Context) {
 			visible := tabVisible()
 			if !visible {

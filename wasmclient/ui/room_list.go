@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -78,6 +79,23 @@ func (c *roomPage) applyOther(ctx app.Context, ev protocol.Event) {
 		return
 	}
 	c.rooms.save(ctx.LocalStorage())
+}
+
+// reloadRoomList takes the room list as another tab of this browser saved
+// it (a storage event): its reads and counts replace this tab's, so that
+// the two agree (a room read in one is read in the other). Each message is
+// counted once whichever tab counts it (roomEntry.Counted).
+func (c *roomPage) reloadRoomList(ctx app.Context) {
+	if !c.listsRooms() {
+		ctx.PreventUpdate()
+		return
+	}
+	stored := loadRoomList(ctx.LocalStorage())
+	if slices.Equal(stored.entries, c.rooms.entries) {
+		ctx.PreventUpdate()
+		return
+	}
+	c.rooms = stored
 }
 
 // markRead records that the room on screen is read up to its newest
