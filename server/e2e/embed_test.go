@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +185,36 @@ window.addEventListener("load", () => {
 	if n := host.count("alert", ""); n != 0 {
 		t.Errorf("the allowed widget shows %d alerts", n)
 	}
+}
+
+// A chat server that cannot be reached (here one that serves the loader,
+// then drops every other request, as a server going down would) gets a
+// readable notice in the panel and a line in the console, not a grey frame.
+func TestEmbedServerUnreachable(t *testing.T) {
+	site := startHostSite(t)
+	n := startNode(t, server.Config{EmbedOrigins: []string{site.Origin}})
+	loader := getPage(t, n.HTTP.URL+"/embed.js")
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/embed.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			io.WriteString(w, loader)
+			return
+		}
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close() // no answer: a network error in the browser
+		}
+	}))
+	t.Cleanup(gone.Close)
+	site.SetSnippet(loaderSnippet(gone.URL, "lobby", `data-open="true"`) +
+		`<script>window.errs = []; const logErr = console.error;
+console.error = (...a) => { window.errs.push(a.join(" ")); logErr(...a); };</script>`)
+
+	host, _ := openTab(t, browser(t), "visitor")
+	host.navigate(site.Origin + "/")
+	waitEval(host, expanded, "true")
+	host.waitText("alert", "", "The chat server at "+gone.URL+" cannot be reached.")
+	waitEval(host, `window.errs.some(m => m.includes("cannot be reached. Try again later."))`, true)
+	host.screenshot("embed-unreachable")
 }
 
 // The host API: setToken signs the visitor in with the site's token, and
