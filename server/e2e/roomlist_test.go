@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -15,16 +16,7 @@ import (
 // messages in the served page.
 func TestRoomListAndDirectMessages(t *testing.T) {
 	const roomA, roomB = "e2e-list-a", "e2e-list-b"
-	n := startNode(t, server.Config{})
-	base := n.HTTP.URL
-	alloc := browser(t)
-	ann := newTab(t, alloc, "ann")
-	bob := newTab(t, alloc, "bob")
-	ann.joinRoom(base, roomA)
-	bob.joinRoom(base, roomA)
-	ann.navigate(base + "/r/" + roomB)
-	ann.waitText("status", "Connection", "Connected")
-	ann.find("link", "#"+roomA) // listed, nothing unread
+	base, alloc, ann, bob := annAwayFrom(t, roomA, roomB)
 
 	bob.say("hello @ann, are you there?")
 	bob.say("second one")
@@ -76,16 +68,7 @@ func TestRoomListAndDirectMessages(t *testing.T) {
 // in the other (local storage's storage event), without a reload.
 func TestRoomListAcrossTabs(t *testing.T) {
 	const roomA, roomB = "e2e-tabs-a", "e2e-tabs-b"
-	n := startNode(t, server.Config{})
-	base := n.HTTP.URL
-	alloc := browser(t)
-	ann := newTab(t, alloc, "ann")
-	bob := newTab(t, alloc, "bob")
-	ann.joinRoom(base, roomA)
-	bob.joinRoom(base, roomA)
-	ann.navigate(base + "/r/" + roomB)
-	ann.waitText("status", "Connection", "Connected")
-	ann.find("link", "#"+roomA)
+	base, _, ann, bob := annAwayFrom(t, roomA, roomB)
 
 	bob.say("one for the other tab")
 	ann.find("link", "#"+roomA+", 1 unread")
@@ -103,4 +86,19 @@ func TestRoomListAcrossTabs(t *testing.T) {
 	if n := ann.count("link", "#"+roomA+", 1 unread"); n != 0 {
 		t.Fatalf("the first tab still counts the message read in the second (%d)", n)
 	}
+}
+
+// annAwayFrom starts a node and a browser with ann and bob in roomA, then
+// ann in roomB, with roomA in her room list and nothing unread.
+func annAwayFrom(t *testing.T, roomA, roomB string) (base string, alloc context.Context, ann, bob *tab) {
+	t.Helper()
+	base = startNode(t, server.Config{}).HTTP.URL
+	alloc = browser(t)
+	ann, bob = newTab(t, alloc, "ann"), newTab(t, alloc, "bob")
+	ann.joinRoom(base, roomA)
+	bob.joinRoom(base, roomA)
+	ann.navigate(base + "/r/" + roomB)
+	ann.waitText("status", "Connection", "Connected")
+	ann.find("link", "#"+roomA) // listed, nothing unread
+	return base, alloc, ann, bob
 }
