@@ -167,6 +167,8 @@ func (l *loop) run(ctx context.Context, changes <-chan string, served <-chan err
 					if cur != nil {
 						cur.cancel() // a newer change: build again with it
 					}
+				} else if pending == 0 && cur == nil {
+					l.changedAt = time.Time{} // nothing to build: no build's time
 				}
 			}
 			start()
