@@ -15,8 +15,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -362,15 +360,7 @@ func TestReadyzFailsWhenJetStreamRefusesWrites(t *testing.T) {
 		t.Fatalf("/readyz = %d before the writes fail", code)
 	}
 
-	nc, err := nats.Connect(ext.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := testnode.JetStream(t, ext.ClientURL())
 	ctx := testnode.Ctx(t)
 	kv, err := js.KeyValue(ctx, "SWITCHBOARD_HEALTH")
 	if err != nil {

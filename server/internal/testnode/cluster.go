@@ -40,10 +40,10 @@ func NATSCluster(t testing.TB, n int) []*natsd.Server {
 	return servers
 }
 
-// RoomStream opens the rooms' stream (SWITCHBOARD_ROOMS) on the NATS server
-// at natsURL, behind the nodes' backs. The connection is closed when the
-// test ends.
-func RoomStream(t testing.TB, natsURL string) jetstream.Stream {
+// JetStream connects to the NATS server at natsURL, behind the nodes'
+// backs, and returns the connection and its JetStream context. The
+// connection is closed when the test ends.
+func JetStream(t testing.TB, natsURL string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	nc, err := nats.Connect(natsURL)
 	if err != nil {
@@ -54,6 +54,14 @@ func RoomStream(t testing.TB, natsURL string) jetstream.Stream {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return nc, js
+}
+
+// RoomStream opens the rooms' stream (SWITCHBOARD_ROOMS) on the NATS server
+// at natsURL (see JetStream).
+func RoomStream(t testing.TB, natsURL string) jetstream.Stream {
+	t.Helper()
+	_, js := JetStream(t, natsURL)
 	stream, err := js.Stream(Ctx(t), "SWITCHBOARD_ROOMS")
 	if err != nil {
 		t.Fatal(err)
