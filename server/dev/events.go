@@ -14,7 +14,9 @@ type State struct {
 	// none yet). A tab loaded at another build reloads.
 	Build int `json:"build"`
 	// Kind says what the last applied build changed: "css" (stylesheets
-	// only: a tab one build behind swaps them in place) or "reload".
+	// only: a tab one build behind swaps them in place), "restart" (the
+	// server alone, restarted: a tab one build behind reconnects at once,
+	// without a reload) or "reload".
 	Kind string `json:"kind"`
 	// Building is true while a build runs.
 	Building bool `json:"building"`

@@ -37,6 +37,9 @@ type loop struct {
 	// (it did not start, or it stopped by itself).
 	startProblem, startOutput string
 	stale                     bool // the server prerenders an older UI
+	// reload is set when the tabs must reload once the builds waiting
+	// are applied, not only reconnect to a restarted server (see apply).
+	reload bool
 	// changedAt is when the first change not yet applied was seen, and
 	// timing where the time of the build that applies it went.
 	changedAt time.Time
@@ -209,6 +212,7 @@ func (l *loop) plan(ctx context.Context, files []string) target {
 	if len(p.static) > 0 {
 		l.applyStatic(p)
 	}
+	l.reload = l.reload || p.page
 	if p.staleServer && p.build&serverBin == 0 && !l.stale {
 		l.stale = true
 		l.log.Info("UI change: only app.wasm is rebuilt, the server keeps running; until it restarts it " +
@@ -278,9 +282,16 @@ func (l *loop) buildOutput() string {
 }
 
 // apply puts the staged binaries in place, restarts the server when its
-// binary changed (or it is not running), and reloads the tabs.
+// binary changed (or it is not running), and tells the tabs: they reload
+// for a new app.wasm or new page code (kind "reload"), and only reconnect
+// at once to a server restarted for any other server edit (kind
+// "restart": the page, its state and app.wasm stay as they are).
 func (l *loop) apply(ctx context.Context, took time.Duration) {
 	t := l.staged
+	kind := "reload"
+	if t == serverBin && !l.reload {
+		kind = "restart"
+	}
 	if t&wasmApp != 0 {
 		if err := os.Rename(l.stagePath(wasmApp), l.livePath(wasmApp)); err != nil {
 			l.log.Error("apply app.wasm", "err", err)
@@ -307,7 +318,7 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 			l.stale = false
 		}
 	}
-	l.staged = 0
+	l.staged, l.reload = 0, false
 	l.startProblem, l.startOutput = "", ""
 	timing := l.timing
 	if !l.changedAt.IsZero() {
@@ -317,10 +328,10 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 	l.changedAt, l.timing = time.Time{}, Timing{}
 	st := l.events.update(func(s *State) {
 		s.Build++
-		s.Kind, s.Building, s.Problem, s.Output = "reload", false, "", ""
+		s.Kind, s.Building, s.Problem, s.Output = kind, false, "", ""
 		s.Timing = &timing
 	})
-	l.log.Info("ready: reloading tabs", "url", l.url, "build", st.Build, "built", t.String(),
+	l.log.Info("ready: tabs told", "action", kind, "url", l.url, "build", st.Build, "built", t.String(),
 		"took", took.Round(time.Millisecond), "restart", restarted.Round(time.Millisecond), "tabs", l.events.tabs())
 }
 

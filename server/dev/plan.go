@@ -25,7 +25,15 @@ type plan struct {
 	staleServer bool
 	// relist asks for a new `go list` (a go.mod changed).
 	relist bool
+	// page is set when a changed file is the server's page code
+	// (server/web/: the HTML, its headers, the service worker): open tabs
+	// reload even when only the server was rebuilt. A server edit
+	// elsewhere restarts the server and the tabs just reconnect.
+	page bool
 }
+
+// pagePrefix holds the server's code for the page itself.
+const pagePrefix = "server/web/"
 
 // css reports whether every static file of the plan is a stylesheet, so tabs
 // can swap their stylesheets instead of reloading.
@@ -61,7 +69,7 @@ func classify(root string, src *sources, files []string) (p plan, unknown []stri
 			p.static = append(p.static, strings.TrimPrefix(rel, staticPrefix))
 		case base == "go.mod" || base == "go.sum" || rel == "go.work" || rel == "go.work.sum":
 			p.build |= wasmApp | serverBin
-			p.relist = true
+			p.relist, p.page = true, true
 		case strings.HasSuffix(base, "_test.go"):
 		default:
 			t, ok := src.lookup(file)
@@ -76,6 +84,7 @@ func classify(root string, src *sources, files []string) (p plan, unknown []stri
 				p.staleServer = true
 			}
 			p.build |= t
+			p.page = p.page || strings.HasPrefix(rel, pagePrefix)
 		}
 	}
 	return p, unknown

@@ -15,6 +15,7 @@ func TestClassify(t *testing.T) {
 		abs("shared/protocol/types.go"):   wasmApp | serverBin,
 		abs("shared/client/dial_js.go"):   wasmApp,
 		abs("server/routes.go"):           serverBin,
+		abs("server/web/base.go"):         serverBin,
 	}}
 	tests := []struct {
 		name        string
@@ -24,6 +25,7 @@ func TestClassify(t *testing.T) {
 		css         bool
 		staleServer bool
 		relist      bool
+		page        bool
 		unknown     int
 	}{
 		{name: "ui component", files: []string{"wasmclient/ui/room_view.go"}, build: wasmApp, staleServer: true},
@@ -35,8 +37,10 @@ func TestClassify(t *testing.T) {
 		{name: "icon", files: []string{"wasmclient/web/icon.svg", "wasmclient/web/app.css"}, static: []string{"icon.svg", "app.css"}},
 		{name: "test file", files: []string{"server/routes_test.go"}},
 		{name: "editor droppings", files: []string{"server/.routes.go.swp", "server/routes.go~", "server/4913"}},
-		{name: "go.mod", files: []string{"server/go.mod"}, build: wasmApp | serverBin, relist: true},
-		{name: "go.work", files: []string{"go.work"}, build: wasmApp | serverBin, relist: true},
+		{name: "server page code", files: []string{"server/web/base.go"}, build: serverBin, page: true},
+		{name: "server and page code", files: []string{"server/routes.go", "server/web/base.go"}, build: serverBin, page: true},
+		{name: "go.mod", files: []string{"server/go.mod"}, build: wasmApp | serverBin, relist: true, page: true},
+		{name: "go.work", files: []string{"go.work"}, build: wasmApp | serverBin, relist: true, page: true},
 		{name: "new Go file", files: []string{"wasmclient/ui/new.go"}, unknown: 1},
 		{name: "README", files: []string{"README.md", "server/notes.txt"}},
 		{name: "outside the repository", files: []string{"../elsewhere/x.go"}},
@@ -64,6 +68,9 @@ func TestClassify(t *testing.T) {
 			}
 			if p.relist != tc.relist {
 				t.Errorf("relist %v, want %v", p.relist, tc.relist)
+			}
+			if p.page != tc.page {
+				t.Errorf("page %v, want %v", p.page, tc.page)
 			}
 			if len(unknown) != tc.unknown {
 				t.Errorf("unknown %q, want %d", unknown, tc.unknown)

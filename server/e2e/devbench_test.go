@@ -26,6 +26,9 @@ type devEdit struct {
 	// visible is a JavaScript expression, true once edit i shows; empty:
 	// the tab has reloaded to a newer build and is connected again.
 	visible func(i int) string
+	// reconnect: the tab stays as it is and only connects again to the
+	// restarted server (an edit of the server alone); otherwise it reloads.
+	reconnect bool
 	// check, when set, verifies edit i took effect after it showed.
 	check func(b *testing.B, d *devLoop, i int)
 }
@@ -57,7 +60,7 @@ var devEdits = []devEdit{
 		},
 	},
 	{
-		name: "server", file: "server/routes.go",
+		name: "server", file: "server/routes.go", reconnect: true,
 		text: func(i int) string {
 			if i == 0 {
 				return `[]byte("ok\n")`
@@ -76,9 +79,10 @@ var devEdits = []devEdit{
 // new UI in an open room tab, for an edit of a component's text (ui: only
 // app.wasm is rebuilt), of the shared protocol (shared: both binaries, the
 // server restarts) and of the server alone (server: the server restarts).
-// For shared and server edits "the new UI" is the tab reloaded to the new
-// build and connected again to the new server, with the conversation on
-// screen. Run it with `make dev-bench` (-benchtime=5x): it reports each
+// For a shared edit "the new UI" is the tab reloaded to the new build and
+// connected again to the new server, with the conversation on screen; for
+// a server edit, the same tab (not reloaded) connected again to the
+// restarted server. Run it with `make dev-bench` (-benchtime=5x): it reports each
 // kind's median and slowest time.
 func BenchmarkDevReload(b *testing.B) {
 	d := startDevLoop(b)
@@ -96,11 +100,17 @@ func BenchmarkDevReload(b *testing.B) {
 			for b.Loop() {
 				before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
 				i++
+				if e.reconnect {
+					tb.watchReconnect()
+				}
 				start := time.Now()
 				d.replace(b, e.file, e.text(i-1), e.text(i))
-				if e.visible != nil {
+				switch {
+				case e.visible != nil:
 					tb.waitJS("the edit", e.visible(i))
-				} else {
+				case e.reconnect:
+					tb.waitReconnected(before, said)
+				default:
 					tb.waitReloaded(before, said)
 				}
 				took = append(took, time.Since(start))
@@ -135,6 +145,46 @@ func healthz(t testing.TB, d *devLoop) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(body))
+}
+
+// watchReconnectJS records, in the tab's current page, whether its
+// connection has left the connected state since (window.__sbDevLeft).
+const watchReconnectJS = `(() => {
+	window.__sbDevLeft = false;
+	new MutationObserver(() => {
+		if (!document.querySelector("#sb-status.sb-status-connected")) window.__sbDevLeft = true;
+	}).observe(document.body, {attributes: true, childList: true, subtree: true});
+	return true;
+})()`
+
+// watchReconnect starts the record waitReconnected reads.
+func (tb *tab) watchReconnect() {
+	tb.t.Helper()
+	evalPage[bool](tb, watchReconnectJS)
+}
+
+// waitReconnected waits until the tab runs a newer build than before in
+// the same page (watchReconnect's record is still there: no reload), its
+// connection dropped (the server restarted) and connected again, showing
+// said. A reload fails at once.
+func (tb *tab) waitReconnected(before, said string) {
+	tb.t.Helper()
+	n, _ := strconv.Atoi(before)
+	expr := fmt.Sprintf(`window.__sbDevLeft === undefined ? "reloaded" :
+		(window.__sbDevLeft && Number(document.documentElement.dataset.devBuild) > %d &&
+		!!document.querySelector("#sb-status.sb-status-connected") && %s) ? "reconnected" : ""`, n, visibleJS(said))
+	var got string
+	ok := tb.pollWithin(buildTimeout, "the restarted server, connected again", func(ctx context.Context) (bool, error) {
+		var err error
+		got, err = chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		return got != "", err
+	})
+	switch {
+	case got == "reloaded":
+		tb.t.Fatalf("%s: the tab reloaded for a server restart; it should only reconnect", tb.name)
+	case !ok:
+		tb.t.Fatalf("%s: the tab did not reconnect to a restarted server (build past %s)", tb.name, before)
+	}
 }
 
 // waitReloaded waits until the tab runs a newer build than before, with

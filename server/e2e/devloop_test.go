@@ -31,9 +31,10 @@ const (
 // in a real tab, that a stylesheet change applies without a reload, that a
 // component's new text shows after a save (and the conversation on screen
 // survives the reload), that a compile error shows the compiler's output
-// over the page, that the page recovers once the error is fixed, and that a
-// server change restarts the server and reloads the tab, the composer's
-// draft and the list's scroll position kept.
+// over the page, that the page recovers once the error is fixed, that a
+// server change restarts the server and the tab reconnects without a
+// reload, and that a change of the server's page code reloads the tab, the
+// composer's draft and the list's scroll position kept each time.
 func TestDevLoop(t *testing.T) {
 	d := startDevLoop(t)
 	tb := newTab(t, browser(t), "Dev")
@@ -73,9 +74,11 @@ func TestDevLoop(t *testing.T) {
 	tb.waitBody("said before the reload")
 	tb.waitText("status", "Connection", "Connected")
 
-	// A server change: the server restarts, and the tab reloads and
-	// connects to it again, the conversation still on screen, with the
-	// draft in the composer and the list scrolled where it was.
+	// A server change: the server restarts, and the tab, not reloaded,
+	// connects to it again at once, the conversation still on screen, the
+	// draft in the composer and the list scrolled where they were. Then a
+	// change of the server's page code: the tab reloads to it and keeps
+	// the draft and the scroll position through the reload.
 	filler := client.Options{Name: "filler"}
 	fc, err := client.Dial(testnode.Ctx(t), "ws"+strings.TrimPrefix(d.url, "http")+"/ws", filler)
 	if err != nil {
@@ -92,8 +95,9 @@ func TestDevLoop(t *testing.T) {
 	tb.typeInto("textbox", "Message", "a half-typed thought")
 	before := evalPage[string](tb, "document.documentElement.dataset.devBuild")
 	nats0 := devState(t, d).NATS
+	tb.watchReconnect()
 	d.replace(t, "server/routes.go", `[]byte("ok\n")`, `[]byte("ok, edited\n")`)
-	tb.waitReloaded(before, "said before the reload")
+	tb.waitReconnected(before, "said before the reload")
 	if got := healthz(t, d); got != "ok, edited" {
 		t.Fatalf("/healthz says %q after the edit: the server was not restarted", got)
 	}
@@ -111,6 +115,36 @@ func TestDevLoop(t *testing.T) {
 	if tm := st.Timing; tm == nil || tm.Changed == 0 || tm.Started < tm.Changed || tm.ServerMS <= 0 || tm.StartMS <= 0 || tm.Applied < tm.Started {
 		t.Fatalf("the loop's timing of the server edit: %+v", st.Timing)
 	}
+	keptDraftAndScroll(tb, fromBottom)
+	if st.Kind != "restart" {
+		t.Fatalf("the tabs were told %q for an edit of the server alone, want restart", st.Kind)
+	}
+
+	before = evalPage[string](tb, "document.documentElement.dataset.devBuild")
+	evalPage[bool](tb, "window.devLoopMarker = true")
+	d.replace(t, pageFile, pageText, pageEdited)
+	tb.waitReloaded(before, "said before the reload")
+	if evalPage[bool](tb, "window.devLoopMarker === true") {
+		t.Fatal("the tab did not reload for an edit of the server's page code")
+	}
+	tb.waitText("status", "Connection", "Connected")
+	keptDraftAndScroll(tb, fromBottom)
+}
+
+// pageFile, pageText and pageEdited are an edit of the server's page code
+// (an environment variable the page hands app.wasm): open tabs reload
+// for it.
+const (
+	pageFile   = "server/web/base.go"
+	pageText   = `h.Env = map[string]string{}`
+	pageEdited = `h.Env = map[string]string{"SWITCHBOARD_DEV_LOOP_CHECK": "1"}`
+)
+
+// keptDraftAndScroll waits for the composer to hold the draft the dev
+// loop test typed and the message list to be scrolled fromBottom pixels
+// from its end, as before the server's restart.
+func keptDraftAndScroll(tb *tab, fromBottom int) {
+	tb.t.Helper()
 	waitEval(tb, `document.getElementById("sb-message").value`, "a half-typed thought")
 	waitEval(tb, `Math.abs((e => e.scrollHeight - e.scrollTop)(document.getElementById("sb-scroll")) - `+strconv.Itoa(fromBottom)+`) < 40`, true)
 }

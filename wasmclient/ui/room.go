@@ -142,6 +142,7 @@ func (c *roomPage) OnMount(ctx app.Context) {
 			c.retryNow()
 		}),
 		listen(ctx, win, "offline", func(app.Context) { c.browserOffline = true }),
+		listen(ctx, win, RetryEvent, func(app.Context) { c.retryNow() }),
 		listen(ctx, win, "storage", c.reloadRoomList),
 		listen(ctx, win.Get("document"), "visibilitychange", func(ctx app.Context) {
 			visible := tabVisible()
@@ -335,6 +336,13 @@ func (c *roomPage) stop() {
 	}
 	c.sess, c.sctx, c.cancel = nil, nil, nil
 }
+
+// RetryEvent is the window event that makes the room page try to connect
+// again at once when it is waiting to reconnect (the next attempt's wait
+// skipped). make dev sends it after it restarted the server for an edit
+// of the server alone, instead of reloading the tab; a page that embeds
+// the app can send it when it knows the server is back.
+const RetryEvent = "switchboard:retry"
 
 // retryNow skips the wait before the next attempt.
 func (c *roomPage) retryNow() {

@@ -80,6 +80,10 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 	}
 	switch ev.Type {
 	case protocol.EvJoined:
+		// Joined again after a reconnect, with the lines on screen kept
+		// (recovered): a reader scrolled up stays where they were; the
+		// missed lines are added below.
+		stay := ev.Recovered && c.model.joined && !nearBottom(idScroll)
 		c.model.applyJoined(ev)
 		c.recentDirty = true
 		c.markRead(ctx)
@@ -91,7 +95,9 @@ func (c *roomPage) apply(ctx app.Context, ev protocol.Event) {
 		focus := c.focusOnJoin && (c.embed == nil || c.embed.open)
 		c.focusOnJoin = false
 		ctx.Defer(func(app.Context) {
-			c.scrollAfterJoin()
+			if !stay {
+				c.scrollAfterJoin()
+			}
 			if focus {
 				focusElement(idComposer)
 			}

@@ -3,6 +3,8 @@
 // the build states on /_dev/events and
 // - reloads the page when a new build is applied,
 // - swaps the stylesheets in place when only CSS changed,
+// - tells the app to reconnect at once (the "switchboard:retry" window
+//   event) when only the server restarted, keeping the page as it is,
 // - shows a "Rebuilding…" badge while a build runs,
 // - shows the compiler's (or the server's) output in an overlay while the
 //   last build failed; the next build that works reloads the page.
@@ -134,11 +136,15 @@
   events.onmessage = (e) => {
     const s = JSON.parse(e.data);
     if (s.build !== build) {
-      if (s.kind !== "css" || s.build !== build + 1) {
+      if ((s.kind !== "css" && s.kind !== "restart") || s.build !== build + 1) {
         location.reload();
         return;
       }
-      swapStyles(s.build);
+      if (s.kind === "css") {
+        swapStyles(s.build);
+      } else {
+        window.dispatchEvent(new Event("switchboard:retry"));
+      }
       build = s.build;
       root.dataset.devBuild = String(build);
     }
