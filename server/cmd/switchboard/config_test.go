@@ -284,6 +284,28 @@ func TestConfigFileWebhooks(t *testing.T) {
 			if cfg.WebhookURL != "https://flag.example/x" {
 				t.Fatalf("the flag's webhook: %q", cfg.WebhookURL)
 			}
+
+			// config print shows the list, secrets masked, as YAML that
+			// --config reads back to the same webhooks.
+			var out strings.Builder
+			if err := run(context.Background(), []string{"config", "print", "--config", path, "--web-dir", "none"},
+				func(string) string { return "" }, &out, io.Discard); err != nil {
+				t.Fatalf("config print: %v\n%s", err, out.String())
+			}
+			printed := out.String()
+			if strings.Contains(printed, secret) {
+				t.Fatalf("config print shows a webhook's secret:\n%s", printed)
+			}
+			if !strings.Contains(printed, "webhooks: # file "+path) {
+				t.Fatalf("config print does not show the webhooks list:\n%s", printed)
+			}
+			_, list, _ := strings.Cut(printed, "webhooks:")
+			back := filepath.Join(dir, "printed-"+name+".yaml")
+			os.WriteFile(back, []byte("webhooks:"+strings.ReplaceAll(list, "'********'", secret)), 0o600)
+			got, problems := readConfigWebhooks(back)
+			if len(problems) > 0 || !reflect.DeepEqual(got, want) {
+				t.Fatalf("the printed list reads back as %+v (problems %q), want %+v; printed:\n%s", got, problems, want, printed)
+			}
 		})
 	}
 }

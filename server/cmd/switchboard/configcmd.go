@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/switchboard-rt/switchboard/server"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -51,8 +54,63 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 		}
 		fmt.Fprintf(stdout, "%s: %s # %s\n", fl.Name, yamlString(v), src)
 	})
+	if f.config != "" {
+		hooks, _ := readConfigWebhooks(f.config) // settle reports the problems
+		printWebhooks(stdout, f.config, hooks)
+	}
 	_, err = f.settle(parseErr, io.Discard)
 	return err
+}
+
+// printWebhooks prints the config file's webhooks list as config print
+// does the flags: YAML that --config accepts, secrets masked, the keys a
+// webhook leaves unset (their defaults apply) left out.
+func printWebhooks(w io.Writer, path string, hooks []server.WebhookConfig) {
+	if len(hooks) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s: # file %s\n", webhooksKey, path)
+	for _, h := range hooks {
+		first := true
+		key := func(k, v string) {
+			lead := "    "
+			if first {
+				lead, first = "  - ", false
+			}
+			if v == "" {
+				fmt.Fprintf(w, "%s%s:\n", lead, k)
+				return
+			}
+			fmt.Fprintf(w, "%s%s: %s\n", lead, k, v)
+		}
+		list := func(k string, vs []string) {
+			if len(vs) == 0 {
+				return
+			}
+			key(k, "")
+			for _, v := range vs {
+				fmt.Fprintf(w, "      - %s\n", yamlString(v))
+			}
+		}
+		if h.Name != "" {
+			key("name", yamlString(h.Name))
+		}
+		key("url", yamlString(redactURLs(h.URL)))
+		key("secret", yamlString("********"))
+		list("events", h.Events)
+		list("rooms", h.Rooms)
+		if h.MaxAttempts != 0 {
+			key("max-attempts", strconv.Itoa(h.MaxAttempts))
+		}
+		for _, d := range []struct {
+			k string
+			v time.Duration
+		}{{"min-backoff", h.MinBackoff}, {"max-backoff", h.MaxBackoff}, {"timeout", h.Timeout}} {
+			if d.v != 0 {
+				key(d.k, d.v.String())
+			}
+		}
+	}
 }
 
 // yamlString quotes s as a YAML string.
