@@ -21,6 +21,12 @@ func TestRoomListAndDirectMessages(t *testing.T) {
 	bob.say("hello @ann, are you there?")
 	bob.say("second one")
 	ann.find("link", "#"+roomA+", 2 unread, 1 mentioning you")
+	// Ann follows roomA from roomB for these counts without being there:
+	// roomA shows bob alone online.
+	bob.waitText("region", "Online", "1 online")
+	if n := bob.count("button", "Message ann privately"); n != 0 {
+		t.Errorf("ann, in another room, is listed online in %s (%d)", roomA, n)
+	}
 	ann.do("reload", chromedp.Reload())
 	ann.waitText("status", "Connection", "Connected")
 	ann.find("link", "#"+roomA+", 2 unread, 1 mentioning you")

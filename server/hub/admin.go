@@ -82,6 +82,9 @@ func (h *Hub) LocalMembers(room string) []LocalMember {
 	r.mu.Lock()
 	byID := make(map[string]*LocalMember)
 	for _, m := range r.local {
+		if m.watch {
+			continue // not in the room: it follows it (a room list)
+		}
 		u := m.conn.User()
 		if lm := byID[u.ID]; lm != nil {
 			lm.Conns++

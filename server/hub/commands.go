@@ -21,7 +21,11 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 			return perr
 		}
 	}
-	r, perr := h.enter(ctx, c, cmd.Room)
+	mode := present
+	if cmd.Watch {
+		mode = watching
+	}
+	r, perr := h.enter(ctx, c, cmd.Room, mode)
 	if perr != nil {
 		return perr
 	}
@@ -136,13 +140,22 @@ func (h *Hub) catchUp(ctx context.Context, log Log, room string, pos Position, c
 	return events, false, err
 }
 
+// joinMode is how a connection is in a room.
+type joinMode uint8
+
+const (
+	notIn    joinMode = iota
+	present           // a member: in the room's presence, may post
+	watching          // follows the room's events only (join with watch)
+)
+
 // enter registers c in the room (creating the room on this node if needed)
-// as a pending member and announces it.
-func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.Error) {
+// as a pending member and, unless it only watches, announces it.
+func (h *Hub) enter(ctx context.Context, c Conn, name string, mode joinMode) (*room, *protocol.Error) {
 	for {
 		h.mu.Lock()
 		joinedRooms := h.conns[c.ID()]
-		if joinedRooms[name] {
+		if joinedRooms[name] != notIn {
 			h.mu.Unlock()
 			// Joining again re-syncs the room: leave, then join afresh.
 			h.Leave(c, name)
@@ -160,10 +173,10 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			h.opts.Metrics.Rooms.Inc()
 		}
 		if joinedRooms == nil {
-			joinedRooms = make(map[string]bool)
+			joinedRooms = make(map[string]joinMode)
 			h.conns[c.ID()] = joinedRooms
 		}
-		joinedRooms[name] = true
+		joinedRooms[name] = mode
 		h.mu.Unlock()
 
 		if creator {
@@ -191,6 +204,13 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 			continue
 		}
 		u := c.User()
+		if mode == watching {
+			r.local[c.ID()] = &member{conn: c, joinBuffer: joinBuffer{pending: true}, watch: true}
+			r.joining++
+			h.opts.Metrics.Members.Inc()
+			r.mu.Unlock()
+			return r, nil
+		}
 		if r.nameTakenLocked(u.Name, u.ID) {
 			perr := &protocol.Error{
 				Code:       protocol.CodeNameTaken,
@@ -221,7 +241,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string) (*room, *protocol.
 // Leave removes c from room. It reports whether c was in it.
 func (h *Hub) Leave(c Conn, name string) bool {
 	h.mu.Lock()
-	if !h.conns[c.ID()][name] {
+	if h.conns[c.ID()][name] == notIn {
 		h.mu.Unlock()
 		return false
 	}
@@ -257,7 +277,7 @@ func (h *Hub) Leave(c Conn, name string) bool {
 	}
 	empty := len(r.local) == 0
 	r.mu.Unlock()
-	if present {
+	if present && !m.watch {
 		if err := r.announce(Presence{Node: h.opts.Node, Op: PresenceLeave, Conn: c.ID(), User: c.User()}); err != nil {
 			r.logRateLimited("presence announce failed", err)
 		}
@@ -450,7 +470,7 @@ func (h *Hub) ownMessage(ctx context.Context, c Conn, cmd protocol.Command, verb
 // silently (they are hints, not requests).
 func (h *Hub) Typing(c Conn, cmd protocol.Command) *protocol.Error {
 	h.mu.Lock()
-	in := h.conns[c.ID()][cmd.Room]
+	in := h.conns[c.ID()][cmd.Room] == present
 	r := h.rooms[cmd.Room]
 	h.mu.Unlock()
 	if !in || r == nil {
@@ -474,7 +494,7 @@ func (h *Hub) Typing(c Conn, cmd protocol.Command) *protocol.Error {
 // History returns up to cmd.Limit stored events of cmd.Room before
 // cmd.Offset (before the end when zero), oldest first.
 func (h *Hub) History(ctx context.Context, c Conn, cmd protocol.Command) (protocol.Event, *protocol.Error) {
-	if !h.isIn(c, cmd.Room) {
+	if !h.follows(c, cmd.Room) {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeNotJoined, "join room %q before reading its history", cmd.Room)
 	}
 	ans, perr := h.page(ctx, cmd.Room, cmd.Epoch, cmd.Offset, cmd.Limit)
@@ -513,7 +533,14 @@ func (h *Hub) page(ctx context.Context, room, epoch string, before uint64, limit
 func (h *Hub) isIn(c Conn, room string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.conns[c.ID()][room]
+	return h.conns[c.ID()][room] == present
+}
+
+// follows reports whether c is in room, as a member or watching it.
+func (h *Hub) follows(c Conn, room string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[c.ID()][room] != notIn
 }
 
 // storeCommand stores ev as c's answer to cmd and returns the ack.

@@ -29,7 +29,7 @@ type cursorState struct {
 // It is relayed at the next tick; a newer position before it replaces it.
 func (h *Hub) Cursor(c Conn, cmd protocol.Command) *protocol.Error {
 	h.mu.Lock()
-	in := h.conns[c.ID()][cmd.Room]
+	in := h.conns[c.ID()][cmd.Room] == present
 	r := h.rooms[cmd.Room]
 	h.mu.Unlock()
 	if !in || r == nil {
@@ -125,8 +125,8 @@ type binaryConn interface{ WantsBinary() bool }
 func (r *room) broadcastCursorsLocked(ev *protocol.Event) {
 	var text, bin []byte
 	for _, m := range r.local {
-		if m.pending {
-			continue
+		if m.pending || m.watch {
+			continue // watchers follow the room, not its board
 		}
 		if bc, ok := m.conn.(binaryConn); ok && bc.WantsBinary() {
 			if bin == nil {

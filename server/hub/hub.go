@@ -221,8 +221,8 @@ type Hub struct {
 	log    *slog.Logger
 
 	mu    sync.Mutex
-	rooms map[string]*room           // rooms with local members, by name
-	conns map[string]map[string]bool // rooms each connection is in
+	rooms map[string]*room               // rooms with local members, by name
+	conns map[string]map[string]joinMode // rooms each connection is in, and how
 
 	dir directory
 
@@ -242,7 +242,7 @@ func New(b Broker, opts Options) *Hub {
 		broker:     b,
 		log:        opts.Logger,
 		rooms:      make(map[string]*room),
-		conns:      make(map[string]map[string]bool),
+		conns:      make(map[string]map[string]joinMode),
 		dir:        newDirectory(),
 		confirming: make(chan struct{}, maxConfirming),
 		activity: func() chan activityJob {
@@ -323,7 +323,7 @@ func (h *Hub) Close() {
 	h.mu.Lock()
 	rooms := h.rooms
 	h.rooms = make(map[string]*room)
-	h.conns = make(map[string]map[string]bool)
+	h.conns = make(map[string]map[string]joinMode)
 	h.mu.Unlock()
 	h.opts.Metrics.Rooms.Set(0)
 	h.opts.Metrics.Members.Set(0)

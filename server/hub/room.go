@@ -45,7 +45,8 @@ type room struct {
 type member struct {
 	conn Conn
 	joinBuffer
-	feed *feedWatch // nil unless the member asked for the room's feed
+	feed  *feedWatch // nil unless the member asked for the room's feed
+	watch bool       // follows the room only: not in its presence
 }
 
 // nodeMembers are the connections one node has in the room.
@@ -322,7 +323,9 @@ func (r *room) announceState() {
 	r.mu.Lock()
 	p := Presence{Node: r.hub.opts.Node, Op: PresenceState, Members: make([]PresenceConn, 0, len(r.local))}
 	for id, m := range r.local {
-		p.Members = append(p.Members, PresenceConn{Conn: id, User: m.conn.User()})
+		if !m.watch {
+			p.Members = append(p.Members, PresenceConn{Conn: id, User: m.conn.User()})
+		}
 	}
 	closed := r.closed
 	r.mu.Unlock()

@@ -454,6 +454,13 @@ func (c *Conn) markJoining(id, room string) {
 	c.joining[id] = room
 }
 
+// forgetJoin makes a Session join room on c again (see Session.Join).
+func (c *Conn) forgetJoin(room string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.rooms, room)
+}
+
 // joinAnswered reports whether ref answers a join sent by markJoining.
 func (c *Conn) joinAnswered(ref string) (string, bool) {
 	if ref == "" {

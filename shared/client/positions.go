@@ -5,8 +5,9 @@ import (
 )
 
 type position struct {
-	mark       // the last stored event handed to the app
-	feed *mark // the last feed event handed over; nil unless the room's feed is wanted
+	mark        // the last stored event handed to the app
+	feed  *mark // the last feed event handed over; nil unless the room's feed is wanted
+	watch bool  // joined with watch: the room is followed, not entered (see Session.Watch)
 }
 
 // mark is a place in a room's log: an epoch and an offset in it.

@@ -15,7 +15,7 @@ func (s *Session) syncRooms(ctx context.Context, c *Conn) error {
 		if !ok {
 			return nil
 		}
-		cmd := protocol.Command{Type: protocol.CmdJoin, ID: c.NewID(), Room: room, Epoch: pos.epoch, Offset: pos.offset}
+		cmd := protocol.Command{Type: protocol.CmdJoin, ID: c.NewID(), Room: room, Epoch: pos.epoch, Offset: pos.offset, Watch: pos.watch}
 		c.markJoining(cmd.ID, room)
 		if err := c.Post(ctx, cmd); err != nil {
 			return err

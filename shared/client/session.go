@@ -135,11 +135,32 @@ func (s *Session) RetryNow() {
 }
 
 // Join adds room to the session; it is joined now if connected, and on
-// every reconnect, resuming from the last event received.
+// every reconnect, resuming from the last event received. A room the
+// session watched is entered instead (joined again, present).
 func (s *Session) Join(room string) {
 	s.mu.Lock()
-	if _, ok := s.rooms[room]; !ok {
+	pos, ok := s.rooms[room]
+	switch {
+	case !ok:
 		s.rooms[room] = &position{}
+	case pos.watch:
+		pos.watch = false
+		if s.conn != nil {
+			s.conn.forgetJoin(room) // join again, now present
+		}
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Watch adds room to the session as Join does, but only to follow it: its
+// events come as to a member, while the person is not present in it (no
+// presence, not listed among its members). For a room list's unread
+// counts. Watching a room already joined changes nothing.
+func (s *Session) Watch(room string) {
+	s.mu.Lock()
+	if _, ok := s.rooms[room]; !ok {
+		s.rooms[room] = &position{watch: true}
 	}
 	s.mu.Unlock()
 	s.signal()

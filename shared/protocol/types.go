@@ -109,6 +109,11 @@ type Command struct {
 	// Page is the address of the web page a visitor writes from (send, in
 	// their support conversation; see ValidatePage).
 	Page string `json:"page,omitempty"`
+	// Watch (join) follows the room without being in it: its events come
+	// as to a member, but the person is not present there (no presence
+	// event, not among its members or counts, no member.joined webhook).
+	// A room list following other rooms' unread counts joins this way.
+	Watch bool `json:"watch,omitempty"`
 }
 
 // EventType names a server-to-client frame.

@@ -62,7 +62,7 @@ func (c *Command) Validate() *Error {
 		if err := validateEpoch(c.Epoch); err != nil {
 			return err
 		}
-		allowed = fRoom | fEpoch | fOffset
+		allowed = fRoom | fEpoch | fOffset | fWatch
 	case CmdLeave:
 		if err := ValidateRoom(c.Room); err != nil {
 			return err
@@ -214,6 +214,7 @@ const (
 	fAttachment
 	fBinary
 	fPage
+	fWatch
 )
 
 func (c *Command) fields() fieldSet {
@@ -240,11 +241,12 @@ func (c *Command) fields() fieldSet {
 	set(c.Attachment != nil, fAttachment)
 	set(c.Binary, fBinary)
 	set(c.Page != "", fPage)
+	set(c.Watch, fWatch)
 	return s
 }
 
 func (s fieldSet) first() string {
-	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment", "binary", "page"}
+	names := []string{"room", "name", "session", "text", "epoch", "offset", "limit", "target", "token", "user", "seconds", "points", "x", "y", "attachment", "binary", "page", "watch"}
 	for i, n := range names {
 		if s&(1<<i) != 0 {
 			return n

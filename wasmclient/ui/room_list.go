@@ -24,7 +24,9 @@ func (c *roomPage) followRooms() {
 	}
 }
 
-// follow joins room for its unread counts, up to maxWatchedRooms rooms.
+// follow watches room for its unread counts, up to maxWatchedRooms rooms:
+// its messages come, but the person is not present there (a join with
+// watch), so nobody in it sees them online for a room they have not opened.
 func (c *roomPage) follow(room string) {
 	if c.sess == nil || room == c.room || c.followed[room] || len(c.followed) >= maxWatchedRooms {
 		return
@@ -33,7 +35,7 @@ func (c *roomPage) follow(room string) {
 		c.followed = make(map[string]bool)
 	}
 	c.followed[room] = true
-	c.sess.Join(room)
+	c.sess.Watch(room)
 }
 
 // followInbox joins the person's inbox once the server has said who they
