@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -50,10 +49,7 @@ func TestWatchIsNotPresence(t *testing.T) {
 	})
 
 	_, err = bob.Send(ctx, "lobby", "from a watcher")
-	var perr *protocol.Error
-	if !errors.As(err, &perr) || perr.Code != protocol.CodeNotJoined {
-		t.Fatalf("a watcher's send: %v, want %s", err, protocol.CodeNotJoined)
-	}
+	wantCode(t, err, protocol.CodeNotJoined)
 	page, err := bob.Do(ctx, protocol.Command{Type: protocol.CmdHistory, Room: "lobby", Limit: 10})
 	if err != nil || len(page.Events) != 1 || page.Events[0].Text != "hello" {
 		t.Fatalf("a watcher's history: %+v, %v; want ann's message", page, err)

@@ -21,7 +21,7 @@ func (h *Hub) Join(ctx context.Context, c Conn, cmd protocol.Command) *protocol.
 			return perr
 		}
 	}
-	mode := present
+	mode := entered
 	if cmd.Watch {
 		mode = watching
 	}
@@ -145,7 +145,7 @@ type joinMode uint8
 
 const (
 	notIn    joinMode = iota
-	present           // a member: in the room's presence, may post
+	entered           // a member: in the room's presence, may post
 	watching          // follows the room's events only (join with watch)
 )
 
@@ -470,7 +470,7 @@ func (h *Hub) ownMessage(ctx context.Context, c Conn, cmd protocol.Command, verb
 // silently (they are hints, not requests).
 func (h *Hub) Typing(c Conn, cmd protocol.Command) *protocol.Error {
 	h.mu.Lock()
-	in := h.conns[c.ID()][cmd.Room] == present
+	in := h.conns[c.ID()][cmd.Room] == entered
 	r := h.rooms[cmd.Room]
 	h.mu.Unlock()
 	if !in || r == nil {
@@ -533,7 +533,7 @@ func (h *Hub) page(ctx context.Context, room, epoch string, before uint64, limit
 func (h *Hub) isIn(c Conn, room string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.conns[c.ID()][room] == present
+	return h.conns[c.ID()][room] == entered
 }
 
 // follows reports whether c is in room, as a member or watching it.

@@ -29,7 +29,7 @@ type cursorState struct {
 // It is relayed at the next tick; a newer position before it replaces it.
 func (h *Hub) Cursor(c Conn, cmd protocol.Command) *protocol.Error {
 	h.mu.Lock()
-	in := h.conns[c.ID()][cmd.Room] == present
+	in := h.conns[c.ID()][cmd.Room] == entered
 	r := h.rooms[cmd.Room]
 	h.mu.Unlock()
 	if !in || r == nil {

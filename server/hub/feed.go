@@ -27,7 +27,7 @@ type feedWatch struct {
 // the feed's last FeedHistory events), then the live points.
 func (h *Hub) Feed(ctx context.Context, c Conn, cmd protocol.Command) *protocol.Error {
 	h.mu.Lock()
-	in := h.conns[c.ID()][cmd.Room] == present
+	in := h.conns[c.ID()][cmd.Room] == entered
 	r := h.rooms[cmd.Room]
 	h.mu.Unlock()
 	notJoined := protocol.Errorf(protocol.CodeNotJoined, "join room %q before asking for its feed", cmd.Room)
