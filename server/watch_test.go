@@ -91,8 +91,8 @@ func presenceOf(name string) func(protocol.Event) bool {
 	}
 }
 
-// A Session that watches a room follows it without presence, across its
-// reconnects; Join on the same room then enters it (present).
+// A Session that watches a room follows it without presence; Join on the
+// same room then enters it (present).
 func TestSessionWatchThenJoin(t *testing.T) {
 	t.Parallel()
 	n := testnode.Start(t, server.Config{})

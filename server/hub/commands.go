@@ -204,14 +204,7 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string, mode joinMode) (*r
 			continue
 		}
 		u := c.User()
-		if mode == watching {
-			r.local[c.ID()] = &member{conn: c, joinBuffer: joinBuffer{pending: true}, watch: true}
-			r.joining++
-			h.opts.Metrics.Members.Inc()
-			r.mu.Unlock()
-			return r, nil
-		}
-		if r.nameTakenLocked(u.Name, u.ID) {
+		if mode == entered && r.nameTakenLocked(u.Name, u.ID) {
 			perr := &protocol.Error{
 				Code:       protocol.CodeNameTaken,
 				Message:    "someone in this room already uses the nickname \"" + u.Name + "\"",
@@ -224,9 +217,13 @@ func (h *Hub) enter(ctx context.Context, c Conn, name string, mode joinMode) (*r
 			h.closeIfEmpty(r)
 			return nil, perr
 		}
-		r.local[c.ID()] = &member{conn: c, joinBuffer: joinBuffer{pending: true}}
+		r.local[c.ID()] = &member{conn: c, joinBuffer: joinBuffer{pending: true}, watch: mode == watching}
 		r.joining++
 		h.opts.Metrics.Members.Inc()
+		if mode == watching {
+			r.mu.Unlock()
+			return r, nil // not in the room's presence
+		}
 		r.localNodeLocked().conns[c.ID()] = u
 		joined := r.addPersonLocked(u, nil)
 		r.notifyLocked(joined, nil)
