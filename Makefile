@@ -135,6 +135,8 @@ vet:
 	@echo ">> go vet (native and js/wasm)"
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 	@for m in shared wasmclient; do (cd $$m && $(WASMENV) $(GO) vet ./...); done
+	@# make dev's server build (server/dev/sources.go): no NATS server, no prerender
+	@cd server && $(GO) vet -tags switchboard_external_nats,switchboard_noprerender ./...
 
 fmt:
 	gofmt -w $(MODULES)

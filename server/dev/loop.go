@@ -36,7 +36,6 @@ type loop struct {
 	// startProblem and startOutput say why the server is not running
 	// (it did not start, or it stopped by itself).
 	startProblem, startOutput string
-	stale                     bool // the server prerenders an older UI
 	// reload is set when the tabs must reload once the builds waiting
 	// are applied, not only reconnect to a restarted server (see apply).
 	reload bool
@@ -213,12 +212,6 @@ func (l *loop) plan(ctx context.Context, files []string) target {
 		l.applyStatic(p)
 	}
 	l.reload = l.reload || p.page
-	if p.staleServer && p.build&serverBin == 0 && !l.stale {
-		l.stale = true
-		l.log.Info("UI change: only app.wasm is rebuilt, the server keeps running; until it restarts it " +
-			"prerenders pages (under the loading screen) and knows the routes of the previous UI: " +
-			"press Enter here to restart it")
-	}
 	return p.build
 }
 
@@ -314,9 +307,6 @@ func (l *loop) apply(ctx context.Context, took time.Duration) {
 			return
 		}
 		restarted = time.Since(begin)
-		if t&serverBin != 0 {
-			l.stale = false
-		}
 	}
 	l.staged, l.reload = 0, false
 	l.startProblem, l.startOutput = "", ""

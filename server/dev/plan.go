@@ -17,12 +17,6 @@ type plan struct {
 	// static are changed files under wasmclient/web/, relative to it: they
 	// are copied (or removed), not built.
 	static []string
-	// staleServer is set when UI sources changed that the server compiles
-	// too: it prerenders the pages (under go-app's loading screen) from the
-	// same ui package. Only app.wasm is rebuilt for them, so the tabs
-	// reload without a server restart; the server catches up at its next
-	// restart.
-	staleServer bool
 	// relist asks for a new `go list` (a go.mod changed).
 	relist bool
 	// page is set when a changed file is the server's page code
@@ -78,10 +72,6 @@ func classify(root string, src *sources, files []string) (p plan, unknown []stri
 					unknown = append(unknown, file)
 				}
 				continue
-			}
-			if t&serverBin != 0 && strings.HasPrefix(rel, "wasmclient/") {
-				t &^= serverBin
-				p.staleServer = true
 			}
 			p.build |= t
 			p.page = p.page || strings.HasPrefix(rel, pagePrefix)

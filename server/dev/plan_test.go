@@ -11,24 +11,25 @@ func TestClassify(t *testing.T) {
 	abs := func(rel string) string { return filepath.Join(root, filepath.FromSlash(rel)) }
 	src := &sources{files: map[string]target{
 		abs("wasmclient/main.go"):         wasmApp,
-		abs("wasmclient/ui/room_view.go"): wasmApp | serverBin, // the server prerenders the pages
+		abs("wasmclient/ui/room_view.go"): wasmApp, // the dev server does not prerender
+		abs("wasmclient/shell/shell.go"):  wasmApp | serverBin,
 		abs("shared/protocol/types.go"):   wasmApp | serverBin,
 		abs("shared/client/dial_js.go"):   wasmApp,
 		abs("server/routes.go"):           serverBin,
 		abs("server/web/base.go"):         serverBin,
 	}}
 	tests := []struct {
-		name        string
-		files       []string
-		build       target
-		static      []string
-		css         bool
-		staleServer bool
-		relist      bool
-		page        bool
-		unknown     int
+		name    string
+		files   []string
+		build   target
+		static  []string
+		css     bool
+		relist  bool
+		page    bool
+		unknown int
 	}{
-		{name: "ui component", files: []string{"wasmclient/ui/room_view.go"}, build: wasmApp, staleServer: true},
+		{name: "ui component", files: []string{"wasmclient/ui/room_view.go"}, build: wasmApp},
+		{name: "page addresses and settings", files: []string{"wasmclient/shell/shell.go"}, build: wasmApp | serverBin},
 		{name: "wasm main", files: []string{"wasmclient/main.go"}, build: wasmApp},
 		{name: "shared protocol", files: []string{"shared/protocol/types.go"}, build: wasmApp | serverBin},
 		{name: "browser-only file of shared", files: []string{"shared/client/dial_js.go"}, build: wasmApp},
@@ -45,7 +46,7 @@ func TestClassify(t *testing.T) {
 		{name: "README", files: []string{"README.md", "server/notes.txt"}},
 		{name: "outside the repository", files: []string{"../elsewhere/x.go"}},
 		{name: "twice in a batch", files: []string{"server/routes.go", "server/routes.go"}, build: serverBin},
-		{name: "ui and server together", files: []string{"wasmclient/ui/room_view.go", "server/routes.go"}, build: wasmApp | serverBin, staleServer: true},
+		{name: "ui and server together", files: []string{"wasmclient/ui/room_view.go", "server/routes.go"}, build: wasmApp | serverBin},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,9 +63,6 @@ func TestClassify(t *testing.T) {
 			}
 			if p.css() != tc.css {
 				t.Errorf("css %v, want %v", p.css(), tc.css)
-			}
-			if p.staleServer != tc.staleServer {
-				t.Errorf("staleServer %v, want %v", p.staleServer, tc.staleServer)
 			}
 			if p.relist != tc.relist {
 				t.Errorf("relist %v, want %v", p.relist, tc.relist)
@@ -92,7 +90,9 @@ func TestListSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	for rel, want := range map[string]target{
-		"wasmclient/ui/routes.go":         wasmApp | serverBin,
+		"wasmclient/ui/routes.go":         wasmApp, // the dev build does not prerender
+		"wasmclient/shell/shell.go":       wasmApp | serverBin,
+		"server/web/pages_noprerender.go": serverBin,
 		"wasmclient/main.go":              wasmApp,
 		"shared/protocol/validate.go":     wasmApp | serverBin,
 		"shared/client/dial_js.go":        wasmApp,
@@ -105,7 +105,7 @@ func TestListSources(t *testing.T) {
 			t.Errorf("%s: compiled into %v, want %v", rel, got, want)
 		}
 	}
-	for _, rel := range []string{"server/dev/loop.go", "server/room_test.go", "server/e2e/devloop_test.go", "server/natsd/natsd.go"} {
+	for _, rel := range []string{"server/dev/loop.go", "server/room_test.go", "server/e2e/devloop_test.go", "server/natsd/natsd.go", "server/web/pages.go"} {
 		if got, ok := src.lookup(filepath.Join(root, rel)); ok {
 			t.Errorf("%s: compiled into %v, want neither", rel, got)
 		}

@@ -49,8 +49,10 @@ func (t target) spec() buildSpec {
 	// The loop runs NATS itself (or the developer's is used): the server
 	// is built without its own, which leaves nats-server out of the
 	// binary, halving the compile of the packages above it and a third
-	// of the link (see package natsd).
-	return buildSpec{pkg: "./server/cmd/switchboard", flags: []string{"-tags", "switchboard_external_nats"}}
+	// of the link (see package natsd). It does not prerender the pages
+	// either (see package web): the UI's components are compiled once,
+	// for app.wasm, and a UI edit rebuilds app.wasm alone.
+	return buildSpec{pkg: "./server/cmd/switchboard", flags: []string{"-tags", "switchboard_external_nats,switchboard_noprerender"}}
 }
 
 // sources maps every file the two binaries compile (Go and embedded files,

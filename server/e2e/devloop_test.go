@@ -150,7 +150,7 @@ func keptDraftAndScroll(tb *tab, fromBottom int) {
 }
 
 // visibleJS is true once the page shows text and go-app's loading screen is
-// gone (the server's prerendered page under it may be older than app.wasm).
+// gone (app.wasm rendered the page).
 func visibleJS(text string) string {
 	return `!document.getElementById("app-wasm-loader") && document.body.innerText.includes(` + jsString(text) + `)`
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-	"github.com/switchboard-rt/switchboard/wasmclient/ui"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // CleanBasePath returns p as a path prefix: "" for the root, otherwise
@@ -32,13 +32,13 @@ var workerJS string
 // wasmPath, if set, is where app.wasm is served under a name that changes
 // with its content (see versionedWasm); the pages load it from there.
 func handler(basePath, version, wasmPath string, embedOrigins []string) *app.Handler {
-	h := ui.Handler()
+	h := shell.Handler()
 	h.Version = version
 	h.Resources = wasmResolver{prefixResolver(CleanBasePath(basePath)), wasmPath}
 	h.ServiceWorkerTemplate = workerJS
 	h.Env = map[string]string{}
 	if len(embedOrigins) > 0 {
-		h.Env[ui.EnvEmbedOrigins] = strings.Join(embedOrigins, ",")
+		h.Env[shell.EnvEmbedOrigins] = strings.Join(embedOrigins, ",")
 	}
 	return h
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-	"github.com/switchboard-rt/switchboard/wasmclient/ui"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // ExportOptions configure a static export of the browser app.
@@ -73,7 +73,7 @@ func Export(opts ExportOptions) error {
 	registerRoutes()
 	// Static hosts choose their own caching: app.wasm keeps its plain name.
 	h := handler(opts.BasePath, version, "", nil)
-	h.Env[ui.EnvServerURL] = server
+	h.Env[shell.EnvServerURL] = server
 	h.WasmContentLength = strconv.Itoa(len(raw))
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return fmt.Errorf("export: %w", err)

@@ -6,12 +6,12 @@ import (
 	"path"
 	"strings"
 
-	"github.com/switchboard-rt/switchboard/wasmclient/ui"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // notFoundPages serves pages, but answers a page request go-app has no
 // page for (it answers a plain "404 page not found") with the app's own
-// not-found page (ui.PathNotFound), status 404: a way home, and for a bad
+// not-found page (shell.PathNotFound), status 404: a way home, and for a bad
 // room name, the naming rules. Requests for files (pageRequest) keep
 // go-app's plain answer.
 func notFoundPages(pages http.Handler) http.Handler {
@@ -27,7 +27,7 @@ func notFoundPages(pages http.Handler) http.Handler {
 			return
 		}
 		r2 := r.Clone(r.Context())
-		r2.URL.Path, r2.URL.RawPath = ui.PathNotFound, ""
+		r2.URL.Path, r2.URL.RawPath = shell.PathNotFound, ""
 		r2.URL.RawQuery = url.Values{"from": {r.URL.Path}}.Encode()
 		r2.RequestURI = r2.URL.RequestURI()
 		pages.ServeHTTP(&statusWriter{ResponseWriter: w, status: http.StatusNotFound}, r2)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/shared/protocol"
-	"github.com/switchboard-rt/switchboard/wasmclient/ui"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // Defaults of the prerender settings (Options).
@@ -27,7 +27,7 @@ type Snapshots func(ctx context.Context, room string, limit int) (protocol.Event
 // prerender serves go-app's pages, handing the room pages (/r/{room},
 // /embed/{room}) their room's recent messages: go-app renders a page from
 // its URL alone, so the snapshot is held under a key the URL it gets names
-// (ui.SnapshotParam). A key in the request itself is dropped: only this
+// (shell.SnapshotParam). A key in the request itself is dropped: only this
 // handler names snapshots.
 type prerender struct {
 	next      http.Handler
@@ -38,14 +38,14 @@ type prerender struct {
 
 func (p *prerender) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	room := ui.RoomOfPage(r.URL.Path)
-	prerender := room != "" && p.snapshots != nil && p.limit > 0
-	if !prerender && !q.Has(ui.SnapshotParam) {
+	room := shell.RoomOfPage(r.URL.Path)
+	prerender := prerendering && room != "" && p.snapshots != nil && p.limit > 0
+	if !prerender && !q.Has(shell.SnapshotParam) {
 		p.next.ServeHTTP(w, r)
 		return
 	}
 	r = r.Clone(r.Context())
-	q.Del(ui.SnapshotParam) // only this handler names snapshots
+	q.Del(shell.SnapshotParam) // only this handler names snapshots
 	if prerender {
 		// The page shows what the room holds now: go-app's answer to a
 		// revalidation (304 for the build's ETag) would show what it
@@ -56,9 +56,9 @@ func (p *prerender) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		snap, ok := p.snapshots(ctx, room, p.limit)
 		cancel()
 		if ok && snap.Room == room {
-			key, release := ui.HoldSnapshot(snap)
+			key, release := holdSnapshot(snap)
 			defer release()
-			q.Set(ui.SnapshotParam, key)
+			q.Set(shell.SnapshotParam, key)
 		}
 	}
 	r.URL.RawQuery = q.Encode()

@@ -1,5 +1,8 @@
 // Package web serves the browser app: go-app's pages (prerendered on the
-// server from the same routes the wasm app registers) and the static files
+// server from the same routes the wasm app registers, package ui; built
+// with the tag switchboard_noprerender, as make dev builds it, the pages
+// are empty until app.wasm renders them, and the server compiles only
+// package shell of the app) and the static files
 // under /web/, with app.wasm precompressed (brotli and gzip) and chosen by
 // Accept-Encoding.
 package web
@@ -18,8 +21,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/switchboard-rt/switchboard/wasmclient/ui"
 )
 
 // Options configure the web app. The zero value of each field means its default.
@@ -153,7 +154,7 @@ func (w *Web) Static() http.Handler {
 // go-app keeps them globally and appends pattern routes on every call.
 var routesOnce sync.Once
 
-func registerRoutes() { routesOnce.Do(ui.Routes) }
+func registerRoutes() { routesOnce.Do(registerPages) }
 
 // buildVersion hashes app.wasm's hash with every other static file, so a
 // CSS-only change is a new version too.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // Where the app lives. A server may serve Switchboard under a path prefix
@@ -18,11 +19,11 @@ import (
 const (
 	// EnvServerURL is the WebSocket URL of the server a static export talks
 	// to (wss://chat.example.com/ws). Empty: the server that served the page.
-	EnvServerURL = "SBAPP_SERVER_URL"
+	EnvServerURL = shell.EnvServerURL
 	// EnvEmbedOrigins lists, comma-separated, the exact origins allowed to
 	// embed the app (the server's --embed-origins): the embed page talks to
 	// its parent only when the parent is one of them.
-	EnvEmbedOrigins = "SBAPP_EMBED_ORIGINS"
+	EnvEmbedOrigins = shell.EnvEmbedOrigins
 )
 
 // rootPrefix is the path prefix the app is served under, without a

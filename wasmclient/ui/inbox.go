@@ -12,9 +12,6 @@ import (
 	"github.com/switchboard-rt/switchboard/shared/protocol"
 )
 
-// pathInbox is the agents' inbox: the widget's support conversations.
-const pathInbox = "/inbox"
-
 // keyInboxRead holds, per conversation, the offset of the newest message
 // the agent has seen from the inbox (a map of room to offset).
 const keyInboxRead = "switchboard/inbox-read"

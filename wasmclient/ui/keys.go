@@ -1,29 +1,30 @@
 package ui
 
+import "github.com/switchboard-rt/switchboard/wasmclient/shell"
+
 // Paths, storage keys, element ids and action names, in one place. The
 // element ids are part of the page's contract with the stylesheet and with
 // browser tests; the accessible names (labels) live next to the elements.
 
-// Routes.
+// Routes: the pages' addresses are package shell's, which the server
+// serves them by.
 const (
-	pathHome = "/"
-	// roomPattern matches a room page; the room name rules are those of
-	// protocol.ValidateRoom.
-	roomPattern = `^/r/[A-Za-z0-9_-]{1,64}$`
-	roomPrefix  = "/r/"
-	// embedPattern matches the compact room page the embed loader frames.
-	embedPattern = `^/embed/[A-Za-z0-9_-]{1,64}$`
-	embedPrefix  = "/embed/"
-	// wsPath is the server's WebSocket endpoint, relative to the page.
-	wsPath = "/ws"
-	// counterPattern matches a shared counter's page (counter names follow
-	// the room-name rules); counterPath is the server's endpoint for it.
-	counterPattern = `^/c/[A-Za-z0-9_-]{1,64}$`
-	counterPrefix  = "/c/"
-	counterPath    = "/counter/"
+	pathHome       = shell.PathHome
+	roomPattern    = shell.RoomPattern
+	roomPrefix     = shell.RoomPrefix
+	embedPattern   = shell.EmbedPattern
+	embedPrefix    = shell.EmbedPrefix
+	counterPattern = shell.CounterPattern
+	counterPrefix  = shell.CounterPrefix
+	pathAdmin      = shell.PathAdmin
+	pathInbox      = shell.PathInbox
 	// PathNotFound is the page the server answers an unknown address with
 	// (status 404), the address in its from parameter.
-	PathNotFound = "/not-found"
+	PathNotFound = shell.PathNotFound
+	// wsPath is the server's WebSocket endpoint, relative to the page.
+	wsPath = "/ws"
+	// counterPath is the server's endpoint for a shared counter.
+	counterPath = "/counter/"
 )
 
 // Local storage keys.
@@ -97,9 +98,8 @@ const (
 	actionCursorMove = "switchboard/cursor-move"
 )
 
-// The admin dashboard's path, storage key and element ids.
+// The admin dashboard's storage key and element ids.
 const (
-	pathAdmin = "/admin"
 	// keyAdminToken holds the admin token typed on the dashboard, in
 	// session storage (gone when the browser closes).
 	keyAdminToken    = "switchboard/admin-token"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // Prerendered rooms. The server renders /r/{room} and /embed/{room} with
@@ -28,7 +29,7 @@ import (
 // SnapshotParam is the query parameter under which the server names the
 // snapshot a page being prerendered shows. The server drops it from the
 // requests it receives: only its own prerender sets it.
-const SnapshotParam = "sb-snapshot"
+const SnapshotParam = shell.SnapshotParam
 
 // attrSeed is the attribute of the prerendered message list that carries
 // its snapshot to the app.
@@ -59,10 +60,6 @@ func heldSnapshot(key string) (protocol.Event, bool) {
 	}
 	return v.(protocol.Event), true
 }
-
-// RoomOfPage returns the room of a room or embed page path ("/r/lobby",
-// "/embed/lobby", without the base path), or "" for any other path.
-func RoomOfPage(path string) string { return roomFromPath(path) }
 
 // OnPreRender runs on the server only: it shows the snapshot the server
 // holds for this request, if any (a public room).

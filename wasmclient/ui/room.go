@@ -8,6 +8,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/switchboard-rt/switchboard/shared/client"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // roomPage is the page at "/r/{room}". Without a stored nickname it asks for
@@ -371,12 +372,4 @@ func (c *roomPage) onReload(ctx app.Context, e app.Event) { ctx.Reload() }
 // roomFromPath returns the room of a room page path ("/r/{room}", or an
 // embed page "/embed/{room}"; under the root prefix in the browser), or ""
 // if it has none.
-func roomFromPath(path string) string {
-	path = appPath(path)
-	for _, prefix := range []string{roomPrefix, embedPrefix} {
-		if room, ok := strings.CutPrefix(path, prefix); ok && protocol.ValidateRoom(room) == nil {
-			return room
-		}
-	}
-	return ""
-}
+func roomFromPath(path string) string { return shell.RoomOfPage(appPath(path)) }

@@ -272,15 +272,6 @@ func TestRoutes(t *testing.T) {
 			t.Errorf("%q matches room route = %v, want %v", path, !want, want)
 		}
 	}
-	h := Handler()
-	if h.Name != "Switchboard" || h.Lang != "en" || len(h.Styles) != 1 || h.Styles[0] != "/web/app.css" {
-		t.Errorf("handler = %+v", h)
-	}
-	for _, icon := range []string{h.Icon.Default, h.Icon.Large, h.Icon.SVG, h.Icon.Maskable} {
-		if !strings.HasPrefix(icon, "/web/") {
-			t.Errorf("icon %q is not a local file", icon)
-		}
-	}
 }
 
 // A refused edit or delete shows its reason on the message it was about,
