@@ -218,17 +218,19 @@ type devPhases struct {
 	start   int64 // the new server's start until ready (JetStream connected)
 	loop    int64 // the rest of the loop's work until the tabs were told
 	reload  int64 // → the tab's new page started (the event reached it)
-	page    int64 // → the edit seen (page, app.wasm compiled, first render, connected)
+	fetch   int64 // → the page and app.wasm loaded (resource timing)
+	compile int64 // → app.wasm compiled and instantiated (make dev's script marks it)
+	page    int64 // → the edit seen (the app started, first render, connected)
 	total   int64
 	unknown bool // the loop's account was not there
 }
 
 // phaseNames orders the phases as reportPhases prints them.
-var phaseNames = []string{"watch", "quiet", "wasm", "server", "stop", "start", "loop", "reload", "page"}
+var phaseNames = []string{"watch", "quiet", "wasm", "server", "stop", "start", "loop", "reload", "fetch", "compile", "page"}
 
 func (p devPhases) get(name string) int64 {
 	return map[string]int64{"watch": p.watch, "quiet": p.quiet, "wasm": p.wasm, "server": p.server,
-		"stop": p.stop, "start": p.start, "loop": p.loop, "reload": p.reload, "page": p.page}[name]
+		"stop": p.stop, "start": p.start, "loop": p.loop, "reload": p.reload, "fetch": p.fetch, "compile": p.compile, "page": p.page}[name]
 }
 
 // measurePhases reads the dev loop's timing of the build that just
@@ -249,6 +251,12 @@ func measurePhases(b *testing.B, d *devLoop, tb *tab, start time.Time, took time
 	p.loop = t.Applied - t.Started - max(t.WasmMS, t.ServerMS) - t.StopMS - t.StartMS
 	if nav >= t.Applied {
 		p.reload, p.page = nav-t.Applied, end-nav
+		// app.wasm's response end, ms after the navigation started.
+		fetched := int64(evalPage[float64](tb, `(performance.getEntriesByType("resource").find(e => e.name.endsWith(".wasm")) || {responseEnd: 0}).responseEnd`))
+		ready := int64(evalPage[float64](tb, `(performance.getEntriesByName("sb-dev-wasm-ready")[0] || {startTime: 0}).startTime`))
+		if fetched > 0 && ready >= fetched && ready < p.page {
+			p.fetch, p.compile, p.page = fetched, ready-fetched, p.page-ready
+		}
 	} else {
 		p.page = end - t.Applied // the tab did not navigate (no reload)
 	}

@@ -16,6 +16,17 @@
   const root = document.documentElement;
   root.dataset.devBuild = String(build);
 
+  // make dev-bench's account of a reload: a performance mark once app.wasm
+  // is compiled and instantiated, before go-app runs it.
+  const instantiate = WebAssembly.instantiateStreaming;
+  if (instantiate) {
+    WebAssembly.instantiateStreaming = (...args) =>
+      instantiate.apply(WebAssembly, args).then((r) => {
+        performance.mark("sb-dev-wasm-ready");
+        return r;
+      });
+  }
+
   const font = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
   let badge = null;
   let overlay = null;
