@@ -129,6 +129,9 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	l.url = "http://" + ln.Addr().String() + "/"
 	l.log.Info("development mode: open "+l.url, "server", l.serverAddr, "nats", l.natsURL, "out", l.out)
+	if tip := hugePagesTip(HugePages()); tip != "" {
+		l.log.Info("tip: " + tip)
+	}
 
 	err = l.run(runCtx, changes, served) // stops the server before it returns
 	stop()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -290,7 +291,10 @@ func reportPhases(b *testing.B, kind string, runs []devPhases) {
 			b.ReportMetric(float64(m), "ms-"+name)
 		}
 	}
-	b.Logf("%s edit, phases (median ms): %s", kind, strings.Join(line, " · "))
+	// The kernel's transparent huge page mode moves every figure by about
+	// a third on a VM (see dev.HugePages): say which one this run had.
+	b.Logf("%s edit, phases (median ms): %s (transparent huge pages %q, load average %s)",
+		kind, strings.Join(line, " · "), dev.HugePages(), loadAverage())
 }
 
 // devState returns what the dev loop tells the tabs now (GET /_dev/state).
@@ -313,4 +317,14 @@ func devState(t testing.TB, d *devLoop) dev.State {
 func roomEvents(t testing.TB, url string) uint64 {
 	t.Helper()
 	return testnode.RoomStream(t, url).CachedInfo().State.Msgs
+}
+
+// loadAverage is the host's load averages, as /proc/loadavg has them.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
