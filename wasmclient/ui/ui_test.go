@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/switchboard-rt/switchboard/shared/client"
 	"github.com/switchboard-rt/switchboard/shared/protocol"
+	"github.com/switchboard-rt/switchboard/wasmclient/shell"
 )
 
 // tag returns the opening tags in html that match tagName and hold every
@@ -260,6 +262,23 @@ func TestRoomFromPath(t *testing.T) {
 	} {
 		if got := roomFromPath(path); got != want {
 			t.Errorf("roomFromPath(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// Every page address the server routes has a page here, and every page an
+// address there.
+func TestRoutesAreShellAddresses(t *testing.T) {
+	t.Parallel()
+	addresses := append(slices.Clone(shell.Paths), shell.Patterns...)
+	for _, a := range addresses {
+		if pages[a] == nil {
+			t.Errorf("shell address %q has no page", a)
+		}
+	}
+	for a := range pages {
+		if !slices.Contains(addresses, a) {
+			t.Errorf("page %q is not in shell.Paths or shell.Patterns", a)
 		}
 	}
 }
