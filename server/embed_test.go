@@ -138,6 +138,29 @@ func TestEmbedOriginsInvalid(t *testing.T) {
 	}
 }
 
+// Pages answer GET and HEAD only: any other method gets 405 and the
+// methods there are, never the page.
+func TestPagesRefuseOtherMethods(t *testing.T) {
+	t.Parallel()
+	n := testnode.Start(t, server.Config{WebDir: fakeWebDir(t)})
+	for _, path := range []string{"/", "/r/lobby", "/app.js", "/ws"} {
+		for _, method := range []string{"POST", "PUT", "DELETE", "TRACE"} {
+			req, _ := http.NewRequest(method, n.HTTP.URL+path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), "GET") {
+				t.Errorf("%s %s: status %d, Allow %q; want 405 naming GET", method, path, resp.StatusCode, resp.Header.Get("Allow"))
+			}
+		}
+	}
+	if resp, _ := get(t, n.HTTP.URL+"/r/lobby"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /r/lobby: status %d, want 200", resp.StatusCode)
+	}
+}
+
 // The loader is small, a script, and speaks the prefix the embed page
 // checks.
 func TestEmbedScript(t *testing.T) {

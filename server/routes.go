@@ -39,9 +39,24 @@ func (n *Node) routes() http.Handler {
 		mux.Handle("GET /embed.js", web.EmbedScript())
 		mux.Handle("GET /embed.json", n.embedCheck())
 		mux.Handle("GET /embed/{room}", n.embedPage(n.web.Pages()))
-		mux.Handle("/", n.web.Pages()) // "/", "/r/{room}" and go-app's own files
+		// "/", "/r/{room}" and go-app's own files. (A "GET /" pattern
+		// would conflict with the API's prefix, which takes any method.)
+		mux.Handle("/", readOnly(n.web.Pages()))
 	}
 	return securityHeaders(mux)
+}
+
+// readOnly passes GET and HEAD requests to h and answers any other method
+// 405, naming the two, as the mux does for its method patterns.
+func readOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // handleHealthz answers while the process runs.

@@ -82,6 +82,11 @@ func badInputs() []badInput {
 				t.Fatalf("handshake without the subprotocol: %v (%v), want 400", err, resp)
 			}
 		}},
+		{"plain HTTP request to the WebSocket endpoint", server.Config{}, refusedRequest("GET", "/ws", nil, http.StatusUpgradeRequired, "Upgrade", "websocket")},
+		{"plain HTTP request to the plain-text endpoint", server.Config{}, refusedRequest("GET", "/text/"+guarded+"/ann", nil, http.StatusUpgradeRequired, "Upgrade", "websocket")},
+		{"WebSocket version 12", server.Config{}, refusedRequest("GET", "/ws", handshake("12", "dGhlIHNhbXBsZSBub25jZQ=="), http.StatusBadRequest, "Sec-WebSocket-Version", "13")},
+		{"no Sec-WebSocket-Key", server.Config{}, refusedRequest("GET", "/echo", handshake("13", ""), http.StatusBadRequest, "", "")},
+		{"Sec-WebSocket-Key of 3 bytes", server.Config{}, refusedRequest("GET", "/counter/c", handshake("13", "YWJj"), http.StatusBadRequest, "", "")},
 		{"invalid UTF-8", server.Config{}, closes([]string{hello, "{\"type\":\"send\",\"id\":\"s\",\"room\":\"guarded\",\"text\":\"\xc3\x28\"}"}, protocol.CloseInvalidData)},
 		{"1 GiB length header", server.Config{}, func(t *testing.T, n *testnode.Node) {
 			if code := rawHugeFrame(t, n); code != int(protocol.CloseTooBig) {
@@ -211,6 +216,47 @@ func refusedHandshake(origin string, status int) func(*testing.T, *testnode.Node
 		})
 		if err == nil || resp == nil || resp.StatusCode != status {
 			t.Fatalf("handshake from origin %q: %v (response %v), want HTTP %d", origin, err, resp, status)
+		}
+	}
+}
+
+// handshake is a WebSocket opening handshake's headers, with version and
+// key (none when empty), offering the protocol's subprotocol.
+func handshake(version, key string) http.Header {
+	h := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"},
+		"Sec-WebSocket-Version": {version}, "Sec-WebSocket-Protocol": {protocol.Subprotocol}}
+	if key != "" {
+		h.Set("Sec-WebSocket-Key", key)
+	}
+	return h
+}
+
+// refusedRequest sends a request by hand and wants it refused with status
+// and a typed JSON error (bad_request), carrying header wantHeader with
+// value want when wantHeader is set.
+func refusedRequest(method, path string, h http.Header, status int, wantHeader, want string) func(*testing.T, *testnode.Node) {
+	return func(t *testing.T, n *testnode.Node) {
+		req, err := http.NewRequestWithContext(testnode.Ctx(t), method, n.HTTP.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct{ Error protocol.Error }
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatalf("%s %s: body is not a JSON error: %v", method, path, err)
+		}
+		if resp.StatusCode != status || body.Error.Code != protocol.CodeBadRequest || body.Error.Message == "" {
+			t.Fatalf("%s %s: HTTP %d %+v, want %d and a bad_request error", method, path, resp.StatusCode, body.Error, status)
+		}
+		if wantHeader != "" && resp.Header.Get(wantHeader) != want {
+			t.Fatalf("%s %s: %s %q, want %q", method, path, wantHeader, resp.Header.Get(wantHeader), want)
 		}
 	}
 }

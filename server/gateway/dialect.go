@@ -71,7 +71,8 @@ func (c *conn) readPlain() (websocket.MessageType, []byte, bool) {
 func textMessage(s string) message { return message{websocket.MessageText, []byte(s)} }
 
 // accept runs what every endpoint does before it serves a connection: the
-// origin check, the handshake rate per address, the refusal while
+// origin check, the handshake rate per address, the handshake's own
+// headers (handshakeError), the refusal while
 // shutting down, the upgrade (with subprotocols, the client must offer
 // the first; plain endpoints have none), and the connection caps. It then
 // starts serving the connection with d, until it ends, on a goroutine of
@@ -88,6 +89,10 @@ func (g *Gateway) accept(w http.ResponseWriter, r *http.Request, subprotocols []
 		g.opts.Metrics.RateLimitedHandshakes.Inc()
 		w.Header().Set("Retry-After", "1")
 		httpError(w, http.StatusTooManyRequests, protocol.Errorf(protocol.CodeRateLimited, "too many handshakes; slow down"))
+		return
+	}
+	if status, perr := handshakeError(w, r); perr != nil {
+		httpError(w, status, perr)
 		return
 	}
 	if len(subprotocols) > 0 && !offers(r, subprotocols[0]) {
