@@ -95,6 +95,16 @@ func badInputs() []badInput {
 		}},
 		{"frame over 16 KiB", server.Config{}, closes([]string{hello, `{"type":"ping","id":"` + strings.Repeat("x", 17<<10) + `"}`}, protocol.CloseTooBig)},
 		{"too many invalid frames", server.Config{}, closes(append([]string{hello}, repeat("{", 25)...), protocol.CloseProtocolViolation)},
+		{"invalid frames between valid ones", server.Config{}, func(t *testing.T, n *testnode.Node) {
+			// Only a run of 20 closes: 3 runs of 15, each ended by a ping,
+			// leave the connection open.
+			frames := []string{hello}
+			for i := range 3 {
+				frames = append(append(frames, repeat("{", 15)...), fmt.Sprintf(`{"type":"ping","id":"alive-%d"}`, i))
+			}
+			ws := rawConn(t, n, frames...)
+			readUntil(t, ws, func(ev protocol.Event) bool { return ev.Type == protocol.EvPong && ev.Ref == "alive-2" })
+		}},
 		{"command before hello", server.Config{}, closes([]string{`{"type":"join","id":"j","room":"guarded"}`}, protocol.CloseProtocolViolation)},
 		{"malformed JSON", server.Config{}, answers(`{"type":"send",`, protocol.CodeBadRequest)},
 		{"unknown field", server.Config{}, answers(`{"type":"send","id":"s","room":"guarded","text":"x","admin":true}`, protocol.CodeBadRequest)},

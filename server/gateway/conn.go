@@ -115,7 +115,7 @@ type conn struct {
 
 	// Reader state that outlives a parked reader's goroutine (see run):
 	// helloTimer closes a connection that sends no hello in time;
-	// badFrames counts the invalid frames so far.
+	// badFrames counts the invalid frames in a row.
 	helloTimer *time.Timer
 	badFrames  int
 	// park is the connection's place in the gateway's poller (nil where

@@ -87,8 +87,9 @@ type Options struct {
 	// HelloTimeout is how long after the handshake the hello frame may take
 	// (closed with 4002). Default 10 s.
 	HelloTimeout time.Duration
-	// MaxBadFrames is how many invalid frames a connection may send before it
-	// is closed with 4500; each one is answered with an error. Default 20.
+	// MaxBadFrames is how many invalid frames in a row a connection may send
+	// before it is closed with 4500; each one is answered with an error, and
+	// a valid frame ends the run. Default 20.
 	MaxBadFrames int
 	// Tokens verifies the JWTs sites vouch for their users with. Nil: none
 	// are accepted (hello with a token is refused).

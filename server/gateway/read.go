@@ -46,7 +46,7 @@ func (c *conn) readLoop() (parked bool) {
 }
 
 // readCommand reads and handles one frame; false ends the connection. bad
-// counts the invalid frames so far.
+// counts the invalid frames in a row.
 func (c *conn) readCommand(bad *int) bool {
 	typ, data, err := c.read()
 	if errors.Is(err, errTooBig) {
@@ -79,6 +79,7 @@ func (c *conn) readCommand(bad *int) bool {
 		}
 		return true
 	}
+	*bad = 0 // MaxBadFrames counts a run: a valid frame ends it
 	return c.handle(cmd)
 }
 
