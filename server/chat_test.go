@@ -175,6 +175,9 @@ func TestEditAndDelete(t *testing.T) {
 	testnode.WaitEvent(t, bob, wait, "the delete", func(ev protocol.Event) bool {
 		return ev.Type == protocol.EvDelete && ev.Target == ack.Offset
 	})
+	// A deletion is final: the message cannot be given new text.
+	_, err = ann.Do(ctx, protocol.Command{Type: protocol.CmdEdit, Room: "edits", Target: ack.Offset, Text: "back again"})
+	wantCode(t, err, protocol.CodeNotFound)
 	// A latecomer's history carries the message, its edit and its delete.
 	cat := testnode.Dial(t, n.WS, "cat")
 	joined, err := cat.Join(ctx, "edits")

@@ -263,8 +263,14 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 		return 0
 	})
+	// A deletion is remembered at least as long as a message may be edited
+	// (the broker's default, 24 hours, is longer than a default window).
+	var deletedAge time.Duration
+	if cfg.EditWindow >= 24*time.Hour {
+		deletedAge = cfg.EditWindow + time.Hour
+	}
 	n.broker, err = broker.NewOn(ctx, n.nats, broker.Options{
-		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge,
+		HistorySize: cfg.HistorySize, HistoryAge: cfg.HistoryAge, DeletedAge: deletedAge,
 		DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.Replicas,
 		FeedSize: cfg.FeedSize, FeedAge: cfg.FeedAge,
 		FilesAge: cfg.FilesAge, FilesMaxBytes: cfg.FilesMaxBytes,

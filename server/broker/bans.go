@@ -80,3 +80,41 @@ func (b *Broker) BannedUntil(ctx context.Context, room, user string) (time.Time,
 	}
 	return time.UnixMilli(ms), nil
 }
+
+// deletedBucket remembers which messages were deleted, for DeletedAge: a
+// deletion is an event in the room's stream, and an edit of the message
+// must not have to look for it there.
+const deletedBucket = "SWITCHBOARD_DELETED"
+
+// openDeleted creates or opens the deleted bucket; New calls it once.
+func (b *Broker) openDeleted(ctx context.Context) (jetstream.KeyValue, error) {
+	return b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: deletedBucket, Description: "Switchboard messages deleted lately", History: 1,
+		TTL: b.opts.DeletedAge, Storage: jetstream.FileStorage, Replicas: b.opts.Replicas,
+	})
+}
+
+func deletedKey(room string, offset uint64) string {
+	return room + "." + strconv.FormatUint(offset, 10)
+}
+
+// MarkDeleted records, on every node and for DeletedAge, that message
+// offset of room was deleted.
+func (b *Broker) MarkDeleted(ctx context.Context, room string, offset uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	defer cancel()
+	_, err := b.deleted.Put(ctx, deletedKey(room, offset), []byte("1"))
+	return err
+}
+
+// Deleted reports whether MarkDeleted recorded message offset of room
+// within DeletedAge.
+func (b *Broker) Deleted(ctx context.Context, room string, offset uint64) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	defer cancel()
+	_, err := b.deleted.Get(ctx, deletedKey(room, offset))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -74,6 +74,10 @@ type Options struct {
 	// FilesMaxBytes bounds the object store; uploads beyond fail. Default
 	// 1 GiB.
 	FilesMaxBytes int64
+	// DeletedAge is how long a message's deletion is remembered apart
+	// from its stream (Deleted): at least the longest time a message may
+	// be edited. Default 24 hours.
+	DeletedAge time.Duration
 	// Replicas is the streams' replica count (1 on one node; 3 on a cluster
 	// for durability across node failures). Default 1.
 	Replicas int
@@ -123,6 +127,9 @@ func (o *Options) setDefaults() {
 	if o.DuplicateWindow <= 0 {
 		o.DuplicateWindow = 2 * time.Minute
 	}
+	if o.DeletedAge <= 0 {
+		o.DeletedAge = 24 * time.Hour
+	}
 	if o.Replicas <= 0 {
 		o.Replicas = 1
 	}
@@ -147,6 +154,7 @@ type Broker struct {
 	log    *slog.Logger
 
 	bans     jetstream.KeyValue    // who is banned from which room, until when
+	deleted  jetstream.KeyValue    // which messages were deleted lately
 	counters jetstream.KeyValue    // the shared counters' values
 	files    jetstream.ObjectStore // uploaded files
 	health   jetstream.KeyValue    // each node's last readiness write
@@ -220,6 +228,12 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Broker, error) {
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("broker: bans bucket: %w", err)
+	}
+	if err := retry(cctx, func(ctx context.Context) (err error) {
+		b.deleted, err = b.openDeleted(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("broker: deleted bucket: %w", err)
 	}
 	if err := retry(cctx, func(ctx context.Context) (err error) {
 		b.counters, err = b.openCounters(ctx)

@@ -65,8 +65,9 @@ type Bus interface {
 	SubscribeDirectory(fn func(DirectoryReport)) (Subscription, error)
 }
 
-// Policy is the room access rules that hold on every node and across
-// restarts: bans and the rooms an admin declared private.
+// Policy is the room rules that hold on every node and across restarts:
+// bans, the rooms an admin declared private, and which messages were
+// deleted (an edit of a deleted message is refused).
 type Policy interface {
 	// Ban keeps user out of room until the given time, on every node.
 	Ban(ctx context.Context, room, user string, until time.Time) error
@@ -76,6 +77,12 @@ type Policy interface {
 	SetPrivate(ctx context.Context, room string, private bool) error
 	// Private reports whether room was declared private.
 	Private(ctx context.Context, room string) (bool, error)
+	// MarkDeleted records that message offset of room was deleted, on
+	// every node, for at least the edit window.
+	MarkDeleted(ctx context.Context, room string, offset uint64) error
+	// Deleted reports whether MarkDeleted recorded message offset of room
+	// (within the time it is kept).
+	Deleted(ctx context.Context, room string, offset uint64) (bool, error)
 }
 
 // ActivityLog stores what happens in rooms besides their messages, for the

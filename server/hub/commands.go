@@ -408,6 +408,15 @@ func (h *Hub) Edit(ctx context.Context, c Conn, cmd protocol.Command) (protocol.
 	if age := h.opts.Now().Sub(time.UnixMilli(target.Time)); age > h.opts.EditWindow {
 		return protocol.Event{}, protocol.Errorf(protocol.CodeEditWindow, "messages can be edited for %v after sending; this one is older", h.opts.EditWindow)
 	}
+	// A deletion is final: an edit would give a deleted message (perhaps
+	// one a moderator removed) new text for every reader that does not
+	// apply deletions first (webhooks, plain clients, the API's history).
+	switch deleted, err := h.broker.Deleted(ctx, cmd.Room, cmd.Target); {
+	case err != nil:
+		return protocol.Event{}, h.unavailable("edit", cmd.Room, err)
+	case deleted:
+		return protocol.Event{}, protocol.Errorf(protocol.CodeNotFound, "message %d in room %q was deleted", cmd.Target, cmd.Room)
+	}
 	text, perr := h.publishHook(ctx, c, cmd)
 	if perr != nil {
 		return protocol.Event{}, perr
@@ -446,6 +455,11 @@ func (h *Hub) Delete(ctx context.Context, c Conn, cmd protocol.Command) (protoco
 		if merr := h.mayModerate(ctx, c.Access(), cmd.Room, "delete messages of"); merr != nil {
 			return protocol.Event{}, perr
 		}
+	}
+	// Marked before the deletion is stored: an edit is refused from then
+	// on; if storing fails, the client's retry (same id) stores it once.
+	if err := h.broker.MarkDeleted(ctx, cmd.Room, cmd.Target); err != nil {
+		return protocol.Event{}, h.unavailable("delete", cmd.Room, err)
 	}
 	return h.storeCommand(ctx, c, cmd, protocol.Event{Type: protocol.EvDelete, Target: cmd.Target})
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, start Start) {
 		{"SubscribeAcrossNodes", subscribeAcrossNodes},
 		{"Points", points},
 		{"BansAndPrivacy", bansAndPrivacy},
+		{"Deleted", deleted},
 		{"Directory", directory},
 		{"Files", files},
 		{"ActivityTransitions", activityTransitions},
@@ -413,6 +414,28 @@ func bansAndPrivacy(t *testing.T, start Start) {
 		}
 		if p, err := nodes[1].Private(ctx(t), "secret"); err != nil || p != want {
 			t.Errorf("private %v, %v; want %v", p, err, want)
+		}
+	}
+}
+
+// A message's deletion is known on every node, for that message only.
+func deleted(t *testing.T, start Start) {
+	nodes := start(t, Config{Nodes: 2})
+	if d, err := nodes[1].Deleted(ctx(t), "room", 7); err != nil || d {
+		t.Errorf("a message nobody deleted: deleted %v, %v", d, err)
+	}
+	if err := nodes[0].MarkDeleted(ctx(t), "room", 7); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := nodes[1].Deleted(ctx(t), "room", 7); err != nil || !d {
+		t.Errorf("deleted %v, %v; want true on the other node", d, err)
+	}
+	for _, c := range []struct {
+		room   string
+		offset uint64
+	}{{"room", 8}, {"room", 70}, {"other", 7}, {"roo", 7}} {
+		if d, err := nodes[1].Deleted(ctx(t), c.room, c.offset); err != nil || d {
+			t.Errorf("message %d of %q: deleted %v, %v; want false", c.offset, c.room, d, err)
 		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package memory is an in-memory twin of package broker: the hub's ports
-// (hub.Broker: room logs, the bus between nodes, bans and privacy, the
+// (hub.Broker: room logs, the bus between nodes, bans, privacy and deletions, the
 // directory, files) kept in one process's memory, for tests of the hub
 // that need no NATS. Several nodes share one Cluster, as nodes share one
 // JetStream. The conformance suite in broker/brokertest runs against both
@@ -61,6 +61,7 @@ type Cluster struct {
 	mu      sync.Mutex
 	bans    map[string]time.Time // room + "\x00" + user
 	private map[string]bool
+	deleted map[deletedKey]bool
 	files   map[string]storedFile
 	act     activity
 }
@@ -74,6 +75,7 @@ func New(opts Options) *Cluster {
 		bus:     b,
 		bans:    make(map[string]time.Time),
 		private: make(map[string]bool),
+		deleted: make(map[deletedKey]bool),
 		files:   make(map[string]storedFile),
 		act:     activity{states: make(map[string]protocol.Event), ids: make(map[string]seen)},
 	}
@@ -140,6 +142,34 @@ func (b *Broker) Private(ctx context.Context, room string) (bool, error) {
 	b.c.mu.Lock()
 	defer b.c.mu.Unlock()
 	return b.c.private[room], nil
+}
+
+// MarkDeleted records that message offset of room was deleted (kept for
+// the twin's life).
+func (b *Broker) MarkDeleted(ctx context.Context, room string, offset uint64) error {
+	if err := done(ctx); err != nil {
+		return err
+	}
+	b.c.mu.Lock()
+	defer b.c.mu.Unlock()
+	b.c.deleted[deletedKey{room, offset}] = true
+	return nil
+}
+
+// Deleted reports whether MarkDeleted recorded message offset of room.
+func (b *Broker) Deleted(ctx context.Context, room string, offset uint64) (bool, error) {
+	if err := done(ctx); err != nil {
+		return false, err
+	}
+	b.c.mu.Lock()
+	defer b.c.mu.Unlock()
+	return b.c.deleted[deletedKey{room, offset}], nil
+}
+
+// deletedKey names a deleted message.
+type deletedKey struct {
+	room   string
+	offset uint64
 }
 
 // newEpoch returns a random epoch, as the NATS broker makes one for a room
