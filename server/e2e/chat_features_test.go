@@ -244,6 +244,38 @@ func TestMessagesAreText(t *testing.T) {
 	}
 }
 
+// Right-to-left text reads right to left, and a bidirectional control in
+// a message (an unclosed U+202E, which reverses what follows it) cannot
+// turn around the "(edited)" mark the page adds after the text.
+func TestBidirectionalText(t *testing.T) {
+	const room = "e2e-bidi"
+	n := startNode(t, server.Config{})
+	grace := testnode.Dial(t, n.WS, "Grace")
+	joinGo(t, grace, room)
+	sendGo(t, grace, room, "שלום לכולם! מה שלומכם?")
+	ev := sendGo(t, grace, room, "look: \u202eevil text")
+	if _, err := grace.Do(testnode.Ctx(t), protocol.Command{Type: protocol.CmdEdit, Room: room, Target: ev.Offset, Text: "look: \u202eedited evil"}); err != nil {
+		t.Fatal(err)
+	}
+	ann := newTab(t, browser(t), "ann")
+	ann.joinRoom(n.HTTP.URL, room)
+	ann.waitBody("(edited)")
+	// The Hebrew line ends at its paragraph's right edge.
+	waitEval(ann, `(() => {
+		const p = [...document.querySelectorAll(".sb-msg-text")].find(e => e.textContent.startsWith("שלום"));
+		const r = document.createRange();
+		r.selectNodeContents(p);
+		return Math.abs(r.getBoundingClientRect().right - p.getBoundingClientRect().right) < 2;
+	})()`, true)
+	// The mark's "(" is drawn left of its ")": in reading order.
+	waitEval(ann, `(() => {
+		const t = document.querySelector(".sb-edited").firstChild;
+		const at = i => { const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1); return r.getBoundingClientRect().left; };
+		const open = t.data.indexOf("("), close = t.data.indexOf(")");
+		return open >= 0 && close > open && at(open) < at(close);
+	})()`, true)
+}
+
 // The home page lists active rooms with their online counts, live, and one
 // click on a room joins it.
 func TestActiveRoomsOnHome(t *testing.T) {
