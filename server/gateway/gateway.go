@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -296,12 +295,6 @@ func (g *Gateway) track(c *conn, add bool) {
 
 // offers reports whether the handshake request offers subprotocol p.
 func offers(r *http.Request, p string) bool {
-	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
-		for _, v := range strings.Split(h, ",") {
-			if strings.TrimSpace(v) == p {
-				return true
-			}
-		}
-	}
-	return false
+	// Subprotocol names compare exactly (RFC 6455, 4.1).
+	return headerHas(r.Header, "Sec-WebSocket-Protocol", func(t string) bool { return t == p })
 }

@@ -39,9 +39,15 @@ func handshakeError(w http.ResponseWriter, r *http.Request) (int, *protocol.Erro
 // hasToken reports whether a comma-separated header field of h holds
 // token, in any case.
 func hasToken(h http.Header, field, token string) bool {
+	return headerHas(h, field, func(t string) bool { return strings.EqualFold(t, token) })
+}
+
+// headerHas reports whether a comma-separated header field of h holds a
+// token (spaces trimmed) for which is returns true.
+func headerHas(h http.Header, field string, is func(string) bool) bool {
 	for _, v := range h.Values(field) {
 		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
+			if is(strings.TrimSpace(t)) {
 				return true
 			}
 		}
